@@ -1,0 +1,84 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { CompactionEvent, FormatId, ReportedCost, Turn } from '../model/usage.js';
+
+/** Counts text in tokens; injected so tests can use a fake and the BPE stays lazy. */
+export interface Tokenizer {
+  /** e.g. `o200k_base` */
+  readonly name: string;
+  count(text: string): number;
+}
+
+export interface ParseContext {
+  /** Display name of the file (`<stdin>` for standard input). */
+  file: string;
+  /**
+   * Path relative to the input root the user gave, with `/` separators; lets
+   * Claude Code parsers see `<session>/subagents/agent-x.jsonl` and the project dir.
+   */
+  relativePath: string;
+  /** Lazily created tokenizer, for formats without usage. */
+  getTokenizer: () => Tokenizer;
+}
+
+/** A Turn before sessions are assembled: carries its session and its dedupe key. */
+export interface RawTurn extends Turn {
+  sessionId: string;
+  project: string | null;
+  /**
+   * Identity of the billed request (Claude Code `requestId` else `message.id`,
+   * OpenHands response id…). Records sharing a key are one request; null = unique.
+   */
+  dedupeKey: string | null;
+}
+
+export interface RawEvent {
+  sessionId: string;
+  event: CompactionEvent;
+}
+
+export interface RawReportedCost {
+  sessionId: string;
+  reportedCost: ReportedCost;
+}
+
+/** Per-session facts other than turns (project, task fingerprint). */
+export interface RawSessionInfo {
+  sessionId: string;
+  project: string | null;
+  taskFingerprint: string | null;
+}
+
+export interface ParseOutput {
+  format: FormatId;
+  turns: RawTurn[];
+  events: RawEvent[];
+  reportedCosts: RawReportedCost[];
+  sessionInfo: RawSessionInfo[];
+  diagnostics: Diagnostic[];
+  /** Accounting of pushed lines: read = counted + ignored + skipped. */
+  linesRead: number;
+  linesCounted: number;
+  linesIgnored: number;
+  linesSkipped: number;
+}
+
+/**
+ * Push parser for one file. Pure: the shell reads bytes, splits lines
+ * (BOM and CR removed, last line possibly unterminated) and pushes them.
+ */
+export interface LineParser {
+  /** `line` never contains `\n`; `lineNo` is 1-based. Empty lines are not pushed. */
+  push(line: string, lineNo: number): void;
+  finish(): ParseOutput;
+}
+
+export interface InputFormat {
+  id: FormatId;
+  description: string;
+  /**
+   * Confidence in [0, 1] that a file is in this format, from its name and its
+   * first bytes (`head`, up to 64 KiB of text, possibly cut mid-line).
+   */
+  detect(fileName: string, head: string): number;
+  createParser(ctx: ParseContext): LineParser;
+}

@@ -1,0 +1,77 @@
+import type { CostBreakdown } from './pricing.js';
+
+export type StrategyId = 'transcript' | 'state' | 'replay' | 'nocache';
+
+/**
+ * Why a request did not read (all of) its prefix from the cache.
+ * - `cold-start`: first request of the stream, nothing cached yet.
+ * - `ttl-expired`: the idle gap since the entry was last used exceeded its TTL.
+ * - `compaction`: the history was rewritten by a compaction; the new prefix is uncached.
+ * - `model-switch`: a different model has its own cache.
+ * - `prefix-change`: the prompt prefix changed or the entry was evicted before its TTL.
+ * - `below-minimum`: the prompt is shorter than the model's minimum cacheable length.
+ */
+export type MissReason =
+  | 'cold-start'
+  | 'ttl-expired'
+  | 'compaction'
+  | 'model-switch'
+  | 'prefix-change'
+  | 'below-minimum';
+
+/** What one turn of a workload looks like, independent of any strategy. */
+export interface WorkloadTurn {
+  /** Epoch ms; synthetic workloads start at 0. */
+  timestampMs: number;
+  model: string;
+  streamId: string;
+  /** New context this turn added (user message, tool results, previous output excluded). */
+  appendedTokens: number;
+  outputTokens: number;
+  /** Set when the real log shows the context was compacted before this turn. */
+  compactedBefore: { preTokens: number | null; postTokens: number | null } | null;
+}
+
+export interface Workload {
+  sessionId: string;
+  /** Fixed prefix (system prompt + tool schemas) present in every request. */
+  systemTokens: number;
+  turns: WorkloadTurn[];
+  /** Task fingerprint (see Session.taskFingerprint); null with usage-only logs. */
+  taskFingerprint: string | null;
+}
+
+/** One simulated (or actual) request. */
+export interface SimulatedTurn {
+  /** 0-based index of the workload turn this request belongs to. */
+  turnIndex: number;
+  /** Extra requests a strategy makes (compaction summary, state update) are `side`. */
+  kind: 'turn' | 'compaction' | 'state-update' | 'replay';
+  timestampMs: number;
+  model: string;
+  promptTokens: number;
+  uncachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  cost: CostBreakdown;
+  cumulativeCostUsd: number;
+  /** Null when the whole cacheable prefix was a hit (or nothing was cacheable by design). */
+  missReason: MissReason | null;
+  /** What the miss cost beyond reading the same tokens from cache, USD. */
+  missCostUsd: number;
+  /** Idle time since the previous request of the same stream, ms (null for the first). */
+  idleGapMs: number | null;
+}
+
+export interface StrategyResult {
+  strategy: StrategyId;
+  sessionId: string;
+  turns: SimulatedTurn[];
+  totalCostUsd: number;
+  totalPromptTokens: number;
+  totalOutputTokens: number;
+  /** Parameters the strategy ran with, for the report's assumptions section. */
+  params: Record<string, string | number | boolean | null>;
+}
