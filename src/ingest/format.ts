@@ -18,6 +18,34 @@ export interface ParseContext {
   relativePath: string;
   /** Lazily created tokenizer, for formats without usage. */
   getTokenizer: () => Tokenizer;
+  /** Hand-made CSV column mapping (`--columns`); CSV headers are auto-mapped when absent. */
+  columns?: ColumnMapping;
+}
+
+/**
+ * CSV roles mapped to header names as written in the file (`--columns
+ * timestamp=Date,model=Model,input=Input Tokens,...`). Unmapped roles are
+ * still auto-detected from the headers.
+ */
+export interface ColumnMapping {
+  timestamp?: string;
+  model?: string;
+  /** Input tokens; whether they include cached tokens is `inputIncludesCached`. */
+  input?: string;
+  output?: string;
+  cacheRead?: string;
+  /** Total cache writes (attributed to the 5-minute bucket unless split columns exist). */
+  cacheWrite?: string;
+  cacheWrite5m?: string;
+  cacheWrite1h?: string;
+  reasoning?: string;
+  session?: string;
+  project?: string;
+  cost?: string;
+  provider?: string;
+  requestId?: string;
+  /** True: `input` includes cache reads (OpenAI-style). False: uncached only (Anthropic-style). Auto when absent. */
+  inputIncludesCached?: boolean;
 }
 
 /** A Turn before sessions are assembled: carries its session and its dedupe key. */

@@ -1,0 +1,363 @@
+/**
+ * Helpers shared by the api-jsonl, openhands, csv and transcript formats:
+ * strict token-count reading, timestamp parsing, RawTurn construction and the
+ * line accounting every parser reports.
+ */
+import { createHash } from 'node:crypto';
+import type { Diagnostic, DiagnosticSeverity } from '../../model/diagnostic.js';
+import { MAIN_STREAM, type FormatId } from '../../model/usage.js';
+import type { ParseContext, ParseOutput, RawSessionInfo, RawTurn } from '../format.js';
+import { providerOfModel } from '../../normalize/provider.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Largest token count accepted for one request or one export row. The largest
+ * context windows are ~2M tokens; an aggregated CSV row can be far larger, so
+ * the bound only rejects values that are clearly corrupt (overflow, IDs pasted
+ * into a count column). Above 2^53 integers are not exact anyway.
+ */
+export const MAX_TOKEN_COUNT = 1e13;
+
+export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * A token count: absent or null reads as `fallback` (usually 0); anything else
+ * must be a finite, non-negative integer not above MAX_TOKEN_COUNT.
+ */
+export function readTokens(obj: JsonObject, field: string, fallback = 0): Read<number> {
+  return checkTokens(obj[field], field, fallback);
+}
+
+export function checkTokens(value: unknown, field: string, fallback = 0): Read<number> {
+  if (value === undefined || value === null) return { ok: true, value: fallback };
+  if (typeof value !== 'number') return { ok: false, reason: `${field} is ${JSON.stringify(value)}, not a number` };
+  if (!Number.isFinite(value)) return { ok: false, reason: `${field} is not finite` };
+  if (value < 0) return { ok: false, reason: `${field} is negative (${value})` };
+  if (!Number.isInteger(value)) return { ok: false, reason: `${field} is not an integer (${value})` };
+  if (value > MAX_TOKEN_COUNT) return { ok: false, reason: `${field} is implausibly large (${value})` };
+  return { ok: true, value };
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Epoch ms from an ISO-8601 string (any fraction length; no zone = UTC, never
+ * the local zone), or from a number / numeric string in epoch seconds,
+ * milliseconds or microseconds (chosen by magnitude). Null when unreadable.
+ */
+export function parseTimestampMs(value: unknown): number | null {
+  if (typeof value === 'number') return epochToMs(value);
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (text.length === 0) return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return epochToMs(Number(text));
+  const m = ISO_RE.exec(text);
+  if (m) {
+    const [, y, mo, d, h, mi, s, frac, zone] = m;
+    const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+    let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), ms);
+    if (zone && /^[+-]/.test(zone)) {
+      const sign = zone[0] === '-' ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+      t -= sign * offsetMin * 60_000;
+    }
+    return Number.isFinite(t) ? t : null;
+  }
+  return null;
+}
+
+function epochToMs(n: number): number | null {
+  if (!Number.isFinite(n) || n <= 0) return null;
+  if (n >= 1e14) return Math.floor(n / 1000); // microseconds
+  if (n >= 1e11) return Math.floor(n); // milliseconds (after 1973)
+  return Math.round(n * 1000); // seconds
+}
+
+/** Session id derived from a file name: base name without extension(s). */
+export function sessionIdFromFile(ctx: ParseContext): string {
+  const path = ctx.relativePath || ctx.file;
+  const base = path.split('/').pop() ?? path;
+  const stem = base.replace(/\.(jsonl|json|ndjson|csv|tsv|txt|log)(\.gz)?$/i, '');
+  return stem.length > 0 ? stem : base || '<stdin>';
+}
+
+/** Token categories of one request, disjoint as in Turn. */
+export interface UsageCounts {
+  inputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  reasoningOutputTokens: number | null;
+  isCacheSplitKnown: boolean;
+}
+
+export interface TurnFields {
+  usage: UsageCounts;
+  model: string;
+  timestampMs: number | null;
+  sessionId: string;
+  project?: string | null;
+  streamId?: string;
+  requestId?: string | null;
+  messageId?: string | null;
+  dedupeKey?: string | null;
+  reportedCostUsd?: number | null;
+  isEstimated?: boolean;
+  line: number;
+}
+
+export function makeRawTurn(ctx: ParseContext, f: TurnFields): RawTurn {
+  const u = f.usage;
+  return {
+    timestampMs: f.timestampMs,
+    model: f.model,
+    provider: providerOfModel(f.model),
+    streamId: f.streamId ?? MAIN_STREAM,
+    inputTokens: u.inputTokens,
+    cacheWrite5mTokens: u.cacheWrite5mTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    outputTokens: u.outputTokens,
+    reasoningOutputTokens: u.reasoningOutputTokens,
+    promptTokens: u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens + u.cacheReadTokens,
+    isCacheSplitKnown: u.isCacheSplitKnown,
+    isEstimated: f.isEstimated ?? false,
+    requestId: f.requestId ?? null,
+    messageId: f.messageId ?? null,
+    reportedCostUsd: f.reportedCostUsd ?? null,
+    source: { file: ctx.file, line: f.line },
+    sessionId: f.sessionId,
+    project: f.project ?? null,
+    dedupeKey: f.dedupeKey ?? null,
+  };
+}
+
+/** First non-empty string among `values`. */
+export function firstString(...values: unknown[]): string | null {
+  for (const v of values) {
+    if (typeof v === 'string' && v.trim().length > 0) return v.trim();
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  }
+  return null;
+}
+
+/** Accumulates turns, diagnostics and line accounting for one file. */
+export class OutputBuilder {
+  readonly turns: RawTurn[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  readonly sessionInfo: RawSessionInfo[] = [];
+  linesRead = 0;
+  linesCounted = 0;
+  linesIgnored = 0;
+  linesSkipped = 0;
+
+  constructor(
+    private readonly format: FormatId,
+    private readonly ctx: ParseContext,
+  ) {}
+
+  diag(
+    code: string,
+    severity: DiagnosticSeverity,
+    message: string,
+    line: number,
+    details?: Record<string, string | number | boolean | null>,
+  ): void {
+    const d: Diagnostic = { code, severity, message, source: { file: this.ctx.file, line } };
+    if (details) d.details = details;
+    this.diagnostics.push(d);
+  }
+
+  /** A rejected line: counted as skipped and reported with file:line and reason. */
+  skip(code: string, message: string, line: number, details?: Record<string, string | number | boolean | null>): void {
+    this.linesSkipped++;
+    this.diag(code, 'error', message, line, details);
+  }
+
+  finish(extra: Partial<Pick<ParseOutput, 'events' | 'reportedCosts'>> = {}): ParseOutput {
+    return {
+      format: this.format,
+      turns: this.turns,
+      events: extra.events ?? [],
+      reportedCosts: extra.reportedCosts ?? [],
+      sessionInfo: this.sessionInfo,
+      diagnostics: this.diagnostics,
+      linesRead: this.linesRead,
+      linesCounted: this.linesCounted,
+      linesIgnored: this.linesIgnored,
+      linesSkipped: this.linesSkipped,
+    };
+  }
+}
+
+/** Parses `text` as JSON; on failure returns a one-line reason. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: message.split('\n')[0] ?? 'invalid JSON' };
+  }
+}
+
+/** Shortens text for a diagnostic message. */
+export function preview(text: string, max = 60): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
+/**
+ * Complete lines of a detection head (the head may be cut mid-line: the last
+ * line is dropped unless the head ends with a newline).
+ */
+export function completeHeadLines(head: string, max = 20): string[] {
+  const lines = head.split('\n');
+  if (!head.endsWith('\n')) lines.pop();
+  const out: string[] = [];
+  for (const raw of lines) {
+    const line = raw.replace(/^\uFEFF/, '').trim();
+    if (line.length === 0) continue;
+    out.push(line);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/**
+ * True for lines of the formats h1's modules own (Claude Code session lines,
+ * Claude stream-json, Codex rollouts): other detectors must return 0 for them.
+ */
+export function looksLikeAgentLogLine(obj: JsonObject): boolean {
+  const type = obj['type'];
+  if (typeof type === 'string') {
+    if ('sessionId' in obj || 'parentUuid' in obj || 'session_id' in obj) {
+      if (['assistant', 'user', 'system', 'result', 'summary'].includes(type)) return true;
+    }
+    if (type === 'system' && obj['subtype'] === 'init') return true;
+    if (type === 'result' && ('total_cost_usd' in obj || 'modelUsage' in obj || 'num_turns' in obj)) return true;
+    if (['summary', 'file-history-snapshot', 'queue-operation'].includes(type)) return true;
+    if ('payload' in obj && 'timestamp' in obj) return true; // Codex envelope
+  }
+  if ('record_type' in obj) return true; // pre-2025 Codex rollouts
+  return false;
+}
+
+/**
+ * Rebuilds the text of a whole-document file from pushed lines, putting each
+ * line back at its line number (empty lines were not pushed), so positions in
+ * the rebuilt text map to real file lines.
+ */
+export class DocumentBuffer {
+  private readonly parts: string[] = [];
+  private lastLine = 0;
+  private starts: number[] | null = null;
+
+  push(line: string, lineNo: number): void {
+    while (this.lastLine < lineNo - 1) {
+      this.parts.push('');
+      this.lastLine++;
+    }
+    this.parts.push(line);
+    this.lastLine = lineNo;
+    this.starts = null;
+  }
+
+  get isEmpty(): boolean {
+    return this.parts.every((p) => p.trim().length === 0);
+  }
+
+  text(): string {
+    return this.parts.join('\n');
+  }
+
+  /** 1-based line of a character offset in text(); binary search over line starts (built once). */
+  lineAt(offset: number): number {
+    if (this.starts === null) {
+      this.starts = new Array<number>(this.parts.length);
+      let pos = 0;
+      for (let i = 0; i < this.parts.length; i++) {
+        this.starts[i] = pos;
+        pos += (this.parts[i] as string).length + 1;
+      }
+    }
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return Math.max(1, lo + 1);
+  }
+}
+
+/**
+ * Task fingerprint (Session.taskFingerprint): sha256 of the model and the
+ * whitespace-normalized first user message, so repeated runs of the same task
+ * on the same model can be found.
+ */
+export function taskFingerprint(model: string, firstUserMessage: string): string {
+  const normalized = firstUserMessage.replace(/\s+/g, ' ').trim();
+  return createHash('sha256').update(`${model}\n${normalized}`, 'utf8').digest('hex');
+}
+
+/**
+ * Offsets of the elements of the events/messages array in `text` (top-level array when
+ * `key` is null, else the array under that key of the root object), found by a
+ * small scanner that tracks strings and nesting; lets diagnostics point at lines.
+ */
+export function eventOffsets(text: string, key: string | null): number[] {
+  const offsets: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let stringStart = 0;
+  let lastString: string | null = null;
+  let currentKey: string | null = null;
+  let arrayDepth = -1;
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === 0x5c) escaped = true;
+      else if (c === 0x22) {
+        inString = false;
+        if (depth === 1) lastString = text.slice(stringStart + 1, i);
+      }
+      continue;
+    }
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    if (expectElement && depth === arrayDepth && c !== 0x5d) {
+      offsets.push(i);
+      expectElement = false;
+    }
+    if (c === 0x22) {
+      inString = true;
+      stringStart = i;
+    } else if (c === 0x3a) {
+      if (depth === 1) currentKey = lastString;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (c === 0x5b && arrayDepth < 0 && ((key === null && depth === 1) || (key !== null && depth === 2 && currentKey === key))) {
+        arrayDepth = depth;
+        expectElement = true;
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      if (depth === arrayDepth) return offsets;
+      depth--;
+    } else if (c === 0x2c) {
+      if (depth === arrayDepth) expectElement = true;
+    }
+  }
+  return offsets;
+}
