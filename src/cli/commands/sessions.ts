@@ -1,15 +1,105 @@
 import type { CommandModule } from './index.js';
-import { InputError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { addInputOptions, formatSkipSummary, loadSessions, readInputOptions } from '../input-options.js';
+import type { IngestResult } from '../../model/ingest.js';
+import type { Session } from '../../model/usage.js';
+import { addTurn, emptyTotals, totalsByStream, totalsOf, unsplitWriteTokens } from '../../normalize/totals.js';
+import { renderSessions, type SessionRow } from '../../render/sessions.js';
+import { TOOL_VERSION } from '../../version.js';
 
-// Placeholder: replaced by the module that implements `token-econ sessions`.
+export const SESSIONS_SCHEMA_VERSION = 1;
+
+function timeRange(s: Session): { firstMs: number | null; lastMs: number | null } {
+  let firstMs: number | null = null;
+  let lastMs: number | null = null;
+  for (const t of s.turns) {
+    if (t.timestampMs === null) continue;
+    if (firstMs === null || t.timestampMs < firstMs) firstMs = t.timestampMs;
+    if (lastMs === null || t.timestampMs > lastMs) lastMs = t.timestampMs;
+  }
+  return { firstMs, lastMs };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** The versioned `--json` document. */
+export function sessionsDocument(result: IngestResult): Record<string, unknown> {
+  return {
+    schemaVersion: SESSIONS_SCHEMA_VERSION,
+    tool: { name: 'token-econ', version: TOOL_VERSION },
+    kind: 'sessions',
+    sessions: result.sessions.map((s) => {
+      const { firstMs, lastMs } = timeRange(s);
+      return {
+        id: s.id,
+        project: s.project,
+        format: s.format,
+        files: s.files,
+        firstTimestamp: iso(firstMs),
+        lastTimestamp: iso(lastMs),
+        totals: totalsOf(s.turns),
+        streams: totalsByStream(s),
+        compactions: s.events.filter((e) => e.kind === 'compaction').length,
+        reportedCost: s.reportedCost,
+        taskFingerprint: s.taskFingerprint,
+        isEstimated: s.isEstimated,
+        events: s.events,
+        turns: s.turns,
+      };
+    }),
+    files: result.files,
+    diagnostics: result.diagnostics,
+    duplicateTurnsDropped: result.duplicateTurnsDropped,
+  };
+}
+
+async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
+  const opts = readInputOptions(raw);
+  const result = await loadSessions(ctx, paths, opts);
+  const summary = formatSkipSummary(result);
+  if (raw['json'] === true) {
+    await ctx.writeStdout(`${JSON.stringify(sessionsDocument(result), null, 2)}\n`);
+  } else {
+    const total = emptyTotals();
+    const rows: SessionRow[] = result.sessions.map((s) => {
+      for (const t of s.turns) addTurn(total, t);
+      return {
+        id: s.id,
+        project: s.project,
+        format: s.format,
+        ...timeRange(s),
+        streams: new Set(s.turns.map((t) => t.streamId)).size,
+        compactions: s.events.filter((e) => e.kind === 'compaction').length,
+        totals: totalsOf(s.turns),
+      };
+    });
+    await ctx.writeStdout(
+      renderSessions({
+        rows,
+        total,
+        unsplitWriteTokens: unsplitWriteTokens(result.sessions.flatMap((s) => s.turns)),
+        duplicateTurnsDropped: result.duplicateTurnsDropped,
+        width: ctx.columns,
+      }),
+    );
+  }
+  if (summary) ctx.writeStderr(`${summary}\n`);
+}
+
 export const sessionsCommand: CommandModule = {
   name: 'sessions',
-  register(program) {
-    return program
+  register(program, ctx) {
+    const cmd = program
       .command('sessions')
-      .description('(not yet implemented)')
-      .action(() => {
-        throw new InputError('`sessions` is not implemented yet');
-      });
+      .description('list the sessions found in agent logs with their token totals')
+      .argument('[paths...]', 'log files, directories, globs, or - for stdin (default: ~/.claude/projects and ~/.codex/sessions)')
+      .option('--json', 'print a versioned JSON document with every turn, file and diagnostic');
+    addInputOptions(cmd);
+    cmd.action(async (paths: string[], raw: Record<string, unknown>) => {
+      await run(ctx, paths, raw);
+    });
+    return cmd;
   },
 };

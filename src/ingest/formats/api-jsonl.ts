@@ -18,21 +18,7 @@
  */
 import type { InputFormat, LineParser, ParseContext } from '../format.js';
 import { detectUsageShape, extractUsage, type ApiShape } from './api-usage.js';
-import {
-  DocumentBuffer,
-  OutputBuilder,
-  eventOffsets,
-  completeHeadLines,
-  firstString,
-  isRecord,
-  looksLikeAgentLogLine,
-  makeRawTurn,
-  parseJson,
-  parseTimestampMs,
-  preview,
-  sessionIdFromFile,
-  type JsonObject,
-} from './parse-helpers.js';
+import { DocumentBuffer, OutputBuilder, eventOffsets, completeHeadLines, firstString, isRecord, looksLikeAgentLogLine, makeRawTurn, parseJson, parseTimestampMs, preview, sessionIdFromFile, type JsonObject, describeValue } from './parse-helpers.js';
 
 /** Keys under which wrappers nest the response body (searched breadth-first, 3 levels). */
 const BODY_KEYS = ['response', 'body', 'data', 'result', 'completion', 'message'] as const;
@@ -150,7 +136,7 @@ function createParser(ctx: ParseContext): LineParser {
     }
     const { body, chain } = located;
     if (!isRecord(usageValue)) {
-      out.skip('invalid-usage', `usage is ${JSON.stringify(usageValue)}, not an object`, lineNo);
+      out.skip('invalid-usage', `usage is ${describeValue(usageValue)}, not an object`, lineNo);
       return;
     }
     const shape = 'usageMetadata' in body && isRecord(body['usageMetadata']) ? 'gemini' : detectUsageShape(usageValue, body);

@@ -35,7 +35,7 @@ import { parse } from 'csv-parse/sync';
 import { InputError } from '../../errors.js';
 import type { Provider } from '../../model/usage.js';
 import type { ColumnMapping, InputFormat, LineParser, ParseContext } from '../format.js';
-import { DocumentBuffer, MAX_TOKEN_COUNT, OutputBuilder, makeRawTurn, parseTimestampMs, sessionIdFromFile, type Read } from './parse-helpers.js';
+import { DocumentBuffer, MAX_TOKEN_COUNT, OutputBuilder, makeRawTurn, parseTimestampMs, preview, sessionIdFromFile, type Read } from './parse-helpers.js';
 
 type Role = Exclude<keyof ColumnMapping, 'inputIncludesCached'>;
 const ROLES: readonly Role[] = [
@@ -164,7 +164,7 @@ export function parseColumnMapping(spec: string): ColumnMapping {
 export function parseNumberCell(raw: string, decimalComma = false): Read<number | null> {
   let s = raw.trim();
   if (s.length === 0 || /^(-|—|n\/a|null|none)$/i.test(s)) return { ok: true, value: null };
-  if (/^\(.*\)$/.test(s) || /^-/.test(s.replace(/^[$€£¥]|^usd\s*/i, ''))) return { ok: false, reason: `negative value "${raw}"` };
+  if (/^\(.*\)$/.test(s) || /^-/.test(s.replace(/^[$€£¥]|^usd\s*/i, ''))) return { ok: false, reason: `negative value "${preview(raw, 40)}"` };
   s = s.replace(/^(usd|eur|us\$)\s*/i, '').replace(/\s*(usd|eur)$/i, '').replace(/^[$€£¥]\s*/, '').replace(/[$€£¥]$/, '');
   s = s.replace(/[\s\u00a0\u202f_']/g, '');
   const lastComma = s.lastIndexOf(',');
@@ -177,9 +177,9 @@ export function parseNumberCell(raw: string, decimalComma = false): Read<number 
   } else if (decimalComma ? /^\d{1,3}(\.\d{3})+$/.test(s) : /^\d{1,3}(\.\d{3}){2,}$/.test(s)) {
     s = s.replace(/\./g, ''); // 1.234.567 (European thousands)
   }
-  if (!/^\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return { ok: false, reason: `"${raw}" is not a number` };
+  if (!/^\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s)) return { ok: false, reason: `"${preview(raw, 40)}" is not a number` };
   const n = Number(s);
-  if (!Number.isFinite(n)) return { ok: false, reason: `"${raw}" is not finite` };
+  if (!Number.isFinite(n)) return { ok: false, reason: `"${preview(raw, 40)}" is not finite` };
   return { ok: true, value: n };
 }
 
@@ -275,6 +275,9 @@ function createParser(ctx: ParseContext): LineParser {
       const broken: Array<{ line: number; reason: string }> = [];
       const records = parse(doc.text(), {
         delimiter,
+        // Lines are split on LF by the reader; a lone CR inside a row must not
+        // start a new record (it would shift every later line number).
+        record_delimiter: '\n',
         info: true,
         bom: true,
         relax_column_count: true,
@@ -340,11 +343,11 @@ function createParser(ctx: ParseContext): LineParser {
           }
           const v = n.value ?? 0;
           if (!Number.isInteger(v)) {
-            out.skip('invalid-number', `${name}: "${raw}" is not a whole number of tokens`, line);
+            out.skip('invalid-number', `${name}: "${preview(raw, 40)}" is not a whole number of tokens`, line);
             continue rowLoop;
           }
           if (v > MAX_TOKEN_COUNT) {
-            out.skip('invalid-number', `${name}: "${raw}" is implausibly large`, line);
+            out.skip('invalid-number', `${name}: "${preview(raw, 40)}" is implausibly large`, line);
             continue rowLoop;
           }
           tokens[role] = v;

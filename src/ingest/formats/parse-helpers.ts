@@ -33,9 +33,31 @@ export function readTokens(obj: JsonObject, field: string, fallback = 0): Read<n
   return checkTokens(obj[field], field, fallback);
 }
 
+/**
+ * Short description of a JSON value for a diagnostic: never the whole value
+ * (a 10 MB string would flood the report) and never a recursive stringify
+ * (a 10,000-deep array would overflow the stack).
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return `an array (${value.length} items)`;
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** JSON.stringify that survives pathological nesting (returns '' instead of throwing). */
+export function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function checkTokens(value: unknown, field: string, fallback = 0): Read<number> {
   if (value === undefined || value === null) return { ok: true, value: fallback };
-  if (typeof value !== 'number') return { ok: false, reason: `${field} is ${JSON.stringify(value)}, not a number` };
+  if (typeof value !== 'number') return { ok: false, reason: `${field} is ${describeValue(value)}, not a number` };
   if (!Number.isFinite(value)) return { ok: false, reason: `${field} is not finite` };
   if (value < 0) return { ok: false, reason: `${field} is negative (${value})` };
   if (!Number.isInteger(value)) return { ok: false, reason: `${field} is not an integer (${value})` };

@@ -17,22 +17,7 @@
  * (assistant messages counted, others ignored, malformed ones skipped).
  */
 import type { InputFormat, LineParser, ParseContext, Tokenizer } from '../format.js';
-import {
-  DocumentBuffer,
-  OutputBuilder,
-  completeHeadLines,
-  eventOffsets,
-  firstString,
-  isRecord,
-  looksLikeAgentLogLine,
-  makeRawTurn,
-  parseJson,
-  parseTimestampMs,
-  preview,
-  sessionIdFromFile,
-  taskFingerprint,
-  type JsonObject,
-} from './parse-helpers.js';
+import { DocumentBuffer, OutputBuilder, completeHeadLines, eventOffsets, firstString, isRecord, looksLikeAgentLogLine, makeRawTurn, parseJson, parseTimestampMs, preview, sessionIdFromFile, taskFingerprint, type JsonObject, safeStringify } from './parse-helpers.js';
 
 /**
  * Tokens each message adds around its content in the chat format
@@ -69,16 +54,22 @@ interface Message {
 }
 
 /** The countable text of a content value; images cannot be counted from text and are tallied. */
-function contentText(content: unknown, tally: { images: number }): string {
+/** Content nested deeper than this is counted as its JSON text, not walked (no stack overflow). */
+const MAX_CONTENT_DEPTH = 32;
+
+function contentText(content: unknown, tally: { images: number }, depth = 0): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => partText(p, tally)).filter((s) => s.length > 0).join('\n');
-  if (isRecord(content)) return partText(content, tally);
+  if (depth > MAX_CONTENT_DEPTH) return safeStringify(content);
+  if (Array.isArray(content)) return content.map((p) => partText(p, tally, depth + 1)).filter((s) => s.length > 0).join('\n');
+  if (isRecord(content)) return partText(content, tally, depth + 1);
   return String(content);
 }
 
-function partText(part: unknown, tally: { images: number }): string {
+function partText(part: unknown, tally: { images: number }, depth = 0): string {
   if (typeof part === 'string') return part;
+  if (depth > MAX_CONTENT_DEPTH) return safeStringify(part);
+  if (Array.isArray(part)) return contentText(part, tally, depth + 1);
   if (!isRecord(part)) return part === null || part === undefined ? '' : String(part);
   const type = typeof part['type'] === 'string' ? part['type'] : '';
   switch (type) {
@@ -92,13 +83,13 @@ function partText(part: unknown, tally: { images: number }): string {
       return '';
     case 'tool_use':
     case 'server_tool_use':
-      return `${firstString(part['name']) ?? ''} ${JSON.stringify(part['input'] ?? {})}`;
+      return `${firstString(part['name']) ?? ''} ${safeStringify(part['input'] ?? {})}`;
     case 'tool_result':
-      return contentText(part['content'], tally);
+      return contentText(part['content'], tally, depth + 1);
     case 'function_call':
-      return `${firstString(part['name']) ?? ''} ${typeof part['arguments'] === 'string' ? part['arguments'] : JSON.stringify(part['arguments'] ?? {})}`;
+      return `${firstString(part['name']) ?? ''} ${typeof part['arguments'] === 'string' ? part['arguments'] : safeStringify(part['arguments'] ?? {})}`;
     case 'function_call_output':
-      return typeof part['output'] === 'string' ? part['output'] : JSON.stringify(part['output'] ?? '');
+      return typeof part['output'] === 'string' ? part['output'] : safeStringify(part['output'] ?? '');
     case 'image':
     case 'image_url':
     case 'input_image':
@@ -107,7 +98,7 @@ function partText(part: unknown, tally: { images: number }): string {
       return '';
     default:
       if (typeof part['text'] === 'string') return part['text'];
-      return JSON.stringify(part);
+      return safeStringify(part);
   }
 }
 
@@ -120,7 +111,7 @@ function toolCallText(msg: JsonObject): string {
     if (!isRecord(call)) continue;
     const fn = isRecord(call['function']) ? call['function'] : call;
     const args = fn['arguments'];
-    out.push(`${firstString(fn['name']) ?? ''} ${typeof args === 'string' ? args : JSON.stringify(args ?? {})}`);
+    out.push(`${firstString(fn['name']) ?? ''} ${typeof args === 'string' ? args : safeStringify(args ?? {})}`);
   }
   return out.join('\n');
 }

@@ -1,0 +1,194 @@
+/**
+ * Flags and loading shared by every command that reads logs
+ * (`sessions`, `analyze`, …): --format, --since, --until, --session,
+ * --project, --tokenizer; `loadSessions` runs read -> parse -> normalize.
+ */
+import { Option, type Command } from 'commander';
+import { InputError } from '../errors.js';
+import type { Tokenizer } from '../ingest/format.js';
+import { FORMAT_IDS } from '../ingest/index.js';
+import type { ParsedFile } from '../ingest/ingest.js';
+import type { IngestResult } from '../model/ingest.js';
+import type { FormatId } from '../model/usage.js';
+import { normalizeSessions, type SessionFilters } from '../normalize/sessions.js';
+import { createTokenizer } from '../normalize/tokenizer.js';
+import type { CliContext } from './context.js';
+import { readInput, resolveInputs } from './io.js';
+
+export type TokenizerName = 'o200k_base' | 'cl100k_base';
+const TOKENIZERS: readonly TokenizerName[] = ['o200k_base', 'cl100k_base'];
+
+export interface InputOptions {
+  format?: FormatId;
+  since?: string;
+  until?: string;
+  session?: string[];
+  project?: string[];
+  tokenizer: TokenizerName;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <id>', 'input format (default: detected per file)').choices([...FORMAT_IDS]))
+    .option('--since <date>', 'only turns at or after this time (YYYY-MM-DD = start of that UTC day, or ISO 8601)')
+    .option('--until <date>', 'only turns up to this time (YYYY-MM-DD = through the end of that UTC day, or ISO 8601)')
+    // Repeatable (and comma-separated) rather than variadic: a variadic flag would swallow the paths after it.
+    .option('--session <id>', 'only sessions with this id or id prefix (repeat or comma-separate for several)', collect)
+    .option('--project <name>', 'only sessions whose project contains this text (repeat or comma-separate for several)', collect)
+    .addOption(new Option('--tokenizer <name>', 'tokenizer for logs without usage').choices([...TOKENIZERS]).default('o200k_base'));
+}
+
+const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parses a --since/--until value: `{ startMs, endMs }` where a bare day spans [00:00, next 00:00) UTC. */
+export function parseDateBound(flag: string, value: string): { startMs: number; endMs: number } {
+  const v = value.trim();
+  const day = DAY_RE.exec(v);
+  if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const start = Date.UTC(y, m - 1, d);
+    const check = new Date(start);
+    if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) {
+      throw new InputError(`${flag}: ${value} is not a valid date`, 'use YYYY-MM-DD or an ISO 8601 time such as 2026-01-05T14:00:00Z');
+    }
+    return { startMs: start, endMs: start + 86_400_000 };
+  }
+  const iso = ISO_RE.exec(v);
+  if (iso) {
+    const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(iso[i] ?? 0)) as [number, number, number, number, number, number];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
+      throw new InputError(`${flag}: ${value} is not a valid time`, 'use YYYY-MM-DD or an ISO 8601 time such as 2026-01-05T14:00:00Z');
+    }
+    const ms = Number((iso[7] ?? '').slice(0, 3).padEnd(3, '0'));
+    let t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+    const zone = iso[8];
+    if (zone && zone !== 'Z') {
+      const sign = zone[0] === '-' ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    }
+    return { startMs: t, endMs: t + 1 };
+  }
+  throw new InputError(`${flag}: cannot read "${value}" as a date`, 'use YYYY-MM-DD or an ISO 8601 time such as 2026-01-05T14:00:00Z');
+}
+
+function stringList(raw: unknown, flag: string): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = (Array.isArray(raw) ? raw : [raw]).map(String).flatMap((s) => s.split(',')).map((s) => s.trim());
+  if (list.some((s) => s.length === 0)) throw new InputError(`${flag} needs a non-empty value`);
+  return list;
+}
+
+export function readInputOptions(raw: Record<string, unknown>): InputOptions {
+  const opts: InputOptions = { tokenizer: 'o200k_base' };
+  if (raw['format'] !== undefined) {
+    const f = String(raw['format']);
+    if (!(FORMAT_IDS as readonly string[]).includes(f)) throw new InputError(`--format: unknown format "${f}"`, `one of: ${FORMAT_IDS.join(', ')}`);
+    opts.format = f as FormatId;
+  }
+  if (raw['tokenizer'] !== undefined) {
+    const t = String(raw['tokenizer']);
+    if (!(TOKENIZERS as readonly string[]).includes(t)) throw new InputError(`--tokenizer: unknown tokenizer "${t}"`, `one of: ${TOKENIZERS.join(', ')}`);
+    opts.tokenizer = t as TokenizerName;
+  }
+  if (raw['since'] !== undefined) {
+    opts.since = String(raw['since']);
+    parseDateBound('--since', opts.since);
+  }
+  if (raw['until'] !== undefined) {
+    opts.until = String(raw['until']);
+    parseDateBound('--until', opts.until);
+  }
+  if (opts.since !== undefined && opts.until !== undefined) {
+    if (parseDateBound('--since', opts.since).startMs >= parseDateBound('--until', opts.until).endMs) {
+      throw new InputError(`--since ${opts.since} is after --until ${opts.until}`);
+    }
+  }
+  const session = stringList(raw['session'], '--session');
+  if (session) opts.session = session;
+  const project = stringList(raw['project'], '--project');
+  if (project) opts.project = project;
+  return opts;
+}
+
+/** The normalize filters described by the options. */
+export function filtersOf(opts: InputOptions): SessionFilters {
+  const filters: SessionFilters = {};
+  if (opts.since !== undefined) filters.sinceMs = parseDateBound('--since', opts.since).startMs;
+  if (opts.until !== undefined) filters.untilMs = parseDateBound('--until', opts.until).endMs;
+  if (opts.session) filters.sessions = opts.session;
+  if (opts.project) filters.projects = opts.project;
+  return filters;
+}
+
+export async function loadSessions(
+  ctx: CliContext,
+  paths: string[],
+  opts: InputOptions,
+  onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
+): Promise<IngestResult> {
+  const inputs = await resolveInputs(ctx, paths);
+  const totalBytes = inputs.reduce((a, f) => a + f.size, 0);
+  let tokenizer: Tokenizer | null = null;
+  const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(opts.tokenizer));
+  const parsed: ParsedFile[] = [];
+  let doneBytes = 0;
+  for (const [i, input] of inputs.entries()) {
+    const before = doneBytes;
+    const file = await readInput(ctx, input, {
+      forcedFormat: opts.format,
+      getTokenizer,
+      onBytes: onProgress ? (b) => onProgress({ files: i, bytes: before + b, totalBytes }) : undefined,
+    });
+    doneBytes += file.bytes;
+    parsed.push(file);
+    onProgress?.({ files: i + 1, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+  }
+  return normalizeSessions(parsed, filtersOf(opts));
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The one-line stderr summary of what was not read, or null when everything
+ * was, e.g. `token-econ: skipped 3 malformed lines in 2 files (first: logs/a.jsonl:17 invalid JSON); see --json for the full list`.
+ */
+export function formatSkipSummary(result: IngestResult): string | null {
+  const parts: string[] = [];
+  const skippedFiles = result.files.filter((f) => f.linesSkipped > 0 && f.format !== 'unknown');
+  const skipped = skippedFiles.reduce((a, f) => a + f.linesSkipped, 0);
+  if (skipped > 0) {
+    const first = result.diagnostics.find((d) => d.severity === 'error' && d.source && d.source.line > 0);
+    const where = first?.source ? ` (first: ${first.source.file}:${first.source.line} ${reasonOf(first.code)})` : '';
+    parts.push(`skipped ${plural(skipped, 'malformed line')} in ${plural(skippedFiles.length, 'file')}${where}`);
+  }
+  const unknown = result.diagnostics.filter((d) => d.code === 'unknown-format');
+  if (unknown.length > 0) {
+    const first = unknown[0]?.source?.file ?? '';
+    parts.push(`${plural(unknown.length, 'file')} in no known format (${first}${unknown.length > 1 ? ', …' : ''})`);
+  }
+  const empty = result.diagnostics.filter((d) => d.code === 'empty-file').length;
+  if (empty > 0) parts.push(`${plural(empty, 'empty file')}`);
+  if (parts.length === 0) return null;
+  return `token-econ: ${parts.join('; ')}; see --json for the full list`;
+}
+
+function reasonOf(code: string): string {
+  switch (code) {
+    case 'invalid-json':
+      return 'invalid JSON';
+    case 'truncated-line':
+      return 'truncated last line';
+    case 'invalid-usage':
+      return 'invalid usage';
+    default:
+      return code.replace(/-/g, ' ');
+  }
+}

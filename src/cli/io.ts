@@ -1,0 +1,251 @@
+/**
+ * Reading inputs: files, directories, globs, `-` (stdin), or the default
+ * agent log directories. Read-only; never follows paths found inside logs.
+ *
+ * - Directories are walked recursively (sorted, symlinked directories and
+ *   `node_modules` / dot-directories below the root skipped) and keep only
+ *   plausible log files: .jsonl .ndjson .json .csv .tsv .txt .log.
+ * - Globs support `*` (within a path segment), `**` (any number of segments)
+ *   and `?`; they are matched over a walk of the glob's static prefix
+ *   directory, and match any extension.
+ * - Each file is streamed in 1 MiB chunks up to the size it had when opened
+ *   (a growing file yields a consistent prefix; a cut last line is reported
+ *   as `truncated-line` when it is not complete JSON), so memory is bounded
+ *   by the longest line, never by the file.
+ */
+import { open, readdir, stat, realpath } from 'node:fs/promises';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { InputError } from '../errors.js';
+import type { ColumnMapping, Tokenizer } from '../ingest/format.js';
+import { FileIngest, type ParsedFile } from '../ingest/ingest.js';
+import type { FormatId } from '../model/usage.js';
+import type { CliContext } from './context.js';
+
+export const CHUNK_BYTES = 1024 * 1024;
+export const LOG_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.txt', '.log'];
+export const STDIN_NAME = '<stdin>';
+
+export interface InputFile {
+  /** Absolute path, or `-` for stdin. */
+  path: string;
+  /** Name shown to the user and used in diagnostics. */
+  display: string;
+  /** Path relative to the root the user gave, `/` separators. */
+  relativePath: string;
+  /** Size in bytes when listed (0 for stdin). */
+  size: number;
+}
+
+const toSlash = (p: string): string => p.split(sep).join('/');
+
+function hasGlob(p: string): boolean {
+  return /[*?]/.test(p);
+}
+
+function isLogFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return LOG_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Files under `dir`, sorted, as paths relative to it. */
+async function walk(dir: string, accept: (rel: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  async function visit(abs: string, rel: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (err) {
+      throw new InputError(`cannot read directory ${abs}: ${errText(err)}`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      const childAbs = join(abs, e.name);
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+        await visit(childAbs, childRel);
+      } else if (e.isFile() || e.isSymbolicLink()) {
+        if (e.isSymbolicLink()) {
+          const st = await stat(childAbs).catch(() => null);
+          if (!st || !st.isFile()) continue;
+        }
+        if (accept(childRel)) out.push(childRel);
+      }
+    }
+  }
+  await visit(dir, '');
+  return out;
+}
+
+/** `*`, `**`, `?` glob -> RegExp over `/`-separated relative paths. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  const segs = pattern.split('/');
+  segs.forEach((seg, i) => {
+    const last = i === segs.length - 1;
+    if (seg === '**') {
+      re += last ? '.*' : '(?:[^/]+/)*';
+      return;
+    }
+    for (const ch of seg) {
+      if (ch === '*') re += '[^/]*';
+      else if (ch === '?') re += '[^/]';
+      else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    if (!last) re += '/';
+  });
+  return new RegExp(`^${re}$`);
+}
+
+function errText(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Default log roots from the environment (HOME from ctx.env). */
+export function defaultRoots(env: CliContext['env']): string[] {
+  const home = env['HOME'] ?? env['USERPROFILE'] ?? '';
+  const roots: string[] = [];
+  const claudeDirs = env['CLAUDE_CONFIG_DIR']
+    ? env['CLAUDE_CONFIG_DIR'].split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+    : home
+      ? [join(home, '.claude'), join(home, '.config', 'claude')]
+      : [];
+  for (const d of claudeDirs) roots.push(join(d, 'projects'));
+  const codexHome = env['CODEX_HOME'] ?? (home ? join(home, '.codex') : '');
+  if (codexHome) roots.push(join(codexHome, 'sessions'));
+  return roots;
+}
+
+/** Expands the user's paths (or the default locations) into files to read. */
+export async function resolveInputs(ctx: CliContext, paths: readonly string[]): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  const seen = new Set<string>();
+  const add = async (abs: string, display: string, rel: string): Promise<void> => {
+    const real = await realpath(abs).catch(() => abs);
+    if (seen.has(real)) return;
+    seen.add(real);
+    const st = await stat(abs).catch((err: unknown) => {
+      throw new InputError(`cannot read ${display}: ${errText(err)}`);
+    });
+    files.push({ path: abs, display, relativePath: rel, size: st.size });
+  };
+
+  if (paths.length === 0) {
+    const roots = defaultRoots(ctx.env);
+    for (const root of roots) {
+      const st = await stat(root).catch(() => null);
+      if (!st?.isDirectory()) continue;
+      for (const rel of await walk(root, (r) => r.toLowerCase().endsWith('.jsonl'))) {
+        await add(join(root, rel), toSlash(join(root, rel)), rel);
+      }
+    }
+    if (files.length === 0) {
+      throw new InputError(
+        `no logs given and none found in the default locations (${roots.join(', ') || 'HOME is not set'})`,
+        'pass log files, directories or globs, e.g. `token-econ sessions ~/.claude/projects`',
+      );
+    }
+    return files;
+  }
+
+  let stdinUsed = false;
+  for (const p of paths) {
+    if (p === '-') {
+      if (stdinUsed) continue;
+      stdinUsed = true;
+      files.push({ path: '-', display: STDIN_NAME, relativePath: STDIN_NAME, size: 0 });
+      continue;
+    }
+    const abs = isAbsolute(p) ? p : resolve(ctx.cwd, p);
+    const shown = toSlash(p).replace(/\/+$/, '') || '/';
+    if (hasGlob(p)) {
+      const norm = toSlash(p);
+      const segs = norm.split('/');
+      const firstGlob = segs.findIndex((s) => hasGlob(s));
+      const baseShown = segs.slice(0, firstGlob).join('/');
+      const pattern = segs.slice(firstGlob).join('/');
+      const baseAbs = baseShown === '' ? (norm.startsWith('/') ? '/' : ctx.cwd) : isAbsolute(baseShown) ? baseShown : resolve(ctx.cwd, baseShown);
+      const st = await stat(baseAbs).catch(() => null);
+      const re = globToRegExp(pattern);
+      const matches = st?.isDirectory() ? await walk(baseAbs, (rel) => re.test(rel)) : [];
+      if (matches.length === 0) throw new InputError(`no files match ${p}`);
+      for (const rel of matches) await add(join(baseAbs, rel), baseShown ? `${baseShown}/${rel}` : rel, rel);
+      continue;
+    }
+    const st = await stat(abs).catch((err: unknown) => {
+      throw new InputError(`cannot read ${p}: ${errText(err)}`);
+    });
+    if (st.isDirectory()) {
+      const rels = await walk(abs, (rel) => isLogFile(rel));
+      if (rels.length === 0) throw new InputError(`no log files (${LOG_EXTENSIONS.join(' ')}) in directory ${p}`);
+      const prefix = shown === '.' ? '' : shown === '/' ? '/' : `${shown}/`;
+      for (const rel of rels) await add(join(abs, rel), `${prefix}${rel}`, rel);
+    } else {
+      await add(abs, shown, toSlash(p.split(/[\\/]/).pop() ?? p));
+    }
+  }
+  return files;
+}
+
+export interface ReadOptions {
+  forcedFormat?: FormatId | undefined;
+  getTokenizer: () => Tokenizer;
+  columns?: ColumnMapping | undefined;
+  /** Called after every chunk with the bytes of this file read so far. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Streams one file (or stdin) through the pure ingest driver. */
+export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
+  const ingest = new FileIngest({
+    file: input.display,
+    relativePath: input.relativePath,
+    forcedFormat: opts.forcedFormat,
+    getTokenizer: opts.getTokenizer,
+    columns: opts.columns,
+  });
+  if (input.path === '-') {
+    let bytes = 0;
+    for await (const chunk of ctx.stdin as AsyncIterable<string | Uint8Array>) {
+      const buf = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      ingest.push(buf);
+      bytes += buf.length;
+      opts.onBytes?.(bytes);
+    }
+    return ingest.finish();
+  }
+  let handle;
+  try {
+    handle = await open(input.path, 'r');
+  } catch (err) {
+    throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
+    // Read only what existed at open: a file still being written yields a consistent prefix.
+    const size = st.size;
+    const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, 1)));
+    let pos = 0;
+    while (pos < size) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await handle.read(buffer, 0, Math.min(buffer.length, size - pos), pos));
+      } catch (err) {
+        throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
+      }
+      if (n === 0) break; // truncated while reading
+      ingest.push(buffer.subarray(0, n));
+      pos += n;
+      opts.onBytes?.(pos);
+    }
+    const grown = (await handle.stat()).size > size;
+    return ingest.finish(grown);
+  } finally {
+    await handle.close();
+  }
+}

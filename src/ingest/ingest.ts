@@ -1,0 +1,210 @@
+/**
+ * Pure ingest driver: bytes of one input -> format detection -> LineParser.
+ * The shell (src/cli/io.ts) only reads bytes and pushes them here; tests and
+ * `parseText` push a whole string. Both split lines with ./lines.ts.
+ */
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { FormatId } from '../model/usage.js';
+import type { ColumnMapping, InputFormat, LineParser, ParseContext, ParseOutput, Tokenizer } from './format.js';
+import { detectFormat, getFormat } from './index.js';
+import { LineSplitter, decodeHead, type SplitLine } from './lines.js';
+
+/** Bytes of a file looked at to detect its format. */
+export const HEAD_BYTES = 64 * 1024;
+
+/** One input file after parsing; what normalizeSessions consumes. */
+export interface ParsedFile {
+  /** Display name (`<stdin>` for standard input). */
+  file: string;
+  relativePath: string;
+  bytes: number;
+  /** Null when no format claimed the file (or it was empty). */
+  output: ParseOutput | null;
+  /** Non-blank lines seen; equals output.linesRead when a format parsed the file. */
+  linesRead: number;
+  /** Diagnostics about the file itself (unknown format, empty, truncated read…). */
+  fileDiagnostics: Diagnostic[];
+}
+
+export interface FileIngestOptions {
+  file: string;
+  relativePath: string;
+  /** `--format`: skip detection. */
+  forcedFormat?: FormatId | undefined;
+  getTokenizer: () => Tokenizer;
+  columns?: ColumnMapping | undefined;
+}
+
+/** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
+export class FileIngest {
+  private readonly splitter = new LineSplitter();
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private parser: LineParser | null = null;
+  private format: InputFormat | null = null;
+  private decided = false;
+  private linesRead = 0;
+  private lastUnterminatedLine = 0;
+  private readonly emit = (line: SplitLine): void => {
+    this.linesRead++;
+    if (!line.terminated) this.lastUnterminatedLine = line.lineNo;
+    if (this.parser) this.parser.push(line.text, line.lineNo);
+  };
+
+  constructor(private readonly opts: FileIngestOptions) {}
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (!this.decided) {
+      // Copy: callers reuse read buffers.
+      this.head.push(chunk.slice());
+      this.headBytes += chunk.length;
+      if (this.headBytes >= HEAD_BYTES) this.decide();
+      return;
+    }
+    this.splitter.push(chunk, this.emit);
+  }
+
+  private decide(): void {
+    this.decided = true;
+    const all = this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes);
+    this.head = [];
+    if (this.opts.forcedFormat) {
+      this.format = getFormat(this.opts.forcedFormat);
+    } else if (all.length > 0) {
+      const headText = decodeHead(all.subarray(0, Math.min(all.length, HEAD_BYTES)));
+      if (headText.trim().length > 0) this.format = detectFormat(baseName(this.opts.file), headText);
+    }
+    if (this.format) {
+      const ctx: ParseContext = {
+        file: this.opts.file,
+        relativePath: this.opts.relativePath,
+        getTokenizer: this.opts.getTokenizer,
+      };
+      if (this.opts.columns) ctx.columns = this.opts.columns;
+      this.parser = this.format.createParser(ctx);
+    }
+    this.splitter.push(all, this.emit);
+  }
+
+  /**
+   * @param isStillGrowing the file grew after the size read at open: its
+   * unterminated last line is an agent mid-write, not damage, so it is left
+   * out (reported as info) instead of counted as malformed.
+   */
+  finish(isStillGrowing = false): ParsedFile {
+    if (!this.decided) this.decide();
+    this.splitter.end(this.emit);
+    const bytes = this.splitter.bytes;
+    const fileDiagnostics: Diagnostic[] = [];
+    const source = { file: this.opts.file, line: 0 };
+    if (!this.parser) {
+      if (this.linesRead === 0) {
+        fileDiagnostics.push({
+          code: 'empty-file',
+          severity: 'warning',
+          message: bytes === 0 ? 'file is empty' : 'file has no non-blank line',
+          source,
+          details: { bytes },
+        });
+      } else {
+        fileDiagnostics.push({
+          code: 'unknown-format',
+          severity: 'warning',
+          message: `no known log format recognised in this file (${this.linesRead} line(s) not read); use --format to force one`,
+          source,
+          details: { lines: this.linesRead, bytes },
+        });
+      }
+      return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output: null, linesRead: this.linesRead, fileDiagnostics };
+    }
+    const output = this.parser.finish();
+    if (this.lastUnterminatedLine > 0) markTruncated(output, this.lastUnterminatedLine, isStillGrowing);
+    return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output, linesRead: this.linesRead, fileDiagnostics };
+  }
+}
+
+/**
+ * A last line without newline that a parser rejected as invalid JSON was cut
+ * (crash, disk full, file still being written): say so instead of "invalid JSON".
+ */
+function markTruncated(output: ParseOutput, lineNo: number, isStillGrowing: boolean): void {
+  for (const d of output.diagnostics) {
+    if (d.source?.line === lineNo && d.code === 'invalid-json' && isStillGrowing) {
+      d.code = 'still-being-written';
+      d.severity = 'info';
+      d.message = 'last line was still being written when the file was read; left for the next run';
+      output.linesSkipped--;
+      output.linesIgnored++;
+    } else if (d.source?.line === lineNo && d.code === 'invalid-json') {
+      d.code = 'truncated-line';
+      d.message = `last line is incomplete (no final newline; file cut or still being written): ${d.message}`;
+    }
+  }
+}
+
+function concatAll(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+function baseName(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+/** Pushes already split lines into a format's parser (tests). */
+export function parseLines(format: InputFormat, ctx: ParseContext, lines: Iterable<string | { text: string; lineNo: number }>): ParseOutput {
+  const parser = format.createParser(ctx);
+  let n = 0;
+  for (const l of lines) {
+    n++;
+    if (typeof l === 'string') {
+      if (l.trim().length > 0) parser.push(l, n);
+    } else parser.push(l.text, l.lineNo);
+  }
+  return parser.finish();
+}
+
+export interface ParseTextOptions {
+  relativePath?: string;
+  getTokenizer?: () => Tokenizer;
+  columns?: ColumnMapping;
+}
+
+const encoder = new TextEncoder();
+
+function noTokenizer(): Tokenizer {
+  throw new Error('no tokenizer configured for parseText');
+}
+
+/** Parses a whole text exactly as a file with that content would be (same splitter, same detection). */
+export function parseText(fileName: string, text: string, forcedFormat?: FormatId, options: ParseTextOptions = {}): ParsedFile {
+  const ingest = new FileIngest({
+    file: fileName,
+    relativePath: options.relativePath ?? fileName,
+    forcedFormat,
+    getTokenizer: options.getTokenizer ?? noTokenizer,
+    columns: options.columns,
+  });
+  ingest.push(encoder.encode(text));
+  return ingest.finish();
+}
+
+/** Same as parseText for raw bytes, pushed in the given chunks (tests of chunk boundaries). */
+export function parseChunks(fileName: string, chunks: Iterable<Uint8Array>, forcedFormat?: FormatId, options: ParseTextOptions = {}): ParsedFile {
+  const ingest = new FileIngest({
+    file: fileName,
+    relativePath: options.relativePath ?? fileName,
+    forcedFormat,
+    getTokenizer: options.getTokenizer ?? noTokenizer,
+    columns: options.columns,
+  });
+  for (const c of chunks) ingest.push(c);
+  return ingest.finish();
+}

@@ -1,0 +1,115 @@
+/**
+ * Byte stream -> lines, shared by the file reader (src/cli/io.ts), stdin and
+ * the pure `parseText` helper, so every input is split exactly the same way.
+ *
+ * - Lines are what splitting on the byte 0x0A and decoding each line as
+ *   UTF-8 gives; a multi-byte character cut by a chunk boundary is never
+ *   damaged. Invalid bytes decode to U+FFFD.
+ * - Removes a UTF-8 BOM at the start of the stream and one trailing `\r` per
+ *   line (CRLF files).
+ * - Lines that are empty or whitespace-only are not emitted, but still count
+ *   for line numbers (1-based, as an editor shows them).
+ * - The last line may lack its `\n`: it is emitted by `end()` and flagged
+ *   `terminated: false` (a cut or still-growing file).
+ * - A line longer than one chunk is assembled from its pieces; memory is
+ *   bounded by the longest line, never by the file.
+ */
+
+export interface SplitLine {
+  text: string;
+  /** 1-based line number in the file. */
+  lineNo: number;
+  /** False only for a last line without a final newline. */
+  terminated: boolean;
+}
+
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0b && c !== 0x0c) return false;
+  }
+  return true;
+}
+
+/**
+ * Each chunk is decoded once with a streaming decoder (a character cut by the
+ * chunk boundary is held back until the next chunk) and split on `\n`. This
+ * gives exactly the lines of "split on byte 0x0A, decode each line": 0x0A is
+ * never part of a multi-byte sequence, and the decoder turns an incomplete
+ * sequence before it into U+FFFD just as decoding the line alone would.
+ */
+export class LineSplitter {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  /** Text of the current (unterminated) line. */
+  private pending = '';
+  private lineNo = 0;
+  /** Bytes pushed so far. */
+  bytes = 0;
+  /** Physical lines seen so far (including empty ones). */
+  get linesSeen(): number {
+    return this.lineNo;
+  }
+
+  /** Splits `chunk`; calls `emit` for every complete non-blank line. */
+  push(chunk: Uint8Array, emit: (line: SplitLine) => void): void {
+    if (chunk.length === 0) return;
+    this.bytes += chunk.length;
+    const text = this.decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      let line = text.slice(start, nl);
+      if (this.pending.length > 0) {
+        line = this.pending + line;
+        this.pending = '';
+      }
+      this.emitLine(line, true, emit);
+      start = nl + 1;
+    }
+    if (start < text.length) this.pending += text.slice(start);
+  }
+
+  /** Flushes the last line when the stream had no final newline. */
+  end(emit: (line: SplitLine) => void): void {
+    const rest = this.pending + this.decoder.decode();
+    this.pending = '';
+    if (rest.length > 0) this.emitLine(rest, false, emit);
+  }
+
+  /** True when text of an unterminated line is waiting. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  private emitLine(raw: string, terminated: boolean, emit: (line: SplitLine) => void): void {
+    this.lineNo++;
+    let text = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
+    if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.length === 0 || isBlank(text)) return;
+    emit({ text, lineNo: this.lineNo, terminated });
+  }
+}
+
+/** Splits a whole byte buffer (tests, small inputs). */
+export function splitBytes(bytes: Uint8Array): SplitLine[] {
+  const out: SplitLine[] = [];
+  const splitter = new LineSplitter();
+  splitter.push(bytes, (l) => out.push(l));
+  splitter.end((l) => out.push(l));
+  return out;
+}
+
+/** Decodes the first bytes of a stream for format detection (BOM removed, cut characters dropped). */
+export function decodeHead(bytes: Uint8Array): string {
+  let begin = 0;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) begin = 3;
+  // Drop a multi-byte character cut at the end instead of decoding it as U+FFFD.
+  let end = bytes.length;
+  let back = 0;
+  while (back < 3 && end - back - 1 >= begin && ((bytes[end - back - 1] as number) & 0xc0) === 0x80) back++;
+  const lead = end - back - 1 >= begin ? (bytes[end - back - 1] as number) : 0;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  if (need > back + 1) end = end - back - 1;
+  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes.subarray(begin, end)).replace(/\r\n/g, '\n');
+}

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { claudeCodeFormat, claudePathInfo } from '../../src/ingest/formats/claude-code.js';
+import { detectFormat } from '../../src/ingest/index.js';
+import { parseText } from '../../src/ingest/ingest.js';
+import { totalsOf, unsplitWriteTokens } from '../../src/normalize/totals.js';
+import { ingestDir, pick, streamTotals } from '../helpers/ingest.js';
+
+const REAL = 'test/fixtures/claude-code/real-v1.0.98';
+const TRAPS = 'test/fixtures/claude-code/traps';
+
+interface Expected {
+  sessions: Record<string, { total: Record<string, number>; streams: Record<string, Record<string, number>> }>;
+}
+
+test('real Claude Code 1.0.98 logs: exact deduplicated totals per session and per stream', () => {
+  const expected = JSON.parse(readFileSync(`${REAL}/expected-totals.json`, 'utf8')) as Expected;
+  const result = ingestDir(REAL);
+  assert.deepEqual(result.sessions.map((s) => s.id).sort(), Object.keys(expected.sessions).sort());
+  for (const s of result.sessions) {
+    const exp = expected.sessions[s.id]!;
+    assert.deepEqual(pick(totalsOf(s.turns)), exp.total, s.id);
+    assert.deepEqual(streamTotals(s.turns), exp.streams, `${s.id} streams`);
+    assert.equal(s.project, '/path/to/Demo');
+    assert.equal(s.format, 'claude-code');
+  }
+  assert.equal(result.diagnostics.filter((d) => d.severity === 'error').length, 0);
+  for (const f of result.files) {
+    assert.equal(f.linesRead, f.linesCounted + f.linesIgnored + f.linesSkipped, f.file);
+    assert.equal(f.linesSkipped, 0);
+  }
+  // Streamed content blocks: 305 assistant lines in all, 197 unique requests.
+  assert.equal(result.duplicateTurnsDropped, 305 - 197);
+});
+
+test('real logs are detected as claude-code', () => {
+  for (const name of ['1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl', 'fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl']) {
+    const text = readFileSync(`${REAL}/${name}`, 'utf8');
+    assert.equal(detectFormat(name, text.slice(0, 65536))?.id, 'claude-code');
+  }
+});
+
+test('trap fixtures: hand-checked totals per session and stream', () => {
+  const expected = JSON.parse(readFileSync(`${TRAPS}/expected-totals.json`, 'utf8')) as Expected & {
+    duplicateTurnsDropped: number;
+    unsplitWriteTokens: number;
+    sessions: Record<string, { project: string; compactions: Array<Record<string, unknown>> }>;
+  };
+  const result = ingestDir(TRAPS);
+  assert.deepEqual(result.sessions.map((s) => s.id), Object.keys(expected.sessions));
+  for (const s of result.sessions) {
+    const exp = expected.sessions[s.id]!;
+    assert.deepEqual(pick(totalsOf(s.turns)), exp.total, s.id);
+    assert.deepEqual(streamTotals(s.turns), exp.streams, `${s.id} streams`);
+    assert.equal(s.project, exp.project);
+    assert.deepEqual(
+      s.events.map((e) => ({ trigger: e.trigger, preTokens: e.preTokens, postTokens: e.postTokens, streamId: e.streamId })),
+      exp.compactions,
+    );
+  }
+  assert.equal(result.duplicateTurnsDropped, expected.duplicateTurnsDropped);
+  assert.equal(unsplitWriteTokens(result.sessions.flatMap((s) => s.turns)), expected.unsplitWriteTokens);
+  for (const f of result.files) assert.equal(f.linesRead, f.linesCounted + f.linesIgnored + f.linesSkipped);
+});
+
+test('traps: the kept record of a streamed call is its final line; synthetic lines are ignored, not skipped', () => {
+  const result = ingestDir(TRAPS);
+  const s1 = result.sessions.find((s) => s.id.startsWith('1111'))!;
+  const a = s1.turns.find((t) => t.requestId === 'req_A')!;
+  assert.equal(a.outputTokens, 150);
+  assert.equal(a.source.line, 3);
+  assert.equal(a.cacheWrite1hTokens, 1000);
+  assert.equal(a.isCacheSplitKnown, true);
+  const b = s1.turns.find((t) => t.requestId === 'req_B')!;
+  assert.equal(b.source.line, 9);
+  assert.equal(b.isCacheSplitKnown, false);
+  assert.equal(b.cacheWrite5mTokens, 200);
+  assert.ok(s1.turns.every((t) => t.model !== '<synthetic>'));
+  const main = result.files.find((f) => f.file.endsWith('000000000001.jsonl'))!;
+  assert.deepEqual([main.linesRead, main.linesCounted, main.linesIgnored, main.linesSkipped], [14, 8, 6, 0]);
+  assert.ok(result.diagnostics.some((d) => d.code === 'synthetic-ignored'));
+  // Turns are sorted by time; the subagent's turns interleave with the main thread.
+  const times = s1.turns.map((t) => t.timestampMs!);
+  assert.deepEqual(times, [...times].sort((x, y) => x - y));
+  assert.equal(s1.files.length, 2);
+  assert.equal(s1.turns.find((t) => t.streamId === 'agent-abc123')!.model, 'claude-haiku-4-5-20251001');
+  assert.equal(s1.turns.find((t) => t.streamId === 'agent-abc123')!.provider, 'anthropic');
+});
+
+test('task fingerprint: model + first real prompt; commands and meta lines are not prompts', () => {
+  const result = ingestDir(TRAPS);
+  const s1 = result.sessions.find((s) => s.id.startsWith('1111'))!;
+  assert.match(s1.taskFingerprint ?? '', /^[0-9a-f]{64}$/);
+  const line = (content: unknown, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ type: 'user', sessionId: 's', uuid: 'u', parentUuid: null, message: { role: 'user', content }, ...extra });
+  const asst = JSON.stringify({ type: 'assistant', sessionId: 's', requestId: 'r', message: { id: 'm', model: 'claude-x', usage: { input_tokens: 1, output_tokens: 1 } } });
+  const fp = (lines: string[]) => parseText('s.jsonl', lines.join('\n'), 'claude-code').output!.sessionInfo[0]!.taskFingerprint;
+  const a = fp([line('<command-name>/init</command-name>'), line('Meta text', { isMeta: true }), line('  Fix   the bug '), asst]);
+  const b = fp([line('Fix the bug'), asst]);
+  assert.equal(a, b);
+  assert.notEqual(fp([line('Fix another bug'), asst]), b);
+  assert.equal(fp([line([{ type: 'tool_result', content: 'x' }]), asst]), null);
+});
+
+test('subagent path attribution and project dir', () => {
+  assert.deepEqual(claudePathInfo({ file: 'x/-home-a-b/1234/subagents/agent-aside_question-9.jsonl', relativePath: 'agent-aside_question-9.jsonl' }), {
+    sessionId: '1234',
+    streamId: 'agent-aside_question-9',
+    projectDir: '-home-a-b',
+  });
+  assert.deepEqual(claudePathInfo({ file: '/p/-home-a-b/s.jsonl', relativePath: 's.jsonl' }), { sessionId: null, streamId: null, projectDir: '-home-a-b' });
+  assert.deepEqual(claudePathInfo({ file: 'logs/s.jsonl', relativePath: 's.jsonl' }), { sessionId: null, streamId: null, projectDir: null });
+});
+
+test('invalid usage: missing, wrong types, negative, non-finite -> skipped with file:line', () => {
+  const mk = (usage: unknown) => JSON.stringify({ type: 'assistant', sessionId: 's', requestId: `r${Math.random()}`, message: { id: 'm', model: 'claude-x', usage } });
+  const text = [
+    mk(undefined),
+    mk({ input_tokens: '5', output_tokens: 1 }),
+    mk({ input_tokens: -1, output_tokens: 1 }),
+    '{"type":"assistant","sessionId":"s","requestId":"rx","message":{"id":"m","model":"claude-x","usage":{"input_tokens":1e400,"output_tokens":1}}}',
+    mk({ input_tokens: 1, output_tokens: 2, cache_creation: 'x', cache_creation_input_tokens: 3 }),
+    mk({ input_tokens: 1, output_tokens: 2 }),
+  ].join('\n');
+  const out = parseText('bad.jsonl', text, 'claude-code').output!;
+  assert.equal(out.turns.length, 1);
+  assert.equal(out.linesSkipped, 5);
+  assert.deepEqual(
+    out.diagnostics.filter((d) => d.code === 'invalid-usage').map((d) => d.source!.line),
+    [1, 2, 3, 4, 5],
+  );
+  assert.match(out.diagnostics[1]!.message, /input_tokens is "5"/);
+});
+
+test('detect: claude-code claims its lines, not stream-json or codex lines', () => {
+  const cc = '{"parentUuid":null,"isSidechain":false,"sessionId":"s","type":"user","message":{"role":"user","content":"hi"},"uuid":"u"}\n';
+  assert.ok(claudeCodeFormat.detect('s.jsonl', cc) > 0.9);
+  assert.equal(claudeCodeFormat.detect('x.jsonl', '{"type":"system","subtype":"init","session_id":"s"}\n'), 0);
+  assert.equal(claudeCodeFormat.detect('x.jsonl', '{"timestamp":"t","type":"session_meta","payload":{}}\n'), 0);
+  // A first line longer than the head: judged from its start.
+  assert.ok(claudeCodeFormat.detect('s.jsonl', `{"parentUuid":"p","isSidechain":false,"sessionId":"s","type":"user","message":{"content":"${'x'.repeat(70000)}`) >= 0.8);
+});
