@@ -12,6 +12,8 @@ import type { IngestResult } from '../model/ingest.js';
 import type { FormatId } from '../model/usage.js';
 import { normalizeSessions, type SessionFilters } from '../normalize/sessions.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
+import { parseColumnMapping } from '../ingest/formats/csv.js';
+import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { readInput, resolveInputs } from './io.js';
 
@@ -25,6 +27,8 @@ export interface InputOptions {
   session?: string[];
   project?: string[];
   tokenizer: TokenizerName;
+  /** Hand-made CSV column mapping (`--columns`). */
+  columns?: ColumnMapping;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -39,7 +43,8 @@ export function addInputOptions(cmd: Command): Command {
     // Repeatable (and comma-separated) rather than variadic: a variadic flag would swallow the paths after it.
     .option('--session <id>', 'only sessions with this id or id prefix (repeat or comma-separate for several)', collect)
     .option('--project <name>', 'only sessions whose project contains this text (repeat or comma-separate for several)', collect)
-    .addOption(new Option('--tokenizer <name>', 'tokenizer for logs without usage').choices([...TOKENIZERS]).default('o200k_base'));
+    .addOption(new Option('--tokenizer <name>', 'tokenizer for logs without usage').choices([...TOKENIZERS]).default('o200k_base'))
+    .option('--columns <spec>', 'map CSV headers by hand, e.g. "timestamp=Date,model=Model,input=Input,output=Output,cacheRead=Cached,inputIncludesCached=true"');
 }
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -86,6 +91,9 @@ function stringList(raw: unknown, flag: string): string[] | undefined {
 
 export function readInputOptions(raw: Record<string, unknown>): InputOptions {
   const opts: InputOptions = { tokenizer: 'o200k_base' };
+  if (raw['columns'] !== undefined) {
+    opts.columns = parseColumnMapping(String(raw['columns']));
+  }
   if (raw['format'] !== undefined) {
     const f = String(raw['format']);
     if (!(FORMAT_IDS as readonly string[]).includes(f)) throw new InputError(`--format: unknown format "${f}"`, `one of: ${FORMAT_IDS.join(', ')}`);
@@ -142,6 +150,7 @@ export async function loadSessions(
     const before = doneBytes;
     const file = await readInput(ctx, input, {
       forcedFormat: opts.format,
+      columns: opts.columns,
       getTokenizer,
       onBytes: onProgress ? (b) => onProgress({ files: i, bytes: before + b, totalBytes }) : undefined,
     });

@@ -19,6 +19,8 @@ export interface SessionsView {
   /** Cache-write tokens without a 5m/1h split in the log. */
   unsplitWriteTokens: number;
   duplicateTurnsDropped: number;
+  /** Sessions whose token counts were estimated with a tokenizer (transcripts without usage). */
+  estimatedSessions: number;
   width: number;
 }
 
@@ -107,6 +109,9 @@ export function renderSessions(view: SessionsView): string {
   out.push('Wr = cache write (5-minute / 1-hour), Read = cache read, Strm = streams (main thread + subagents), Cmp = compactions; times in UTC.');
   if (view.duplicateTurnsDropped > 0) {
     out.push(`Note: ${formatInt(view.duplicateTurnsDropped)} duplicate record(s) of already counted requests were not counted again (streamed content blocks, resumed-session copies).`);
+  }
+  if (view.estimatedSessions > 0) {
+    out.push(`Note: ${formatInt(view.estimatedSessions)} session(s) had no usage in the log; their token counts are estimated with a tokenizer.`);
   }
   if (view.unsplitWriteTokens > 0) {
     out.push(`Note: ${formatInt(view.unsplitWriteTokens)} write tokens had no 5m/1h split in the log; counted as 5-minute writes.`);

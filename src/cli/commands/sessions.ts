@@ -1,5 +1,6 @@
 import type { CommandModule } from './index.js';
 import type { CliContext } from '../context.js';
+import { addRedactOption, redactIfRequested } from '../redact-option.js';
 import { addInputOptions, formatSkipSummary, loadSessions, readInputOptions } from '../input-options.js';
 import type { IngestResult } from '../../model/ingest.js';
 import type { Session } from '../../model/usage.js';
@@ -57,7 +58,7 @@ export function sessionsDocument(result: IngestResult): Record<string, unknown> 
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
   const opts = readInputOptions(raw);
-  const result = await loadSessions(ctx, paths, opts);
+  const result = redactIfRequested(ctx, raw, await loadSessions(ctx, paths, opts));
   const summary = formatSkipSummary(result);
   if (raw['json'] === true) {
     await ctx.writeStdout(`${JSON.stringify(sessionsDocument(result), null, 2)}\n`);
@@ -81,6 +82,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
         total,
         unsplitWriteTokens: unsplitWriteTokens(result.sessions.flatMap((s) => s.turns)),
         duplicateTurnsDropped: result.duplicateTurnsDropped,
+        estimatedSessions: result.sessions.filter((s) => s.isEstimated).length,
         width: ctx.columns,
       }),
     );
@@ -97,6 +99,7 @@ export const sessionsCommand: CommandModule = {
       .argument('[paths...]', 'log files, directories, globs, or - for stdin (default: ~/.claude/projects and ~/.codex/sessions)')
       .option('--json', 'print a versioned JSON document with every turn, file and diagnostic');
     addInputOptions(cmd);
+    addRedactOption(cmd);
     cmd.action(async (paths: string[], raw: Record<string, unknown>) => {
       await run(ctx, paths, raw);
     });
