@@ -19,7 +19,7 @@ import {
   isRecord,
   makeRawTurn,
   parseJson,
-  preview,
+  parseObjectLine,
   sessionIdFromFile,
   taskFingerprint,
   type JsonObject,
@@ -46,16 +46,8 @@ function createParser(ctx: ParseContext): LineParser {
   return {
     push(line, lineNo) {
       out.linesRead++;
-      const parsed = parseJson(line);
-      if (!parsed.ok) {
-        out.skip('invalid-json', `invalid JSON (${parsed.reason}): ${preview(line)}`, lineNo);
-        return;
-      }
-      const obj = parsed.value;
-      if (!isRecord(obj)) {
-        out.skip('not-an-object', 'expected a JSON object per line', lineNo);
-        return;
-      }
+      const obj = parseObjectLine(out, line, lineNo);
+      if (!obj) return;
       const type = obj['type'];
       if (type === 'system') {
         const s = sessions.get(sessionOf(obj));

@@ -27,8 +27,8 @@ import {
   isRecord,
   makeRawTurn,
   parseJson,
+  parseObjectLine,
   parseTimestampMs,
-  preview,
   taskFingerprint,
   type JsonObject,
   type Read,
@@ -187,16 +187,8 @@ function createParser(ctx: ParseContext): LineParser {
   return {
     push(line, lineNo) {
       out.linesRead++;
-      const parsed = parseJson(line);
-      if (!parsed.ok) {
-        out.skip('invalid-json', `invalid JSON (${parsed.reason}): ${preview(line)}`, lineNo);
-        return;
-      }
-      const obj = parsed.value;
-      if (!isRecord(obj)) {
-        out.skip('not-an-object', 'expected a JSON object per line', lineNo);
-        return;
-      }
+      const obj = parseObjectLine(out, line, lineNo);
+      if (!obj) return;
       const type = obj['type'];
       const payload = obj['payload'];
       if (typeof type !== 'string' || !isRecord(payload)) {

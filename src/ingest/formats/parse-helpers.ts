@@ -172,6 +172,23 @@ export function firstString(...values: unknown[]): string | null {
 }
 
 /** Accumulates turns, diagnostics and line accounting for one file. */
+/**
+ * Parses one JSONL line that must hold a JSON object; on failure the line is
+ * skipped on `out` with the reason and null is returned.
+ */
+export function parseObjectLine(out: OutputBuilder, line: string, lineNo: number): Record<string, unknown> | null {
+  const parsed = parseJson(line);
+  if (!parsed.ok) {
+    out.skip('invalid-json', `invalid JSON (${parsed.reason}): ${preview(line)}`, lineNo);
+    return null;
+  }
+  if (!isRecord(parsed.value)) {
+    out.skip('not-an-object', 'expected a JSON object per line', lineNo);
+    return null;
+  }
+  return parsed.value;
+}
+
 export class OutputBuilder {
   readonly turns: RawTurn[] = [];
   readonly diagnostics: Diagnostic[] = [];
