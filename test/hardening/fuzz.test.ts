@@ -152,9 +152,7 @@ test('mutated files through the CLI: no internal error, per-file accounting in -
   }
 });
 
-// Known bug, kept visible: csv-parse counts a lone CR as a line break in its
-// `info.lines` even with record_delimiter '\n', so later diagnostics point one line low.
-test('CSV: a lone CR inside a row does not shift the line numbers of later rows (fuzz finding)', { todo: 'csv-parse line counting after a lone CR' }, () => {
+test('CSV: a lone CR inside a row does not shift the line numbers of later rows (fuzz finding)', () => {
   const text = 'timestamp,model,input_tokens,output_tokens\n2026-01-01T00:00:00Z,gpt-4o,1\r0,5\n2026-01-02T00:00:00Z,gpt-4o,abc,5\n';
   const parsed = parseText('cr.csv', text, 'csv');
   assert.ok(parsed.output);

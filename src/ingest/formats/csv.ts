@@ -295,8 +295,23 @@ function createParser(ctx: ParseContext): LineParser {
       const header = records[0];
       if (!header) return out.finish();
       out.linesIgnored++; // the header record
-      const startLine = (r: { record: string[]; info: { lines: number } }): number =>
-        r.info.lines - r.record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+      // csv-parse's info.lines is the line where a record ENDS and counts a lone
+      // CR as a line break, though the reader (and editors) split on LF only.
+      // A record's first line = its end line − breaks inside its fields −
+      // lone CRs csv-parse counted in earlier records.
+      const starts = new Map<{ record: string[]; info: { lines: number } }, number>();
+      let loneCrBefore = 0;
+      for (const r of records) {
+        let breaks = 0;
+        let loneCr = 0;
+        for (const f of r.record) {
+          breaks += f.match(/\r\n|\r|\n/g)?.length ?? 0;
+          loneCr += f.match(/\r(?!\n)/g)?.length ?? 0;
+        }
+        starts.set(r, r.info.lines - breaks - loneCrBefore);
+        loneCrBefore += loneCr;
+      }
+      const startLine = (r: { record: string[]; info: { lines: number } }): number => starts.get(r) ?? r.info.lines;
       const resolved = resolveColumns(header.record, ctx.columns);
       const rows = records.slice(1);
       if ('missing' in resolved) {
