@@ -1,3 +1,4 @@
+import { totalsOf } from '../../src/normalize/totals.js';
 import { readFileSync } from 'node:fs';
 import type { InputFormat, ParseContext, ParseOutput, RawTurn, Tokenizer } from '../../src/ingest/format.js';
 import type { TokenTotals } from '../../src/model/usage.js';
@@ -52,27 +53,9 @@ export function dedupe(turns: readonly RawTurn[]): RawTurn[] {
   });
 }
 
+/** Token totals of parsed turns (the same summing the product uses). */
 export function totals(turns: readonly RawTurn[]): TokenTotals {
-  const t: TokenTotals = {
-    inputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    cacheReadTokens: 0,
-    outputTokens: 0,
-    reasoningOutputTokens: 0,
-    promptTokens: 0,
-    turns: turns.length,
-  };
-  for (const x of turns) {
-    t.inputTokens += x.inputTokens;
-    t.cacheWrite5mTokens += x.cacheWrite5mTokens;
-    t.cacheWrite1hTokens += x.cacheWrite1hTokens;
-    t.cacheReadTokens += x.cacheReadTokens;
-    t.outputTokens += x.outputTokens;
-    t.reasoningOutputTokens += x.reasoningOutputTokens ?? 0;
-    t.promptTokens += x.promptTokens;
-  }
-  return t;
+  return totalsOf(turns);
 }
 
 /** Asserts the accounting identity every parser must keep. */
