@@ -30,12 +30,23 @@ export interface WorkloadTurn {
   outputTokens: number;
   /** Set when the real log shows the context was compacted before this turn. */
   compactedBefore: { preTokens: number | null; postTokens: number | null } | null;
+  /**
+   * TTL class of the cache writes the log used around this turn (Anthropic
+   * `cache_creation.ephemeral_1h/5m`); decides the "log default" TTL of the
+   * simulation. Absent/null for synthetic workloads and logs without writes.
+   */
+  writeTtlObserved?: '5m' | '1h' | null;
 }
 
 export interface Workload {
   sessionId: string;
   /** Fixed prefix (system prompt + tool schemas) present in every request. */
   systemTokens: number;
+  /**
+   * Fixed prefix of streams other than `main` (subagents have their own system
+   * prompt); a stream not listed uses `systemTokens`.
+   */
+  streamSystemTokens?: Record<string, number>;
   turns: WorkloadTurn[];
   /** Task fingerprint (see Session.taskFingerprint); null with usage-only logs. */
   taskFingerprint: string | null;

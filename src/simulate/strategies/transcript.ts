@@ -1,0 +1,144 @@
+/**
+ * transcript: resend the whole history every turn (what Claude Code, Codex and
+ * most agents do). The prefix a previous request cached is read while alive;
+ * the previous output and the appended turn are written (Anthropic) or cached
+ * for free (automatic kinds).
+ *
+ * Compaction: before a turn, when the context (previous prompt + previous
+ * output) passes `compactAtTokens` (default: the model's window − 33K, Claude
+ * Code's threshold [CC2][CC3]), or when the log shows a compaction there, a
+ * separate `compaction` request is billed first: the same history (reads the
+ * cached prefix if warm, else pays it as uncached input; it writes nothing),
+ * output = the summary. The turn then sends system + summary + its new
+ * content: the system prefix can still be read, the summary is written anew
+ * (miss reason `compaction`) [CC1]. Compactions seen in a log are replayed
+ * with the logged size even with `compaction: false` (they are part of the
+ * workload); the flag only switches the threshold-triggered ones.
+ */
+import type { Workload } from '../../model/simulation.js';
+import { CacheRequest, KIND_COMPACTION, KIND_TURN, MISS_COMPACTION, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
+import { COMPACT_BUFFER_TOKENS } from '../params.js';
+import { PriceLookup, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
+
+class TranscriptStream {
+  readonly cache: StreamCache;
+  readonly systemTokens: number;
+  started = false;
+  prevPromptTokens = 0;
+  prevOutputTokens = 0;
+  constructor(cache: StreamCache, systemTokens: number) {
+    this.cache = cache;
+    this.systemTokens = systemTokens;
+  }
+}
+
+/** Threshold of the model (tokens), or Infinity when auto-compaction is off or the window is unknown. */
+function compactThreshold(env: SimulationEnv, contextWindowTokens: number): number {
+  const p = env.params;
+  if (!p.compaction) return Infinity;
+  if (p.compactAtTokens !== null) return p.compactAtTokens;
+  return contextWindowTokens > COMPACT_BUFFER_TOKENS ? contextWindowTokens - COMPACT_BUFFER_TOKENS : Infinity;
+}
+
+/**
+ * Runs one workload as a transcript; `cacheDisabled` makes it the nocache
+ * baseline (same requests, every prompt token at the full input price).
+ */
+export function runTranscript(workload: Workload, env: SimulationEnv, meter: CacheMeter, cacheDisabled: boolean): StrategyParamValues {
+  const params = env.params;
+  const prices = new PriceLookup(env.resolver);
+  const streams = new Map<string, TranscriptStream>();
+  let last: TranscriptStream | null = null;
+  let lastId = '';
+  const req = new CacheRequest();
+  req.cacheDisabled = cacheDisabled;
+  let compactions = 0;
+  let autoCompactions = 0;
+  let lastThreshold: number | null = null;
+  const turns = workload.turns;
+  for (let i = 0; i < turns.length; i++) {
+    const turn = turns[i]!;
+    let st: TranscriptStream;
+    if (last !== null && turn.streamId === lastId) st = last;
+    else {
+      let found = streams.get(turn.streamId);
+      if (found === undefined) {
+        found = new TranscriptStream(meter.stream(turn.streamId), systemTokensOf(workload, turn.streamId));
+        streams.set(turn.streamId, found);
+      }
+      st = found;
+      last = found;
+      lastId = turn.streamId;
+    }
+    const price = prices.priceOf(turn.model);
+    const t = turnTime(params, i, turn.timestampMs);
+    req.turnIndex = i;
+    req.timestampMs = t;
+    req.model = turn.model;
+    req.price = price;
+    req.ttlObserved = turn.writeTtlObserved ?? null;
+    const appended = turn.appendedTokens;
+
+    let prompt: number;
+    if (!st.started) {
+      prompt = st.systemTokens + appended;
+      req.reusableTokens = st.systemTokens;
+      req.newTokens = appended;
+      req.breakReason = MISS_NONE;
+    } else {
+      const history = st.prevPromptTokens + st.prevOutputTokens;
+      const logged = turn.compactedBefore;
+      const threshold = compactThreshold(env, price.contextWindowTokens);
+      if (threshold !== Infinity) lastThreshold = threshold;
+      if (logged !== null || history > threshold) {
+        const summary = logged !== null ? (logged.postTokens ?? params.summaryTokens) : params.summaryTokens;
+        req.kind = KIND_COMPACTION;
+        req.promptTokens = history;
+        req.reusableTokens = st.prevPromptTokens;
+        req.newTokens = st.prevOutputTokens;
+        req.cacheUpToTokens = st.prevPromptTokens;
+        req.writes = false;
+        req.breakReason = MISS_NONE;
+        req.outputTokens = summary;
+        meter.request(st.cache, req);
+        compactions++;
+        if (logged === null) autoCompactions++;
+        prompt = st.systemTokens + summary + appended;
+        req.reusableTokens = st.systemTokens;
+        req.newTokens = appended;
+        req.breakReason = MISS_COMPACTION;
+      } else {
+        prompt = history + appended;
+        req.reusableTokens = st.prevPromptTokens;
+        req.newTokens = st.prevOutputTokens + appended;
+        req.breakReason = MISS_NONE;
+      }
+    }
+    req.kind = KIND_TURN;
+    req.promptTokens = prompt;
+    req.cacheUpToTokens = prompt;
+    req.writes = true;
+    req.outputTokens = turn.outputTokens;
+    meter.request(st.cache, req);
+    st.started = true;
+    st.prevPromptTokens = prompt;
+    st.prevOutputTokens = turn.outputTokens;
+  }
+  return {
+    ttlSeconds: params.ttlSeconds,
+    anthropicWriteTtl: params.anthropicWriteTtl,
+    compaction: params.compaction,
+    compactAtTokens: params.compactAtTokens ?? lastThreshold,
+    summaryTokens: params.summaryTokens,
+    compactions,
+    autoCompactions,
+    cache: !cacheDisabled,
+  };
+}
+
+export const transcriptStrategy = strategyFromRunner<null>({
+  id: 'transcript',
+  description: 'resend the whole history every turn; cache hits on the live prefix; auto-compaction at the threshold',
+  createMemory: () => null,
+  run: (workload, env, meter) => runTranscript(workload, env, meter, false),
+});

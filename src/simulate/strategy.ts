@@ -1,0 +1,125 @@
+/**
+ * The strategy interface and the shared machinery behind it. A strategy is a
+ * `run` function over one workload that drives a `CacheMeter`; `simulate`
+ * (rows) and `totals` (fast path) are both built from that one function, so
+ * the per-turn and totals-only results cannot disagree.
+ */
+import { InputError } from '../errors.js';
+import type { ModelPrice } from '../model/pricing.js';
+import type { SimulatedTurn, StrategyId, StrategyResult, Workload } from '../model/simulation.js';
+import type { PriceResolver } from '../price/resolve.js';
+import { CacheMeter, type SimulationTotals } from './cache.js';
+import type { SimulationParams } from './params.js';
+
+export interface SimulationEnv {
+  resolver: PriceResolver;
+  params: SimulationParams;
+}
+
+export type StrategyParamValues = Record<string, string | number | boolean | null>;
+
+export interface Strategy {
+  id: StrategyId;
+  description: string;
+  /**
+   * One result per workload (session), in order. Takes all workloads at once
+   * because replay remembers execution paths across sessions.
+   */
+  simulate(workloads: readonly Workload[], env: SimulationEnv): StrategyResult[];
+  /**
+   * Totals of one workload without per-turn rows: the same run with the row
+   * sink switched off. Cross-session memory (replay) starts empty.
+   */
+  totals(workload: Workload, env: SimulationEnv): SimulationTotals;
+}
+
+export function defineStrategy(s: Strategy): Strategy {
+  return s;
+}
+
+/**
+ * What a strategy module implements: one workload through the meter. `memory`
+ * is the cross-workload state (replay) created once per `simulate` call.
+ * Returns the strategy's parameters and observations for `result.params`.
+ */
+export interface StrategyRunner<M> {
+  id: StrategyId;
+  description: string;
+  createMemory(env: SimulationEnv): M;
+  run(workload: Workload, env: SimulationEnv, meter: CacheMeter, memory: M): StrategyParamValues;
+  /** Observations over all workloads (e.g. the replay rate), merged into every result's params. */
+  summarize?(memory: M): StrategyParamValues;
+}
+
+/** Builds the public `Strategy` from a runner. */
+export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
+  return defineStrategy({
+    id: runner.id,
+    description: runner.description,
+    simulate(workloads, env) {
+      const memory = runner.createMemory(env);
+      const results: StrategyResult[] = [];
+      for (const workload of workloads) {
+        const rows: SimulatedTurn[] = [];
+        const meter = new CacheMeter(env.params, rows);
+        const params = runner.run(workload, env, meter, memory);
+        const totals = meter.finish();
+        results.push({
+          strategy: runner.id,
+          sessionId: workload.sessionId,
+          turns: rows,
+          totalCostUsd: totals.totalCostUsd,
+          totalPromptTokens: totals.promptTokens,
+          totalOutputTokens: totals.outputTokens,
+          params,
+        });
+      }
+      const summary = runner.summarize?.(memory);
+      if (summary) for (const r of results) Object.assign(r.params, summary);
+      return results;
+    },
+    totals(workload, env) {
+      const meter = new CacheMeter(env.params, null);
+      runner.run(workload, env, meter, runner.createMemory(env));
+      return meter.finish();
+    },
+  });
+}
+
+/**
+ * Model → price row with a one-entry memo (consecutive turns usually share a
+ * model). An unknown model is an input error naming it: never priced $0.
+ */
+export class PriceLookup {
+  private readonly resolver: PriceResolver;
+  private lastModel: string | null = null;
+  private lastPrice: ModelPrice | null = null;
+  constructor(resolver: PriceResolver) {
+    this.resolver = resolver;
+  }
+
+  priceOf(model: string): ModelPrice {
+    if (model === this.lastModel && this.lastPrice !== null) return this.lastPrice;
+    const r = this.resolver.resolve(model);
+    if (r.kind === 'unknown') {
+      throw new InputError(
+        `unknown model '${model}': no price, cannot simulate it`,
+        'add it with --price "model=ID,input=…,output=…" or --pricing <file>',
+      );
+    }
+    this.lastModel = model;
+    this.lastPrice = r.price;
+    return r.price;
+  }
+}
+
+/** Fixed prefix of a stream: its own when the workload lists one, else the workload's. */
+export function systemTokensOf(workload: Workload, streamId: string): number {
+  const own = workload.streamSystemTokens?.[streamId];
+  return own ?? workload.systemTokens;
+}
+
+/** The idle-gap override of the params applied to turn `index`, else the turn's own time. */
+export function turnTime(params: SimulationParams, index: number, timestampMs: number): number {
+  return params.gapOverrideMs === null ? timestampMs : index * params.gapOverrideMs;
+}
