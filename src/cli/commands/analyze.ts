@@ -1,15 +1,212 @@
+import { writeFile, stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { Option } from 'commander';
 import type { CommandModule } from './index.js';
-import { InputError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { ConditionError, InputError } from '../../errors.js';
+import { addInputOptions, formatSkipSummary, loadSessions, readInputOptions, type InputOptions } from '../input-options.js';
+import { addPricingOptions, loadPriceResolver } from '../pricing-options.js';
+import { addRedactOption, redactIfRequested } from '../redact-option.js';
+import { addSimulationOptions, readSimulationParams } from '../simulation-options.js';
+import { resolveInputs } from '../io.js';
+import { buildAnalysis, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
+import type { StrategyId } from '../../model/simulation.js';
+import type { RenderOptions } from '../../render/options.js';
+import { renderAnalyzeTerminal } from '../../render/analyze-terminal.js';
+import { toReportJson } from '../../render/report-json.js';
+import { renderNdjson } from '../../render/ndjson.js';
+import { renderCsv } from '../../render/csv.js';
+import { formatUsd } from '../../render/text.js';
 
-// Placeholder: replaced by the module that implements `token-econ analyze`.
+const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
+const DEFAULT_TOP = 10;
+
+type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'csv';
+
+function parseStrategies(raw: unknown): StrategyId[] {
+  if (raw === undefined) return [...DEFAULT_STRATEGIES];
+  const list = String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new InputError('--compare needs at least one strategy', `one or more of: ${STRATEGY_IDS.join(', ')}`);
+  for (const s of list) {
+    if (!(STRATEGY_IDS as readonly string[]).includes(s)) {
+      throw new InputError(`--compare: unknown strategy "${s}"`, `one or more of: ${STRATEGY_IDS.join(', ')}`);
+    }
+  }
+  return [...new Set(list)] as StrategyId[];
+}
+
+function parseNumber(flag: string, raw: unknown, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim().replace(/^\$/, '');
+  const n = Number(text);
+  if (text.length === 0 || !Number.isFinite(n)) throw new InputError(`${flag}: "${String(raw)}" is not a number`);
+  if (opts.integer && !Number.isInteger(n)) throw new InputError(`${flag}: "${String(raw)}" is not a whole number`);
+  if (opts.min !== undefined && n < opts.min) throw new InputError(`${flag}: ${n} is below ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) throw new InputError(`${flag}: ${n} is above ${opts.max}`);
+  return n;
+}
+
+function outputFormat(raw: Record<string, unknown>): OutputFormat {
+  const chosen = (['json', 'ndjson', 'csv'] as const).filter((f) => raw[f] === true);
+  if (chosen.length > 1) throw new InputError(`choose one output format: ${chosen.map((f) => `--${f}`).join(', ')} were given`);
+  return chosen[0] ?? 'terminal';
+}
+
+/** Colour: --color / --no-color win; else only on a TTY without NO_COLOR, never into a file. */
+export function decideColor(ctx: CliContext, raw: Record<string, unknown>, toFile: boolean): boolean {
+  if (raw['color'] === true) return true;
+  if (raw['color'] === false) return false;
+  if (toFile) return false;
+  const noColor = ctx.env['NO_COLOR'];
+  if (noColor !== undefined && noColor !== '') return false;
+  if (ctx.env['FORCE_COLOR'] !== undefined && ctx.env['FORCE_COLOR'] !== '0') return true;
+  return ctx.isStdoutTTY;
+}
+
+function fleetOptions(raw: Record<string, unknown>): FleetOptions {
+  return {
+    agents: parseNumber('--agents', raw['agents'], { min: 0 }) ?? DEFAULT_FLEET.agents,
+    runsPerDay: parseNumber('--runs-per-day', raw['runsPerDay'], { min: 0 }) ?? DEFAULT_FLEET.runsPerDay,
+    retryRate: parseNumber('--retry-rate', raw['retryRate'], { min: 0 }) ?? DEFAULT_FLEET.retryRate,
+    days: parseNumber('--days', raw['days'], { min: 0 }) ?? DEFAULT_FLEET.days,
+  };
+}
+
+async function checkOutPath(ctx: CliContext, out: string, paths: string[]): Promise<string> {
+  const abs = resolvePath(ctx.cwd, out);
+  try {
+    const st = await stat(abs);
+    if (st.isDirectory()) throw new InputError(`--out ${out} is a directory`, 'give a file name, e.g. --out report.json');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // Missing is fine: the file is created.
+  }
+  // Refuse to overwrite something we are about to read.
+  const inputs = await resolveInputs(ctx, paths);
+  if (inputs.some((f) => f.path === abs)) {
+    throw new InputError(`--out ${out} is one of the input files; refusing to overwrite it`, 'write the report somewhere else');
+  }
+  return abs;
+}
+
+function progressReporter(ctx: CliContext): { onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void; done: () => void } {
+  if (!ctx.isStderrTTY) return { done: () => {} };
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: (p) => {
+      const now = ctx.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100)) : 0;
+      ctx.writeStderr(`\rtoken-econ: reading ${p.files} files, ${(p.bytes / 1e6).toFixed(1)} MB (${pct}%)\u001b[K`);
+    },
+    done: () => {
+      if (shown) ctx.writeStderr('\r\u001b[K');
+    },
+  };
+}
+
+async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
+  const format = outputFormat(raw);
+  const strategies = parseStrategies(raw['compare']);
+  const top = parseNumber('--top', raw['top'], { min: 0, integer: true }) ?? DEFAULT_TOP;
+  const failAbove = parseNumber('--fail-above', raw['failAbove'], { min: 0 });
+  const fleet = fleetOptions(raw);
+  const opts: InputOptions = readInputOptions(raw);
+  const params = readSimulationParams(raw);
+  const out = typeof raw['out'] === 'string' ? await checkOutPath(ctx, raw['out'], paths) : null;
+  const resolver = await loadPriceResolver(ctx, raw);
+
+  const progress = progressReporter(ctx);
+  let ingest;
+  try {
+    ingest = await loadSessions(ctx, paths, opts, progress.onProgress);
+  } finally {
+    progress.done();
+  }
+  ingest = redactIfRequested(ctx, raw, ingest);
+
+  const report = buildAnalysis(ingest, resolver, params, {
+    strategies,
+    top,
+    focusSessionId: opts.session && opts.session.length === 1 ? opts.session[0] : null,
+    fleet,
+    filters: {
+      since: opts.since ?? null,
+      until: opts.until ?? null,
+      sessions: opts.session ?? [],
+      projects: opts.project ?? [],
+    },
+    generatedAtMs: ctx.now(),
+  });
+
+  let text: string;
+  switch (format) {
+    case 'json':
+      text = `${JSON.stringify(toReportJson(report), null, 2)}\n`;
+      break;
+    case 'ndjson':
+      text = renderNdjson(report);
+      break;
+    case 'csv':
+      text = renderCsv(report);
+      break;
+    default: {
+      const render: RenderOptions = { color: decideColor(ctx, raw, out !== null), width: ctx.columns };
+      text = renderAnalyzeTerminal(report, { ...render, top });
+    }
+  }
+  if (out) {
+    try {
+      await writeFile(out, text, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+    }
+  } else {
+    await ctx.writeStdout(text);
+  }
+  const summary = formatSkipSummary(ingest);
+  if (summary) ctx.writeStderr(`${summary}\n`);
+  if (failAbove !== undefined && report.actual.cost.totalUsd > failAbove) {
+    throw new ConditionError(
+      `actual cost ${formatUsd(report.actual.cost.totalUsd)} is above the budget of ${formatUsd(failAbove)} (--fail-above)`,
+    );
+  }
+}
+
 export const analyzeCommand: CommandModule = {
   name: 'analyze',
-  register(program) {
-    return program
+  register(program, ctx) {
+    const cmd = program
       .command('analyze')
-      .description('(not yet implemented)')
-      .action(() => {
-        throw new InputError('`analyze` is not implemented yet');
-      });
+      .description('what agent sessions cost, why caches missed, and what other context strategies would have cost')
+      .argument('[paths...]', 'log files, directories, globs, or - for stdin (default: ~/.claude/projects and ~/.codex/sessions)')
+      .option('--compare <strategies>', `strategies to simulate, comma-separated (${STRATEGY_IDS.join(', ')})`, DEFAULT_STRATEGIES.join(','))
+      .option('--top <n>', 'rows of the per-session and most-expensive-request tables', String(DEFAULT_TOP))
+      .option('--json', 'print the versioned JSON report (schema/report.schema.json)')
+      .option('--ndjson', 'print one JSON line per request (actual and each strategy)')
+      .option('--csv', 'print one CSV row per request (actual and each strategy)')
+      .option('--out <file>', 'write the output to this file instead of stdout')
+      .option('--fail-above <usd>', 'exit with code 1 when the actual total cost is above this many USD')
+      .option('--agents <n>', 'fleet projection: number of agents', String(DEFAULT_FLEET.agents))
+      .option('--runs-per-day <n>', 'fleet projection: runs per agent per day', String(DEFAULT_FLEET.runsPerDay))
+      .option('--retry-rate <ratio>', 'fleet projection: share of runs retried (0.1 = 10%)', String(DEFAULT_FLEET.retryRate))
+      .option('--days <n>', 'fleet projection: days projected', String(DEFAULT_FLEET.days))
+      .addOption(new Option('--color', 'force colours'))
+      .addOption(new Option('--no-color', 'no colours (also NO_COLOR=1)'));
+    addInputOptions(cmd);
+    addPricingOptions(cmd);
+    addSimulationOptions(cmd);
+    addRedactOption(cmd);
+    cmd.action(async (paths: string[], raw: Record<string, unknown>) => {
+      await run(ctx, paths, raw);
+    });
+    return cmd;
   },
 };

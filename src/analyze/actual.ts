@@ -1,0 +1,315 @@
+/**
+ * Actual cost of logged requests and why each cache miss happened.
+ *
+ * A request is a miss when it wrote (or sent uncached) a large part of a
+ * prefix that an earlier request of the same stream and model had cached.
+ * The cache is tracked per (stream, model): each stream (main thread,
+ * subagent) keeps its own cache, and so does each model.
+ *
+ * After a request the cached prefix is what it read plus what it wrote
+ * (explicit breakpoints, Anthropic), or its whole prompt (automatic prefix
+ * caching: OpenAI, Gemini implicit, DeepSeek, where nothing is "written").
+ * The next request of the entry should read min(cached, prompt) tokens;
+ * what it read less than that, and paid as writes or uncached input, is the
+ * missed prefix. Its cost is the price paid beyond reading the same tokens:
+ * (write rate − read rate) or (input rate − read rate) at the request's tier.
+ */
+import type { CostBreakdown, ModelPrice } from '../model/pricing.js';
+import type { ActualTotals, ActualTurn, CacheTtl } from '../model/report.js';
+import type { MissReason } from '../model/simulation.js';
+import type { CompactionEvent, Session, Turn } from '../model/usage.js';
+import { addCost, priceRequest, ratesForRequest, ZERO_COST } from '../price/cost.js';
+import type { PriceResolver } from '../price/resolve.js';
+
+export interface MissAttributionOptions {
+  /** A miss must leave at least this many prefix tokens unread. */
+  missMinTokens: number;
+  /** …and at least this share of the prefix the request should have read (0..1). */
+  missMinRatio: number;
+  /** A prompt below this share of the entry's previous prompt counts as a compaction (0..1). */
+  compactionDropRatio: number;
+}
+
+export const DEFAULT_MISS_OPTIONS: MissAttributionOptions = Object.freeze({
+  missMinTokens: 1024,
+  missMinRatio: 0.5,
+  compactionDropRatio: 0.5,
+});
+
+const MS_5M = 5 * 60_000;
+const MS_1H = 60 * 60_000;
+
+interface EntryState {
+  /** Prefix tokens cached after the entry's last request. */
+  cachedTokens: number;
+  lastPromptTokens: number;
+  lastTimestampMs: number | null;
+  /** TTL of the entry, ms; null while unknown. */
+  ttlMs: number | null;
+  ttl: CacheTtl | null;
+}
+
+interface StreamState {
+  lastTimestampMs: number | null;
+  /** Index in session.turns of the stream's previous request. */
+  lastTurnIndex: number;
+}
+
+/** Orders a compaction event relative to a turn: by time when both have one, else by file line. */
+function isBefore(a: { timestampMs: number | null; source: { file: string; line: number } }, b: typeof a): boolean | null {
+  if (a.timestampMs !== null && b.timestampMs !== null) {
+    if (a.timestampMs !== b.timestampMs) return a.timestampMs < b.timestampMs;
+    if (a.source.file === b.source.file) return a.source.line < b.source.line;
+    return null;
+  }
+  if (a.source.file === b.source.file) return a.source.line < b.source.line;
+  return null;
+}
+
+function compactionBetween(events: readonly CompactionEvent[], prev: Turn | null, turn: Turn): boolean {
+  for (const e of events) {
+    if (e.streamId !== turn.streamId) continue;
+    const beforeTurn = isBefore(e, turn);
+    if (beforeTurn !== true) continue;
+    if (prev === null) return true;
+    const afterPrev = isBefore(prev, e);
+    if (afterPrev === true) return true;
+  }
+  return false;
+}
+
+function ttlClass(ms: number | null): CacheTtl | null {
+  return ms === MS_5M ? '5m' : ms === MS_1H ? '1h' : null;
+}
+
+/** True when the request pays cache writes (explicit breakpoints) rather than getting automatic prefix hits. */
+function usesWrites(price: ModelPrice | null, turn: Turn, streamHasWrites: boolean): boolean {
+  if (price) return price.cacheKind === 'explicit-breakpoints';
+  return streamHasWrites || turn.cacheWrite5mTokens + turn.cacheWrite1hTokens > 0;
+}
+
+function missCost(price: ModelPrice | null, turn: Turn, m1h: number, m5m: number, mInput: number): number {
+  if (!price) return 0;
+  const r = ratesForRequest(price, turn);
+  return (
+    (m1h * (r.cacheWrite1hUsdPerMTok - r.cacheReadUsdPerMTok) +
+      m5m * (r.cacheWrite5mUsdPerMTok - r.cacheReadUsdPerMTok) +
+      mInput * (r.inputUsdPerMTok - r.cacheReadUsdPerMTok)) /
+    1_000_000
+  );
+}
+
+/**
+ * Prices every turn of a session and attributes its cache misses. Turns of
+ * unknown models get `cost: null` (excluded from totals) but are still
+ * tracked for miss causes (with a miss cost of 0).
+ */
+export function analyzeSessionTurns(
+  session: Session,
+  resolver: PriceResolver,
+  options: MissAttributionOptions = DEFAULT_MISS_OPTIONS,
+): ActualTurn[] {
+  const compactions = session.events.filter((e): e is CompactionEvent => e.kind === 'compaction');
+  const entries = new Map<string, EntryState>();
+  const streams = new Map<string, StreamState>();
+  const streamWrites = new Set<string>();
+  for (const t of session.turns) if (t.cacheWrite5mTokens + t.cacheWrite1hTokens > 0) streamWrites.add(t.streamId);
+  const out: ActualTurn[] = [];
+  let cumulative = 0;
+
+  session.turns.forEach((turn, index) => {
+    const resolution = resolver.resolve(turn.model);
+    const price = resolution.kind === 'known' ? resolution.price : null;
+    const cost: CostBreakdown | null = price ? priceRequest(price, turn) : null;
+    if (cost) cumulative += cost.totalUsd;
+
+    // The cache belongs to the stream and the model actually used (a price row id when known).
+    const modelKey = price ? price.id : turn.model;
+    const key = `${turn.streamId}\u0000${modelKey}`;
+    const stream = streams.get(turn.streamId) ?? null;
+    const entry = entries.get(key) ?? null;
+    const prevTurn = stream ? (session.turns[stream.lastTurnIndex] ?? null) : null;
+    const idleGapMs =
+      stream && stream.lastTimestampMs !== null && turn.timestampMs !== null
+        ? Math.max(0, turn.timestampMs - stream.lastTimestampMs)
+        : null;
+    const writes = usesWrites(price, turn, streamWrites.has(turn.streamId));
+    const cacheable = price === null || (price.cacheKind !== 'none' && turn.promptTokens >= price.minCacheableTokens);
+
+    let missReason: MissReason | null = null;
+    let m1h = 0;
+    let m5m = 0;
+    let mInput = 0;
+    if (cacheable) {
+      let missed = 0;
+      let expected = 0;
+      if (entry === null || entry.cachedTokens === 0) {
+        // Nothing of this entry was cached: the whole cacheable prefix is paid.
+        missed = writes ? turn.cacheWrite5mTokens + turn.cacheWrite1hTokens : turn.inputTokens;
+        expected = missed;
+      } else {
+        expected = Math.min(entry.cachedTokens, turn.promptTokens);
+        missed = Math.max(0, expected - turn.cacheReadTokens);
+      }
+      // Missed tokens are paid right after the read part: 1h writes, then 5m writes, then uncached input.
+      const paid = turn.cacheWrite1hTokens + turn.cacheWrite5mTokens + turn.inputTokens;
+      missed = Math.min(missed, paid);
+      if (missed >= options.missMinTokens && missed >= options.missMinRatio * expected && missed > 0) {
+        m1h = Math.min(missed, turn.cacheWrite1hTokens);
+        m5m = Math.min(missed - m1h, turn.cacheWrite5mTokens);
+        mInput = missed - m1h - m5m;
+        if (stream === null) missReason = 'cold-start';
+        else if (entry === null) missReason = 'model-switch';
+        else if (entry.cachedTokens === 0) missReason = 'cold-start';
+        else if (
+          compactionBetween(compactions, prevTurn, turn) ||
+          turn.promptTokens < options.compactionDropRatio * entry.lastPromptTokens
+        ) {
+          missReason = 'compaction';
+        } else if (
+          entry.ttlMs !== null &&
+          entry.lastTimestampMs !== null &&
+          turn.timestampMs !== null &&
+          turn.timestampMs - entry.lastTimestampMs > entry.ttlMs
+        ) {
+          missReason = 'ttl-expired';
+        } else {
+          missReason = 'prefix-change';
+        }
+      }
+    }
+    const missedTokens = m1h + m5m + mInput;
+    const missCostUsd = missReason ? missCost(price, turn, m1h, m5m, mInput) : 0;
+
+    // Update the entry: what is cached now, and with which TTL.
+    let ttlMs = entry?.ttlMs ?? null;
+    if (turn.cacheWrite1hTokens > 0) ttlMs = MS_1H;
+    else if (turn.cacheWrite5mTokens > 0) ttlMs = MS_5M;
+    else if (ttlMs === null && price && price.defaultTtlSeconds > 0) ttlMs = price.defaultTtlSeconds * 1000;
+    const cachedAfter = !cacheable
+      ? (entry?.cachedTokens ?? 0)
+      : writes
+        ? turn.cacheReadTokens + turn.cacheWrite5mTokens + turn.cacheWrite1hTokens
+        : turn.promptTokens;
+    const entryTtl = entry?.ttl ?? null;
+    entries.set(key, {
+      cachedTokens: cachedAfter,
+      lastPromptTokens: turn.promptTokens,
+      lastTimestampMs: turn.timestampMs ?? entry?.lastTimestampMs ?? null,
+      ttlMs,
+      ttl: ttlClass(ttlMs),
+    });
+    streams.set(turn.streamId, {
+      lastTimestampMs: turn.timestampMs ?? stream?.lastTimestampMs ?? null,
+      lastTurnIndex: index,
+    });
+
+    out.push({
+      index,
+      timestampMs: turn.timestampMs,
+      streamId: turn.streamId,
+      model: turn.model,
+      priceId: price ? price.id : null,
+      inputTokens: turn.inputTokens,
+      cacheWrite5mTokens: turn.cacheWrite5mTokens,
+      cacheWrite1hTokens: turn.cacheWrite1hTokens,
+      cacheReadTokens: turn.cacheReadTokens,
+      outputTokens: turn.outputTokens,
+      promptTokens: turn.promptTokens,
+      cost,
+      cumulativeCostUsd: cumulative,
+      idleGapMs,
+      missReason,
+      missedTokens: missReason ? missedTokens : 0,
+      missCostUsd,
+      // The TTL of the entry this request could read: before this request's own writes.
+      cacheTtl: entry ? entryTtl : null,
+      reportedCostUsd: turn.reportedCostUsd,
+      isEstimated: turn.isEstimated,
+      source: turn.source,
+    });
+  });
+  return out;
+}
+
+/** Totals of analysed turns. */
+export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputTokens = 0): ActualTotals {
+  let cost: CostBreakdown = ZERO_COST;
+  const tokens = {
+    inputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    outputTokens: 0,
+    reasoningOutputTokens,
+    promptTokens: 0,
+    turns: 0,
+  };
+  let pricedTurns = 0;
+  let missCostUsd = 0;
+  for (const t of turns) {
+    tokens.inputTokens += t.inputTokens;
+    tokens.cacheWrite5mTokens += t.cacheWrite5mTokens;
+    tokens.cacheWrite1hTokens += t.cacheWrite1hTokens;
+    tokens.cacheReadTokens += t.cacheReadTokens;
+    tokens.outputTokens += t.outputTokens;
+    tokens.promptTokens += t.promptTokens;
+    tokens.turns++;
+    if (t.cost) {
+      cost = addCost(cost, t.cost);
+      pricedTurns++;
+    }
+    missCostUsd += t.missCostUsd;
+  }
+  return {
+    tokens,
+    cost: { ...cost },
+    cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
+    pricedTurns,
+    unpricedTurns: tokens.turns - pricedTurns,
+    missCostUsd,
+  };
+}
+
+/** Sums totals (e.g. over sessions). */
+export function mergeActualTotals(list: readonly ActualTotals[]): ActualTotals {
+  let cost: CostBreakdown = ZERO_COST;
+  const tokens = {
+    inputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    outputTokens: 0,
+    reasoningOutputTokens: 0,
+    promptTokens: 0,
+    turns: 0,
+  };
+  let pricedTurns = 0;
+  let missCostUsd = 0;
+  for (const a of list) {
+    for (const k of Object.keys(tokens) as Array<keyof typeof tokens>) tokens[k] += a.tokens[k];
+    cost = addCost(cost, a.cost);
+    pricedTurns += a.pricedTurns;
+    missCostUsd += a.missCostUsd;
+  }
+  return {
+    tokens,
+    cost: { ...cost },
+    cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
+    pricedTurns,
+    unpricedTurns: tokens.turns - pricedTurns,
+    missCostUsd,
+  };
+}
+
+/** The TTL a session's writes used: 1h when most written tokens were 1h writes; null without writes. */
+export function logTtlOf(turns: readonly Turn[]): CacheTtl | null {
+  let w5 = 0;
+  let w1h = 0;
+  for (const t of turns) {
+    w5 += t.cacheWrite5mTokens;
+    w1h += t.cacheWrite1hTokens;
+  }
+  if (w5 + w1h === 0) return null;
+  return w1h > w5 ? '1h' : '5m';
+}

@@ -1,0 +1,89 @@
+/**
+ * Strategy flags shared by `simulate` and `analyze`, mapped 1:1 onto
+ * SimulationParams (src/simulate/params.ts documents every default):
+ * --ttl, --compact-at, --summary-tokens, --state-ratio, --state-cap,
+ * --state-update-model, --state-update-every, --replay-hit-rate,
+ * --replay-ttl, --replay-cost.
+ */
+import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { parseDurationMs } from '../simulate/duration.js';
+import { DEFAULT_SIMULATION_PARAMS, validateSimulationParams, type SimulationParams } from '../simulate/params.js';
+
+export function addSimulationOptions(cmd: Command): Command {
+  return cmd
+    .option('--ttl <duration>', 'cache TTL of every write: 5m, 1h, 300s… (default: the TTL the log used, else the provider default)')
+    .option('--compact-at <tokens>', 'compact the transcript when the context passes this many tokens, or "off" (default: context window − 33K)')
+    .option('--summary-tokens <n>', `size of a compaction summary in tokens (default ${DEFAULT_SIMULATION_PARAMS.summaryTokens})`)
+    .option('--state-ratio <ratio>', `state size as a share of the transcript it replaces, 0..1 (default ${DEFAULT_SIMULATION_PARAMS.stateRatio.toFixed(3)})`)
+    .option('--state-cap <tokens>', `upper bound of the state in tokens (default ${DEFAULT_SIMULATION_PARAMS.stateCapTokens})`)
+    .option('--state-update-model <model>', 'model of the state-update request (default: the turn\'s model)')
+    .option('--state-update-every <n>', `a state update after every n-th turn (default ${DEFAULT_SIMULATION_PARAMS.stateUpdateEvery})`)
+    .option('--replay-hit-rate <ratio>', 'share of runs replayed when logs carry no task fingerprint, 0..1 (default: no replay without fingerprints)')
+    .option('--replay-ttl <duration>', 'a remembered execution path is forgotten after this long, e.g. 7d, or "never" (default never)')
+    .option('--replay-cost <tokens>', `tokens a replayed run still costs (default ${DEFAULT_SIMULATION_PARAMS.replayCostTokens})`);
+}
+
+function num(flag: string, raw: unknown, integer: boolean): number {
+  const text = String(raw).trim().replace(/_/g, '');
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text);
+  if (!m) throw new InputError(`${flag}: "${String(raw)}" is not a number`);
+  const scale = m[2] === 'k' || m[2] === 'K' ? 1_000 : m[2] === 'm' || m[2] === 'M' ? 1_000_000 : 1;
+  const n = Number(m[1]) * scale;
+  if (integer && !Number.isInteger(n)) throw new InputError(`${flag}: "${String(raw)}" is not a whole number`);
+  return n;
+}
+
+function ratio(flag: string, raw: unknown): number {
+  const text = String(raw).trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  const n = pct ? Number(pct[1]) / 100 : Number(text);
+  if (text.length === 0 || !Number.isFinite(n)) throw new InputError(`${flag}: "${String(raw)}" is not a ratio`, 'e.g. 0.2 or 20%');
+  if (n < 0 || n > 1) throw new InputError(`${flag}: ${text} is not between 0 and 1`);
+  return n;
+}
+
+function duration(flag: string, raw: unknown): number {
+  const ms = parseDurationMs(String(raw));
+  if (ms === null || ms <= 0) throw new InputError(`${flag}: cannot read "${String(raw)}" as a duration`, 'e.g. 5m, 1h, 300s, 7d');
+  return ms;
+}
+
+/** Reads the flags into SimulationParams (defaults for absent ones); throws InputError on bad values. */
+export function readSimulationParams(raw: Record<string, unknown>): SimulationParams {
+  const p: SimulationParams = { ...DEFAULT_SIMULATION_PARAMS };
+  if (raw['ttl'] !== undefined) {
+    const v = String(raw['ttl']).trim().toLowerCase();
+    p.ttlSeconds = v === 'log' || v === 'auto' ? null : duration('--ttl', raw['ttl']) / 1000;
+  }
+  if (raw['compactAt'] !== undefined) {
+    const v = String(raw['compactAt']).trim().toLowerCase();
+    if (v === 'off' || v === 'none' || v === 'never') p.compaction = false;
+    else {
+      p.compaction = true;
+      p.compactAtTokens = num('--compact-at', raw['compactAt'], true);
+      if (p.compactAtTokens <= 0) throw new InputError('--compact-at must be a positive number of tokens, or "off"');
+    }
+  }
+  if (raw['summaryTokens'] !== undefined) p.summaryTokens = num('--summary-tokens', raw['summaryTokens'], true);
+  if (raw['stateRatio'] !== undefined) p.stateRatio = ratio('--state-ratio', raw['stateRatio']);
+  if (raw['stateCap'] !== undefined) p.stateCapTokens = num('--state-cap', raw['stateCap'], true);
+  if (raw['stateUpdateModel'] !== undefined) {
+    const m = String(raw['stateUpdateModel']).trim();
+    if (m.length === 0) throw new InputError('--state-update-model needs a model id');
+    p.stateUpdateModel = m;
+  }
+  if (raw['stateUpdateEvery'] !== undefined) {
+    p.stateUpdateEvery = num('--state-update-every', raw['stateUpdateEvery'], true);
+    if (p.stateUpdateEvery < 1) throw new InputError('--state-update-every must be 1 or more');
+  }
+  if (raw['replayHitRate'] !== undefined) p.replayHitRate = ratio('--replay-hit-rate', raw['replayHitRate']);
+  if (raw['replayTtl'] !== undefined) {
+    const v = String(raw['replayTtl']).trim().toLowerCase();
+    p.replayTtlMs = v === 'never' || v === 'none' ? null : duration('--replay-ttl', raw['replayTtl']);
+  }
+  if (raw['replayCost'] !== undefined) p.replayCostTokens = num('--replay-cost', raw['replayCost'], true);
+  const problem = validateSimulationParams(p);
+  if (problem) throw new InputError(problem);
+  return p;
+}
