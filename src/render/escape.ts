@@ -47,12 +47,13 @@ export const escapeAttr = escapeHtml;
  * Serialises a value as JSON that is safe inside
  * `<script type="application/json">…</script>`: `<`, `>` and `&` become
  * `\u003c` `\u003e` `\u0026` (so neither `</script>` nor `<!--` can appear), and
- * U+2028/U+2029 are escaped for consumers that evaluate the text as JS.
+ * U+2028/U+2029 are escaped for consumers that evaluate the text as JS, and
+ * C1 controls and bidi overrides so that view-source shows them as escapes.
  * `JSON.parse` of the element's text gives back the original value.
  */
 export function jsonForScript(value: unknown): string {
   const json = JSON.stringify(value) ?? 'null';
-  return json.replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(/[<>&\u2028\u2029\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -15,8 +15,10 @@ import {
   breakEvenSentences,
   cheapestStrategy,
   diagnosticGroups,
+  fleetOverDaysColumn,
   formatChangeRatio,
   formatIsoMinute,
+  generatedLead,
   formatRatio,
   gapRange,
   paramPairs,
@@ -64,6 +66,8 @@ li{margin:4px 0}
 a{color:var(--accent)}
 code{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:.86em;overflow-wrap:anywhere}
 code.id,.nowrap{white-space:nowrap;overflow-wrap:normal}
+code.id-long{overflow-wrap:anywhere;word-break:break-all}
+td:has(>code.id-long),th:has(>code.id-long){min-width:16em}
 .small{font-size:.8rem}
 .sub{color:var(--muted);margin:0 0 12px}
 nav.toc{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:.9rem;margin:8px 0 4px}
@@ -78,7 +82,7 @@ nav.toc a{text-decoration:none}
 .table-wrap{overflow-x:auto;margin:12px 0}
 table{border-collapse:collapse;width:100%;font-size:.88rem}
 caption{text-align:left;color:var(--muted);font-size:.85rem;padding:4px 0}
-th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 thead th{font-weight:600;background:var(--soft);white-space:nowrap}
 tbody th{font-weight:500}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -124,8 +128,13 @@ function inline(parts: Sentence): string {
 }
 
 const code = (text: string | null): string => (text === null || text === '' ? '<span class="muted">—</span>' : `<code>${escapeHtml(text)}</code>`);
-/** Ids and model names: monospace, kept on one line (tables scroll sideways instead). */
-const idCode = (text: string | null): string => (text === null || text === '' ? '<span class="muted">—</span>' : `<code class="id">${escapeHtml(text)}</code>`);
+/** Longer ids than this wrap anywhere instead of widening their column. */
+const ID_NOWRAP_CHARS = 44;
+/** Ids and model names: monospace, kept on one line up to a UUID-and-some length; longer ones wrap. */
+const idCode = (text: string | null): string =>
+  text === null || text === ''
+    ? '<span class="muted">—</span>'
+    : `<code class="${[...text].length > ID_NOWRAP_CHARS ? 'id-long' : 'id'}">${escapeHtml(text)}</code>`;
 const time = (iso: string | null): string => `<span class="nowrap">${escapeHtml(formatIsoMinute(iso, false))}</span>`;
 const text = (value: string | null): string => (value === null || value === '' ? '<span class="muted">—</span>' : escapeHtml(value));
 
@@ -165,7 +174,7 @@ function header(report: ReportJson): string {
   const { first, last } = period(report);
   const files = report.inputs.files.length;
   const meta =
-    `Generated ${escapeHtml(formatIsoMinute(report.generatedAt))} by token-econ ${escapeHtml(report.tool.version)} from ${formatInt(files)} file${files === 1 ? '' : 's'} ` +
+    `${escapeHtml(generatedLead(report.generatedAt))} by token-econ ${escapeHtml(report.tool.version)} from ${formatInt(files)} file${files === 1 ? '' : 's'} ` +
     `(${formatInt(report.inputs.sessions)} sessions, ${formatInt(report.inputs.turns)} requests` +
     `${report.inputs.formats.length > 0 ? `; ${report.inputs.formats.map((f) => escapeHtml(f)).join(', ')}` : ''}).` +
     (first !== null ? ` Sessions from ${escapeHtml(formatIsoMinute(first))} to ${escapeHtml(formatIsoMinute(last))}.` : '') +
@@ -381,7 +390,20 @@ function breakEvenTurnChart(report: ReportJson): { svg: string; caption: string 
     noCrossoverText: 'state never becomes cheaper in this session',
     width: HALF_WIDTH,
   });
-  return { svg, caption: `${inline(['Session ', { code: session.id }])}: cumulative cost of the two strategies by turn; the marker is the break-even turn.` };
+  const tail = turn === null ? 'state never drops below transcript.' : 'the marker is the break-even turn.';
+  return { svg, caption: `${inline(['Session ', { code: session.id }])}: cumulative cost of the two strategies by turn; ${tail}` };
+}
+
+/** Gap-axis ticks (minutes), spaced for a log axis: 30s, 1m, 5m, 15m, 1h, 4h, 1d, 1 week. */
+const GAP_TICKS_MINUTES = [0.5, 1, 5, 15, 60, 240, 1440, 10080];
+
+/** `30s`, `5m`, `1.5h`, `1d` from minutes. */
+export function formatGapMinutes(minutes: number): string {
+  const r = (v: number): string => trimNumber(Math.round(v * 10) / 10);
+  if (minutes < 1) return `${Math.round(minutes * 60)}s`;
+  if (minutes < 60) return `${r(minutes)}m`;
+  if (minutes < 1440) return `${r(minutes / 60)}h`;
+  return `${r(minutes / 1440)}d`;
 }
 
 function breakEvenGapChart(report: ReportJson, chartName: string, width?: number): string {
@@ -399,7 +421,7 @@ function breakEvenGapChart(report: ReportJson, chartName: string, width?: number
       cross === null
         ? 'Total cost of transcript and state as the idle gap between turns grows; the curves do not cross'
         : `Total cost of transcript and state as the idle gap between turns grows; transcript costs more from ${formatDuration(cross)}`,
-    xAxis: { label: 'idle gap between turns (minutes)', format: (v) => trimNumber(Math.round(v * 10) / 10) },
+    xAxis: { label: 'idle gap between turns (log scale)', format: formatGapMinutes, log: true, ticks: GAP_TICKS_MINUTES },
     yAxis: { label: 'total cost (USD)', format: formatUsdCompact },
     a,
     b: s,
@@ -492,6 +514,7 @@ function fleet(report: ReportJson): string {
   const head = '<section id="fleet" aria-labelledby="fleet-h"><h2 id="fleet-h">Fleet projection</h2>';
   if (f.rows.length === 0 || f.observedRuns === 0) return `${head}<p>No fleet projection: no priced session to average.</p></section>`;
   const runsPerDay = f.rows[0]?.runsPerDay ?? 0;
+  const overDays = fleetOverDaysColumn(f.days);
   const lead =
     `<p>${escapeHtml(trimNumber(f.agents))} agents × ${escapeHtml(trimNumber(f.runsPerDay))} runs a day with ${formatRatio(f.retryRate)} retries ` +
     `(${escapeHtml(trimNumber(runsPerDay))} runs a day), each run costing what an average observed session cost (${formatInt(f.observedRuns)} sessions).</p>`;
@@ -505,11 +528,18 @@ function fleet(report: ReportJson): string {
         { header: 'Tokens per run', num: true },
         { header: 'Per day', num: true },
         { header: 'Per month', num: true },
-        { header: `Over ${trimNumber(f.days)} days`, num: true },
+        ...(overDays ? [{ header: `Over ${trimNumber(f.days)} days`, num: true }] : []),
       ],
       f.rows.map((r) => ({
         ...(r.scenario === 'actual' ? { className: 'actual' } : {}),
-        cells: [escapeHtml(scenarioLabel(r.scenario)), formatUsd(r.perRunCostUsd), formatTokens(r.tokensPerRun), formatUsd(r.costPerDayUsd), formatUsd(r.costPerMonthUsd), formatUsd(r.costOverDaysUsd)],
+        cells: [
+          escapeHtml(scenarioLabel(r.scenario)),
+          formatUsd(r.perRunCostUsd),
+          formatTokens(r.tokensPerRun),
+          formatUsd(r.costPerDayUsd),
+          formatUsd(r.costPerMonthUsd),
+          ...(overDays ? [formatUsd(r.costOverDaysUsd)] : []),
+        ],
       })),
     ) +
     '</section>'
@@ -557,7 +587,6 @@ function topTurns(report: ReportJson): string | null {
         { header: 'Session' },
         { header: 'Turn', num: true },
         { header: 'Time (UTC)' },
-        { header: 'Stream' },
         { header: 'Model' },
         { header: 'Prompt', num: true },
         { header: 'Output', num: true },
@@ -566,15 +595,14 @@ function topTurns(report: ReportJson): string | null {
       ],
       report.topTurns.map((t) => ({
         cells: [
-          idCode(t.sessionId),
+          `${idCode(t.sessionId)}<div class="muted small">stream ${idCode(t.streamId)}</div>`,
           formatInt(t.index + 1),
           time(t.timestamp),
-          idCode(t.streamId),
           idCode(t.model),
           formatTokens(t.promptTokens),
           formatTokens(t.outputTokens),
           formatUsd(t.costUsd),
-          t.missReason === null ? '<span class="muted">—</span>' : `${escapeHtml(reasonLabel(t.missReason))} <span class="muted">(${formatUsd(t.missCostUsd)})</span>`,
+          t.missReason === null ? '<span class="muted">—</span>' : `${escapeHtml(reasonLabel(t.missReason))} <span class="muted nowrap">(${formatUsd(t.missCostUsd)})</span>`,
         ],
       })),
     ) +
@@ -589,7 +617,6 @@ function sessions(report: ReportJson): string {
   const sorted = [...report.sessions].sort((p, q) => q.actual.cost.totalUsd - p.actual.cost.totalUsd || (p.id < q.id ? -1 : p.id > q.id ? 1 : 0));
   const cols: Col[] = [
     { header: 'Session' },
-    { header: 'Start (UTC)' },
     { header: 'Turns', num: true },
     { header: 'Actual', num: true },
     ...ids.map((id) => ({ header: scenarioLabel(id), num: true })),
@@ -598,8 +625,7 @@ function sessions(report: ReportJson): string {
   ];
   const row = (s: ReportJson['sessions'][number]): Row => ({
     cells: [
-      `${idCode(s.id)}<div class="muted small">${s.project === null ? '' : `${escapeHtml(s.project)} · `}${escapeHtml(s.format)}</div>`,
-      time(s.firstTimestamp),
+      `${idCode(s.id)}<div class="muted small">${s.firstTimestamp === null ? '' : `${time(s.firstTimestamp)} UTC · `}${s.project === null ? '' : `${escapeHtml(s.project)} · `}${escapeHtml(s.format)}</div>`,
       formatInt(s.actual.tokens.turns),
       s.actual.pricedTurns === 0
         ? '<span class="warn">not priced</span>'
@@ -653,7 +679,7 @@ function inputs(report: ReportJson): string {
       shown.map((f) => ({
         cells: [
           code(f.file),
-          text(f.format),
+          `<span class="nowrap">${text(f.format)}</span>`,
           formatInt(f.bytes),
           formatInt(f.linesRead),
           formatInt(f.linesCounted),
@@ -680,7 +706,7 @@ function assumptions(report: ReportJson): string {
   const items = [
     ['Prices', `list prices from the snapshot of <strong>${escapeHtml(p.asOf)}</strong> (${escapeHtml(p.source)}); costs are what these requests would cost at those prices, not an invoice.`],
     ['Strategies', a.strategies.length > 0 ? a.strategies.map((s) => escapeHtml(scenarioLabel(s))).join(', ') : 'none'],
-    ['Simulation', sim.length > 0 ? sim.map(([k, v]) => code(`${k}=${v}`)).join(' ') : 'defaults'],
+    ['Simulation', sim.length > 0 ? sim.map(([k, v]) => idCode(`${k}=${v}`)).join(' ') : 'defaults'],
     [
       'Miss attribution',
       `a miss re-pays at least ${formatInt(a.missAttribution.missMinTokens)} tokens and ${formatRatio(a.missAttribution.missMinRatio)} of the expected cached prefix; ` +

@@ -12,9 +12,11 @@ import {
   diagnosticGroups,
   formatChangeRatio,
   formatIsoMinute,
+  generatedLead,
   formatRatio,
   gapRange,
   paramPairs,
+  fleetOverDaysColumn,
   period,
   reasonDescription,
   reasonLabel,
@@ -67,7 +69,7 @@ function header(report: ReportJson): string {
   const lines = [
     '# token-econ report',
     '',
-    `Generated ${formatIsoMinute(report.generatedAt)} by token-econ ${escapeMarkdown(report.tool.version)} from ${formatInt(files)} file${files === 1 ? '' : 's'} ` +
+    `${generatedLead(report.generatedAt)} by token-econ ${escapeMarkdown(report.tool.version)} from ${formatInt(files)} file${files === 1 ? '' : 's'} ` +
       `(${formatInt(report.inputs.sessions)} sessions, ${formatInt(report.inputs.turns)} requests` +
       `${report.inputs.formats.length > 0 ? `; ${report.inputs.formats.map((f) => escapeMarkdown(f)).join(', ')}` : ''}).` +
       (first !== null ? ` Sessions from ${formatIsoMinute(first)} to ${formatIsoMinute(last)}.` : '') +
@@ -239,6 +241,7 @@ function fleet(report: ReportJson): string {
     return out.join('\n');
   }
   const runsPerDay = f.rows[0]?.runsPerDay ?? 0;
+  const overDays = fleetOverDaysColumn(f.days);
   out.push(
     `${trimNumber(f.agents)} agents × ${trimNumber(f.runsPerDay)} runs a day with ${formatRatio(f.retryRate)} retries ` +
       `(${trimNumber(runsPerDay)} runs a day), each run costing what an average observed session cost (${formatInt(f.observedRuns)} sessions).`,
@@ -250,7 +253,7 @@ function fleet(report: ReportJson): string {
         { header: 'Tokens per run', align: 'right' },
         { header: 'Per day', align: 'right' },
         { header: 'Per month', align: 'right' },
-        { header: `Over ${trimNumber(f.days)} days`, align: 'right' },
+        ...(overDays ? [{ header: `Over ${trimNumber(f.days)} days`, align: 'right' as const }] : []),
       ],
       f.rows.map((r) => [
         escapeMarkdown(scenarioLabel(r.scenario)),
@@ -258,7 +261,7 @@ function fleet(report: ReportJson): string {
         formatTokens(r.tokensPerRun),
         formatUsd(r.costPerDayUsd),
         formatUsd(r.costPerMonthUsd),
-        formatUsd(r.costOverDaysUsd),
+        ...(overDays ? [formatUsd(r.costOverDaysUsd)] : []),
       ]),
     ),
   );

@@ -79,6 +79,16 @@ export function formatIsoMinute(iso: string | null, withZone = true): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}${withZone ? ' UTC' : ''}`;
 }
 
+/**
+ * `Generated 2026-01-15 08:30 UTC` from the document's `generatedAt` (the
+ * clock of `analyze`, never read here, so the same JSON renders the same
+ * bytes); `Made` when the time is missing or unreadable.
+ */
+export function generatedLead(generatedAt: string | null): string {
+  const when = formatIsoMinute(generatedAt);
+  return when === '—' ? 'Made' : `Generated ${when}`;
+}
+
 /** `+12.0%` / `-80.4%` / `±0.0%` from a change ratio; `n/a` for null. */
 export function formatChangeRatio(ratio: number | null): string {
   if (ratio === null || !Number.isFinite(ratio)) return 'n/a';
@@ -298,9 +308,15 @@ export function breakEvenSentences(report: ReportJson): Sentence[] {
   return out;
 }
 
-/** `12.5` / `12`: a median may be a half. */
+/** `12.5` / `12`: a median may be a half; float noise (`220.00000000000003`) reads as `220`. */
 export function trimNumber(n: number): string {
-  return Number.isInteger(n) ? formatInt(n) : n.toFixed(1);
+  const r = Math.round(n * 10) / 10;
+  return Number.isInteger(r) ? formatInt(r) : r.toFixed(1);
+}
+
+/** The fleet table's month is 30 days, so an "over N days" column only adds something when N is not 30. */
+export function fleetOverDaysColumn(days: number): boolean {
+  return days !== 30;
 }
 
 /** Cumulative cost per workload turn (1-based x) of one session's strategy scenario. */
@@ -312,11 +328,20 @@ export function scenarioCurve(session: SessionRow, scenarioId: string): Array<{ 
   return [...byTurn.entries()].sort((p, q) => p[0] - q[0]).map(([i, y]) => ({ x: i + 1, y }));
 }
 
-/** Parameters as `key=value` pairs, sorted by key. */
+/**
+ * Parameters that were set, as `key=value` pairs sorted by key: unset (null)
+ * ones are left out, fractions shown to 4 significant digits (the JSON keeps
+ * full precision).
+ */
 export function paramPairs(params: Record<string, string | number | boolean | null>): Array<[string, string]> {
   return Object.keys(params)
     .sort()
-    .map((k) => [k, params[k] === null ? 'null' : String(params[k])]);
+    .flatMap((k): Array<[string, string]> => {
+      const v = params[k];
+      if (v === null || v === undefined) return [];
+      if (typeof v === 'number' && !Number.isInteger(v)) return [[k, String(Number(v.toPrecision(4)))]];
+      return [[k, String(v)]];
+    });
 }
 
 /** Diagnostics grouped by code: count, severity, first location and message. */

@@ -30,6 +30,10 @@ export interface ChartAxis {
   format?: (value: number) => string;
   /** Ticks only on whole numbers (turn or session counts). */
   integer?: boolean;
+  /** Logarithmic axis (x only): values <= 0 are not drawn. Use with `ticks`. */
+  log?: boolean;
+  /** Tick values to use (those inside the data range) instead of computed ones. */
+  ticks?: number[];
 }
 
 /** A point to call out: a vertical guide at `x`, a dot at `(x, y)` and a label. */
@@ -53,6 +57,8 @@ export interface LineChartSpec {
   emptyText?: string;
   /** Per-point `<title>` tooltips; drawn only while a series has at most `MAX_TOOLTIP_POINTS` points. */
   pointTooltips?: boolean;
+  /** A remark on its own line under the legend (not over the data). */
+  note?: string;
   width?: number;
   height?: number;
 }
@@ -155,27 +161,32 @@ export interface Scale {
 
 /**
  * A "nice" axis covering [lo, hi] with about `count` ticks at 1/2/2.5/5 × 10^k.
- * A degenerate range is widened (a single value v becomes [0, v], [v, 0] or [0, 1] for zero).
+ * A degenerate range is widened (a single value v becomes [0, v], [v, 0], or [0, 1] within 1e-12 of zero).
  */
 export function niceScale(lo: number, hi: number, count = 5, integer = false): Scale {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { min: 0, max: 1, ticks: [0, 1] };
   if (lo > hi) [lo, hi] = [hi, lo];
   // A span too small to divide (or zero) is treated as a single value.
   if (!(hi - lo > 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi)))) {
-    const v = Math.abs(hi) >= 1e-12 ? hi : 0;
-    [lo, hi] = v === 0 ? [0, 1] : v > 0 ? [0, v] : [v, 0];
+    const v = Math.abs(hi) >= Math.abs(lo) ? hi : lo;
+    [lo, hi] = Math.abs(v) < 1e-12 ? [0, 1] : v > 0 ? [Math.min(0, lo), hi] : [lo, Math.max(0, hi)];
   }
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
   let step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * mag;
   if (integer) step = Math.max(1, Math.ceil(step));
-  const min = Math.floor(lo / step + 1e-9) * step;
-  const max = Math.ceil(hi / step - 1e-9) * step;
-  const n = Math.round((max - min) / step);
+  // The 1e-9 slack keeps float noise (0.30000000000000004 / 0.1) from adding an empty step;
+  // it can leave the data up to 1e-9 of a step outside the nice ends, so the ends are then
+  // stretched to the data: the axis always covers [lo, hi], the ticks stay nice.
+  const niceMin = Math.floor(lo / step + 1e-9) * step;
+  const niceMax = Math.ceil(hi / step - 1e-9) * step;
+  const n = Math.round((niceMax - niceMin) / step);
   const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 2);
   const ticks: number[] = [];
-  for (let i = 0; i <= n; i++) ticks.push(Number((min + i * step).toFixed(Math.min(20, decimals))));
+  for (let i = 0; i <= n; i++) ticks.push(Number((niceMin + i * step).toFixed(Math.min(20, decimals))));
+  const min = Math.min(niceMin, lo);
+  const max = Math.max(niceMax, hi);
   return { min, max: max === min ? min + step : max, ticks };
 }
 
@@ -189,6 +200,24 @@ function tightScale(nice: Scale, xs: readonly number[]): Scale {
   if (!(hi > lo)) return nice;
   const ticks = nice.ticks.filter((t) => t >= lo && t <= hi);
   return { min: lo, max: hi, ticks: ticks.length >= 2 ? ticks : [lo, hi] };
+}
+
+/**
+ * The x scale: tight to the data. On a log axis `min`/`max` are log10 of the
+ * data ends while `ticks` stay in data units (the mapping function applies
+ * the log), so everything that places a tick goes through the same `sx`.
+ */
+function xScaleFor(axis: ChartAxis, xs: readonly number[]): Scale {
+  if (xs.length === 0) return niceScale(0, 1, 6);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const given = axis.ticks?.filter((t) => t >= lo && t <= hi && (!axis.log || t > 0));
+  if (axis.log) {
+    const [min, max] = hi > lo ? [Math.log10(lo), Math.log10(hi)] : [Math.log10(lo) - 1, Math.log10(lo) + 1];
+    return { min, max, ticks: given && given.length >= 2 ? given : hi > lo ? [lo, hi] : [lo] };
+  }
+  const nice = tightScale(niceScale(lo, hi, 6, axis.integer), xs);
+  return given && given.length >= 2 ? { ...nice, ticks: given } : nice;
 }
 
 function finitePoints(points: readonly ChartPoint[]): ChartPoint[] {
@@ -312,30 +341,38 @@ export function lineChart(spec: LineChartSpec): string {
   const height = spec.height ?? CHART_HEIGHT;
   const fx = spec.xAxis.format ?? formatCompact;
   const fy = spec.yAxis.format ?? formatCompact;
-  const series = spec.series.map((s) => ({ ...s, points: finitePoints(s.points).sort((a, b) => a.x - b.x) }));
+  const onAxis = (x: number): boolean => Number.isFinite(x) && (!spec.xAxis.log || x > 0);
+  const series = spec.series.map((s) => ({ ...s, points: finitePoints(s.points).filter((p) => onAxis(p.x)).sort((a, b) => a.x - b.x) }));
   const all = series.flatMap((s) => s.points);
-  const markers = (spec.markers ?? []).filter((m) => Number.isFinite(m.x));
+  const markers = (spec.markers ?? []).filter((m) => onAxis(m.x));
   const xs = [...all.map((p) => p.x), ...markers.map((m) => m.x)];
   const ys = [0, ...all.map((p) => p.y), ...markers.flatMap((m) => (m.y !== null && Number.isFinite(m.y) ? [m.y] : []))];
-  const xScale = xs.length > 0 ? tightScale(niceScale(Math.min(...xs), Math.max(...xs), 6, spec.xAxis.integer), xs) : niceScale(0, 1, 6);
+  const xScale = xScaleFor(spec.xAxis, xs);
   const yScale = niceScale(Math.min(...ys), Math.max(...ys), 5);
 
   const yLabelWidth = Math.max(...yScale.ticks.map((t) => textWidth(fy(t))));
   const titleBlock = 30;
   const leg = legend(series, 56, titleBlock + 14, width - 72);
+  const noteHeight = spec.note ? 18 : 0;
   const frame: Frame = {
     left: Math.max(48, Math.ceil(yLabelWidth) + 30),
     right: width - 20,
-    top: titleBlock + leg.height + 14,
+    top: titleBlock + leg.height + noteHeight + 14,
     bottom: height - 46,
   };
-  const sx = (x: number): number => frame.left + ((x - xScale.min) / (xScale.max - xScale.min)) * (frame.right - frame.left);
+  const tx = spec.xAxis.log ? Math.log10 : (x: number): number => x;
+  const sx = (x: number): number => frame.left + ((tx(x) - xScale.min) / (xScale.max - xScale.min)) * (frame.right - frame.left);
   const sy = (y: number): number => frame.bottom - ((y - yScale.min) / (yScale.max - yScale.min)) * (frame.bottom - frame.top);
 
   const out: string[] = [openSvg(spec.chart, width, height, spec.title, spec.description ?? spec.title)];
   out.push(`<text class="chart-title" x="16" y="22" font-size="15" font-weight="600">${escapeHtml(spec.title)}</text>`);
   out.push(axes(frame, xScale, yScale, sx, sy, fx, fy, spec.xAxis.label, spec.yAxis.label, height));
   out.push(leg.svg);
+  if (spec.note) {
+    out.push(
+      `<text class="chart-note" x="56" y="${svgNumber(titleBlock + 14 + leg.height + 2)}" font-style="italic" fill-opacity="0.75">${escapeHtml(shorten(spec.note, Math.floor((width - 72) / CHAR_PX)))}</text>`,
+    );
+  }
 
   if (all.length === 0) {
     out.push(emptyNote(frame, spec.emptyText ?? 'No data'));
@@ -539,7 +576,8 @@ function verticalBars(spec: BarChartSpec, bars: BarDatum[], scale: Scale, format
 /** Two cumulative curves and the point where they cross (or a note that they do not). */
 export function breakEvenChart(spec: BreakEvenChartSpec): string {
   const markers = spec.crossover ? [spec.crossover] : [];
-  const svg = lineChart({
+  const empty = spec.a.points.length + spec.b.points.length === 0;
+  return lineChart({
     chart: spec.chart,
     title: spec.title,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
@@ -547,14 +585,8 @@ export function breakEvenChart(spec: BreakEvenChartSpec): string {
     yAxis: spec.yAxis,
     series: [spec.a, spec.b],
     markers,
+    ...(spec.crossover || empty ? {} : { note: spec.noCrossoverText ?? 'The curves do not cross in this range' }),
     ...(spec.width !== undefined ? { width: spec.width } : {}),
     ...(spec.height !== undefined ? { height: spec.height } : {}),
   });
-  if (spec.crossover || spec.a.points.length + spec.b.points.length === 0) return svg;
-  const note = spec.noCrossoverText ?? 'The curves do not cross in this range';
-  const width = spec.width ?? CHART_WIDTH;
-  return svg.replace(
-    /<\/svg>$/,
-    `<text class="empty-note" x="${svgNumber(width - 24)}" y="${svgNumber((spec.height ?? CHART_HEIGHT) - 62)}" text-anchor="end" font-style="italic" fill-opacity="0.75">${escapeHtml(note)}</text>\n</svg>`,
-  );
 }

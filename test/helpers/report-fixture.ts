@@ -112,6 +112,8 @@ const VOCABULARY_KEYS = new Set([
   'strategies',
   'name',
   'version',
+  // reportedVsComputed: where the provider's cost came from (an enum).
+  'source',
 ]);
 
 function mapStrings(value: unknown, path: string[], fn: (s: string, path: string[]) => string): unknown {

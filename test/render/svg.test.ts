@@ -225,22 +225,55 @@ test('break-even chart marks the crossover; without one it says so', () => {
   assertBalanced(none);
 });
 
+/** fast-check runs of the cheap properties; FC_NUM_RUNS=100000 for a long local run. */
+const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 2000);
+
+/** Any double, or (more often than chance) a value within float noise of a nice tick, where the slack matters. */
+const axisValue = fc.oneof(
+  fc.double({ min: -1e15, max: 1e15, noNaN: true }),
+  fc
+    .tuple(fc.integer({ min: -60, max: 60 }), fc.constantFrom(1, 2, 2.5, 5), fc.integer({ min: -15, max: 12 }), fc.double({ min: -1e-8, max: 1e-8, noNaN: true }))
+    .map(([k, m, e, d]) => k * m * 10 ** e * (1 + d)),
+);
+
 test('niceScale: covers the data with 1/2/2.5/5 steps; degenerate ranges widen', () => {
   assert.deepEqual(niceScale(0, 100), { min: 0, max: 100, ticks: [0, 20, 40, 60, 80, 100] });
   assert.deepEqual(niceScale(0, 0).ticks.at(-1), 1);
   assert.deepEqual(niceScale(5, 5).min, 0);
   assert.deepEqual(niceScale(0, 3, 6, true).ticks, [0, 1, 2, 3]);
+  // Float noise does not add an empty step...
+  assert.deepEqual(niceScale(0, 0.30000000000000004).ticks, [0, 0.1, 0.2, 0.3]);
+  // ...and the slack that absorbs it never leaves data outside the axis (a former counterexample:
+  // the nice max 0 fell 1e-12 short of the data).
+  const s = niceScale(-0.002499999999, 1.0000000000000002e-12);
+  assert.ok(s.min <= -0.002499999999 && s.max >= 1.0000000000000002e-12, JSON.stringify(s));
+  assert.deepEqual(s.ticks, [-0.003, -0.002, -0.001, 0]);
   fc.assert(
-    fc.property(fc.double({ min: -1e15, max: 1e15, noNaN: true }), fc.double({ min: -1e15, max: 1e15, noNaN: true }), (p, q) => {
+    fc.property(axisValue, axisValue, (p, q) => {
       const lo = Math.min(p, q);
       const hi = Math.max(p, q);
       const s = niceScale(lo, hi);
-      // Spans below 1e-12 (relative, or absolute under 1) collapse to one value by design.
-      const tol = 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi));
-      assert.ok(s.min <= lo + tol && s.max >= hi - tol, `${lo} ${hi} -> ${s.min} ${s.max}`);
+      const degenerate = !(hi - lo > 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi)));
+      if (degenerate) {
+        // Spans below 1e-12 (relative, or absolute under 1) collapse to one value by design: [0, v], [v, 0] or [0, 1].
+        const tol = 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi));
+        assert.ok(s.min <= lo + tol && s.max >= hi - tol, `${lo} ${hi} -> ${s.min} ${s.max}`);
+      } else {
+        assert.ok(s.min <= lo && s.max >= hi, `${lo} ${hi} -> ${s.min} ${s.max}`);
+      }
       assert.ok(s.max > s.min);
       assert.ok(s.ticks.length >= 2 && s.ticks.length <= 12, String(s.ticks.length));
+      const step = (s.ticks[1] as number) - (s.ticks[0] as number);
+      const mantissa = step / 10 ** Math.floor(Math.log10(step));
+      assert.ok([1, 2, 2.5, 5, 10].some((m) => Math.abs(mantissa - m) < 1e-6), `step ${step}`);
+      const slack = 1e-9 * step;
+      assert.ok((s.ticks[0] as number) >= s.min - slack && (s.ticks.at(-1) as number) <= s.max + slack, 'ticks inside the axis');
+      if (!degenerate) {
+        // The nice ends are less than one step beyond the data.
+        assert.ok((s.ticks[0] as number) > lo - step * 1.000001 && (s.ticks.at(-1) as number) < hi + step * 1.000001, `${lo} ${hi} -> ${s.ticks.join(' ')}`);
+      }
     }),
+    { numRuns: NUM_RUNS },
   );
 });
 
@@ -251,4 +284,28 @@ test('number formatting is fixed and compact', () => {
     '0', '0.005', '0.05', '1.5', '12', '950', '1.5K', '2.3M', '4B', '7T', '3.0e15', '-1.2K',
   ]);
   assert.equal(formatUsdCompact(-1200), '-$1.2K');
+});
+
+test('log x axis: decades equally spaced, given ticks only, non-positive x dropped', () => {
+  const svg = lineChart(
+    spec([{ name: 'gap', points: [{ x: 0, y: 1 }, { x: 1, y: 1 }, { x: 10, y: 2 }, { x: 100, y: 3 }] }], {
+      xAxis: { label: 'gap', log: true, ticks: [0.5, 1, 10, 100, 1000], format: (v) => `${v}m` },
+    }),
+  );
+  const xs = coords(paths(svg)[0] as string).map((p) => p[0]);
+  assert.equal(xs.length, 3, 'x = 0 has no place on a log axis');
+  assert.ok(Math.abs((xs[1] as number) - (xs[0] as number) - ((xs[2] as number) - (xs[1] as number))) <= 0.2, String(xs));
+  for (const label of ['>1m<', '>10m<', '>100m<']) assert.ok(svg.includes(label), label);
+  assert.ok(!svg.includes('>0.5m<') && !svg.includes('>1000m<'), 'ticks outside the data are dropped');
+  assert.ok(!/NaN|Infinity/.test(svg));
+});
+
+test('break-even chart without a crossover: the note sits on its own line above the plot', () => {
+  const a = { name: 'transcript', points: [{ x: 1, y: 1 }, { x: 10, y: 2 }] };
+  const b = { name: 'state', points: [{ x: 1, y: 3 }, { x: 10, y: 9 }] };
+  const svg = breakEvenChart({ chart: 'be', title: 'B', xAxis: { label: 'turn' }, yAxis: { label: 'USD' }, a, b, crossover: null, noCrossoverText: 'state never becomes cheaper' });
+  const note = /<text class="chart-note" x="[\d.]+" y="([\d.]+)"[^>]*>state never becomes cheaper<\/text>/.exec(svg);
+  assert.ok(note, svg);
+  const top = Math.min(...paths(svg).flatMap((d) => coords(d).map((p) => p[1])));
+  assert.ok(Number(note[1]) + 4 < top, `note at ${note[1]} is above the highest point at ${top}`);
 });
