@@ -41,7 +41,8 @@
  * is old content a continuously warm cache would have served, up to the
  * cacheable length and rounded to the increment (the "ideal read"). When the
  * request reads less, the difference is the missed prefix; its reason is the
- * first that applies of: below-minimum, cold-start / model-switch (no entry
+ * first that applies of: below-minimum (the cacheable length, or the old
+ * prefix itself, is shorter than the minimum), cold-start / model-switch (no entry
  * for this model), model-switch (the stream used another model since),
  * ttl-expired, then the strategy's own reason (compaction) or prefix-change.
  * `missCostUsd` = missed tokens × (the rate they were billed at − the read
@@ -320,7 +321,8 @@ export class CacheMeter {
         }
         if (read < ideal) {
           missed = ideal - read;
-          reason = this.missReason(stream, entry, req, t);
+          // An old prefix shorter than the minimum is never readable, warm or cold.
+          reason = ideal < min ? MISS_BELOW_MINIMUM : this.missReason(stream, entry, req, t);
         }
         if (newCached >= min && newCached > 0) {
           entry.cachedTokens = newCached;

@@ -1,0 +1,255 @@
+/**
+ * Scenario sweeps: the totals of many (workload, strategy, parameter set)
+ * scenarios, the shape of every break-even search. Pure: a sweep is a plain,
+ * structured-clonable `SweepSpec` (price table, workloads, parameter sets,
+ * scenarios; no functions), so the same spec runs in this thread or is posted
+ * once to worker threads, each of which runs shards of it.
+ *
+ * This module never starts a thread: only the shell may (the architecture
+ * test confines `worker_threads` to src/cli/). The shell owns the workers and
+ * wires them here through two small adapters:
+ * - in the worker: `createSweepWorkerHandler()` turns each `SweepRequest`
+ *   message into a `SweepReply` (post it back, transferring `totals.buffer`);
+ * - in the caller: `portExecutor(port)` wraps a worker as a `SweepExecutor`.
+ * `sweepParallel` then hands out shards dynamically (the next free executor
+ * takes the next shard) and writes every total at its scenario's index, so the
+ * result is bit-identical to `runSweepShard(spec, 0, n)` whatever the number
+ * of executors or the order in which they finish: each scenario is simulated
+ * alone by the same code from the same inputs.
+ */
+import type { PriceTable } from '../model/pricing.js';
+import type { StrategyId, Workload, WorkloadTurn } from '../model/simulation.js';
+import { createPriceResolver, type PriceResolver } from '../price/resolve.js';
+import type { SimulationParams } from './params.js';
+import { simulateTotals } from './simulate.js';
+import type { SimulationEnv } from './strategy.js';
+
+export interface SweepScenario {
+  /** Index into `SweepSpec.workloads`. */
+  workload: number;
+  strategy: StrategyId;
+  /** Index into `SweepSpec.params`. */
+  params: number;
+}
+
+/** Everything a sweep needs; structured-clonable, so it can be posted to a worker as is. */
+export interface SweepSpec {
+  priceTable: PriceTable;
+  workloads: Workload[];
+  /** Full parameter sets (defaults applied); scenarios refer to them by index. */
+  params: SimulationParams[];
+  scenarios: SweepScenario[];
+}
+
+/**
+ * Total cost (USD) of scenarios [from, to) of `spec`, in order, through
+ * `simulateTotals` (the totals-only fast path). `resolver` defaults to one
+ * built from `spec.priceTable`; pass it to reuse one across shards.
+ */
+export function runSweepShard(spec: SweepSpec, from: number, to: number, resolver?: PriceResolver): Float64Array {
+  const res = resolver ?? createPriceResolver(spec.priceTable);
+  const envs: SimulationEnv[] = spec.params.map((params) => ({ resolver: res, params }));
+  const n = Math.max(0, Math.min(to, spec.scenarios.length) - from);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = spec.scenarios[from + i] as SweepScenario;
+    const workload = spec.workloads[s.workload];
+    const env = envs[s.params];
+    if (workload === undefined || env === undefined) throw new Error(`sweep scenario ${from + i}: workload ${s.workload} or params ${s.params} out of range`);
+    out[i] = simulateTotals(workload, s.strategy, env).totalCostUsd;
+  }
+  return out;
+}
+
+/** Something that runs shards of one prepared sweep: this thread or a worker. */
+export interface SweepExecutor {
+  /** Totals of scenarios [from, to), in order. */
+  run(from: number, to: number): Promise<Float64Array>;
+}
+
+/**
+ * An executor that runs shards in the calling thread. Before each shard it
+ * yields to the event loop (a macrotask, not a microtask), so the replies of
+ * worker executors are taken in between and they keep getting shards.
+ */
+export function inThreadExecutor(spec: SweepSpec): SweepExecutor {
+  const resolver = createPriceResolver(spec.priceTable);
+  return {
+    run: (from, to) =>
+      new Promise<Float64Array>((resolve, reject) => {
+        setImmediate(() => {
+          try {
+            resolve(runSweepShard(spec, from, to, resolver));
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+      }),
+  };
+}
+
+/**
+ * Runs all scenarios of a sweep over `executors`, shards of `shardSize`
+ * scenarios handed out dynamically; totals in scenario order. The first
+ * failing shard rejects the whole sweep (the executors are left to the caller
+ * to close).
+ */
+export async function sweepParallel(scenarioCount: number, executors: readonly SweepExecutor[], shardSize = 250): Promise<Float64Array> {
+  if (executors.length === 0) throw new Error('sweepParallel: no executor');
+  const size = Math.max(1, Math.floor(shardSize));
+  const out = new Float64Array(scenarioCount);
+  let next = 0;
+  const drain = async (ex: SweepExecutor): Promise<void> => {
+    while (next < scenarioCount) {
+      const from = next;
+      const to = Math.min(scenarioCount, from + size);
+      next = to;
+      const totals = await ex.run(from, to);
+      if (totals.length !== to - from) throw new Error(`sweep shard ${from}..${to}: ${totals.length} totals`);
+      out.set(totals, from);
+    }
+  };
+  await Promise.all(executors.map(drain));
+  return out;
+}
+
+/**
+ * Workloads in columns: what `portExecutor` posts instead of the turn objects.
+ * Structured-cloning 100,000 small objects costs ~0.1 s on each side of a
+ * postMessage; two typed arrays are copied in a millisecond. `unpackWorkloads`
+ * restores objects deepEqual to the originals (an absent `writeTtlObserved`
+ * stays absent).
+ */
+export interface PackedWorkloads {
+  /** Models and stream ids, by index. */
+  strings: string[];
+  workloads: Array<{ sessionId: string; systemTokens: number; streamSystemTokens?: Record<string, number>; taskFingerprint: string | null; turns: number }>;
+  /** Per turn: timestampMs, appendedTokens, outputTokens. */
+  numbers: Float64Array;
+  /** Per turn: model index, stream index, writeTtlObserved (−1 absent, 0 null, 1 5m, 2 1h). */
+  codes: Int32Array;
+  /** Turns with `compactedBefore`: [global turn index, preTokens, postTokens]. */
+  compacted: Array<[number, number | null, number | null]>;
+}
+
+const TTL_CODES = [null, '5m', '1h'] as const;
+
+export function packWorkloads(workloads: readonly Workload[]): PackedWorkloads {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const idOf = (s: string): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  let n = 0;
+  for (const w of workloads) n += w.turns.length;
+  const numbers = new Float64Array(n * 3);
+  const codes = new Int32Array(n * 3);
+  const compacted: PackedWorkloads['compacted'] = [];
+  const metas: PackedWorkloads['workloads'] = [];
+  let k = 0;
+  for (const w of workloads) {
+    const meta: PackedWorkloads['workloads'][number] = { sessionId: w.sessionId, systemTokens: w.systemTokens, taskFingerprint: w.taskFingerprint, turns: w.turns.length };
+    if (w.streamSystemTokens !== undefined) meta.streamSystemTokens = w.streamSystemTokens;
+    metas.push(meta);
+    for (const t of w.turns) {
+      numbers[k * 3] = t.timestampMs;
+      numbers[k * 3 + 1] = t.appendedTokens;
+      numbers[k * 3 + 2] = t.outputTokens;
+      codes[k * 3] = idOf(t.model);
+      codes[k * 3 + 1] = idOf(t.streamId);
+      codes[k * 3 + 2] = t.writeTtlObserved === undefined ? -1 : TTL_CODES.indexOf(t.writeTtlObserved);
+      if (t.compactedBefore !== null) compacted.push([k, t.compactedBefore.preTokens, t.compactedBefore.postTokens]);
+      k++;
+    }
+  }
+  return { strings, workloads: metas, numbers, codes, compacted };
+}
+
+export function unpackWorkloads(p: PackedWorkloads): Workload[] {
+  const compacted = new Map(p.compacted.map(([k, pre, post]) => [k, { preTokens: pre, postTokens: post }]));
+  let k = 0;
+  return p.workloads.map((meta) => {
+    const turns: WorkloadTurn[] = [];
+    for (let i = 0; i < meta.turns; i++, k++) {
+      const turn: WorkloadTurn = {
+        timestampMs: p.numbers[k * 3] as number,
+        model: p.strings[p.codes[k * 3] as number] as string,
+        streamId: p.strings[p.codes[k * 3 + 1] as number] as string,
+        appendedTokens: p.numbers[k * 3 + 1] as number,
+        outputTokens: p.numbers[k * 3 + 2] as number,
+        compactedBefore: compacted.get(k) ?? null,
+      };
+      const ttl = p.codes[k * 3 + 2] as number;
+      if (ttl >= 0) turn.writeTtlObserved = TTL_CODES[ttl] ?? null;
+      turns.push(turn);
+    }
+    const w: Workload = { sessionId: meta.sessionId, systemTokens: meta.systemTokens, turns, taskFingerprint: meta.taskFingerprint };
+    if (meta.streamSystemTokens !== undefined) w.streamSystemTokens = meta.streamSystemTokens;
+    return w;
+  });
+}
+
+/** Messages to a sweep worker: the spec once (workloads packed), then shards to run. */
+export type SweepRequest =
+  | { kind: 'spec'; spec: Omit<SweepSpec, 'workloads'>; workloads: PackedWorkloads }
+  | { kind: 'run'; id: number; from: number; to: number };
+
+/** A worker's answer to a `run` request. */
+export type SweepReply = { id: number; totals: Float64Array; error: null } | { id: number; totals: null; error: string };
+
+/**
+ * The worker side of the protocol: a handler that keeps the last spec and
+ * answers each `run` request (null for `spec`, which needs no answer).
+ */
+export function createSweepWorkerHandler(): (msg: SweepRequest) => SweepReply | null {
+  let spec: SweepSpec | null = null;
+  let resolver: PriceResolver | null = null;
+  return (msg) => {
+    if (msg.kind === 'spec') {
+      spec = { ...msg.spec, workloads: unpackWorkloads(msg.workloads) };
+      resolver = createPriceResolver(msg.spec.priceTable);
+      return null;
+    }
+    if (spec === null || resolver === null) return { id: msg.id, totals: null, error: 'sweep worker: run before spec' };
+    try {
+      return { id: msg.id, totals: runSweepShard(spec, msg.from, msg.to, resolver), error: null };
+    } catch (e) {
+      return { id: msg.id, totals: null, error: e instanceof Error ? e.message : String(e) };
+    }
+  };
+}
+
+/** The caller's view of a worker: post a request, get replies (a `Worker` fits with a two-line adapter). */
+export interface SweepPort {
+  postMessage(msg: SweepRequest): void;
+  onReply(listener: (reply: SweepReply) => void): void;
+}
+
+/** Wraps a worker running `createSweepWorkerHandler` as an executor; posts `spec` first. */
+export function portExecutor(port: SweepPort, spec: SweepSpec): SweepExecutor {
+  const pending = new Map<number, { resolve: (t: Float64Array) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  port.onReply((reply) => {
+    const p = pending.get(reply.id);
+    if (p === undefined) return;
+    pending.delete(reply.id);
+    if (reply.error !== null) p.reject(new Error(reply.error));
+    else p.resolve(reply.totals);
+  });
+  const { workloads, ...rest } = spec;
+  port.postMessage({ kind: 'spec', spec: rest, workloads: packWorkloads(workloads) });
+  return {
+    run: (from, to) =>
+      new Promise<Float64Array>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        port.postMessage({ kind: 'run', id, from, to });
+      }),
+  };
+}
