@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { neutralizeCsvCell, quoteCsvCell } from '../../src/render/csv.js';
+import { csvCell, neutralizeCsvCell, quoteCsvCell } from '../../src/render/csv.js';
 
 test('formula-looking log text is neutralised with a leading quote', () => {
   assert.equal(neutralizeCsvCell('=HYPERLINK("http://x")'), `'=HYPERLINK("http://x")`);
@@ -18,4 +18,13 @@ test('cells with commas, quotes or line breaks are quoted, quotes doubled', () =
   assert.equal(quoteCsvCell('two\nlines'), '"two\nlines"');
   assert.equal(quoteCsvCell('plain'), 'plain');
   assert.equal(quoteCsvCell(quoteCsvCell('x') + ''), 'x');
+});
+
+test('log text: bidi overrides and control characters replaced, then neutralised and quoted; numbers untouched', () => {
+  assert.equal(csvCell('sess\u202Eabc', true), 'sess\ufffdabc');
+  assert.equal(csvCell('\u0007=1+1', true), '\ufffd=1+1');
+  assert.equal(csvCell('=cmd|"/c calc"', true), `"'=cmd|""/c calc"""`);
+  assert.equal(csvCell(-1.5, false), '-1.5');
+  assert.equal(csvCell(Number.NaN, false), '');
+  assert.equal(csvCell(null, true), '');
 });

@@ -148,12 +148,12 @@ test('state: updates every 2nd turn; in between the prompt grows like a transcri
   const r = resultOf(w, env, 'state');
   assert.deepEqual(r.turns.map(shape), [
     ['turn', 0, 3000, 0, 3000, 0, 500], // no update follows: breakpoint at the end
-    // An update follows: breakpoint at the schema only, so the 3,000 cached by turn 0 are not read
-    // (the strategy does not place a breakpoint on a prefix that is about to be replaced).
-    ['turn', 1, 4500, 2000, 0, 2500, 500],
+    // An update follows: the breakpoint sits on the 3,000 cached by turn 0 (read), nothing new is
+    // written (the end of this prompt is about to be replaced by the new state).
+    ['turn', 1, 4500, 3000, 0, 1500, 500],
     ['state-update', 1, 5000, 0, 2000, 3000, 600], // raw 2 × 1,500 → round(0.2 × 3,000)
     ['turn', 2, 3600, 2000, 1600, 0, 500],
-    ['turn', 3, 5100, 2000, 0, 3100, 500],
+    ['turn', 3, 5100, 3600, 0, 1500, 500], // reads what turn 2 cached; writes nothing before the update
     ['state-update', 3, 5600, 2000, 0, 3600, 1200],
   ]);
 });

@@ -11,8 +11,10 @@
  *   outputs) + the appended turn. With `stateUpdateEvery` = 1 that is schema +
  *   state + latest turn.
  * - Cache: a breakpoint after the schema, and at the end of the prompt only
- *   when the next request will reuse it (no update in between); a prefix that
- *   is about to be replaced is not worth a write. After an update only the
+ *   when the next request will reuse it (no update in between); before an
+ *   update the breakpoint sits at the end of the prefix already cached (read,
+ *   nothing new written): a prefix that is about to be replaced is not worth
+ *   a write. After an update only the
  *   schema can be read; the new state is new content, not a miss.
  * - Update: after every `stateUpdateEvery`-th turn of a stream, a
  *   `state-update` request on `stateUpdateModel` (default: the turn's model),
@@ -103,7 +105,10 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
     req.price = price;
     req.ttlObserved = turn.writeTtlObserved ?? null;
     req.promptTokens = prompt;
-    req.cacheUpToTokens = willUpdate ? schema : prompt;
+    // Before an update the breakpoint goes on the prefix that is already
+    // cached (read it, write nothing new): the end of this prompt is about to
+    // be replaced by the new state and is not worth a write.
+    req.cacheUpToTokens = willUpdate ? req.reusableTokens : prompt;
     req.writes = true;
     req.breakReason = MISS_NONE;
     req.outputTokens = turn.outputTokens;
