@@ -20,7 +20,12 @@ function num(x: unknown): number {
   return typeof x === 'number' && Number.isFinite(x) ? x : 0;
 }
 
-/** Totals from token-econ's JSON: `totals`, else a sum over `sessions[].totals`. */
+/**
+ * Totals from token-econ's JSON: the `analyze --json` document's
+ * `actual.tokens` (docs/json-output.md: billed tokens of the unique requests,
+ * `turns` = requests), else `totals` (`sessions --json`), else a sum over
+ * `sessions[].totals`.
+ */
 export function tokenEconTotals(stdout: string): ComparableTotals {
   const json = JSON.parse(stdout) as Record<string, unknown>;
   const fromObj = (t: Record<string, unknown>, requests: unknown): ComparableTotals => ({
@@ -32,7 +37,8 @@ export function tokenEconTotals(stdout: string): ComparableTotals {
     outputTokens: num(t['outputTokens']),
     requests: typeof requests === 'number' ? requests : null,
   });
-  const candidates = [json['totals'], (json['actual'] as Record<string, unknown> | undefined)?.['totals'], (json['summary'] as Record<string, unknown> | undefined)?.['totals']];
+  const actual = json['actual'] as Record<string, unknown> | undefined;
+  const candidates = [actual?.['tokens'], json['totals'], (json['actual'] as Record<string, unknown> | undefined)?.['totals'], (json['summary'] as Record<string, unknown> | undefined)?.['totals']];
   for (const c of candidates) {
     if (c && typeof c === 'object' && 'inputTokens' in c) {
       const t = c as Record<string, unknown>;

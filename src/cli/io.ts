@@ -8,12 +8,13 @@
  * - Globs support `*` (within a path segment), `**` (any number of segments)
  *   and `?`; they are matched over a walk of the glob's static prefix
  *   directory, and match any extension.
- * - Each file is streamed in 1 MiB chunks up to the size it had when opened
+ * - Each file is streamed in 4 MiB chunks (synchronous reads) up to the size it had when opened
  *   (a growing file yields a consistent prefix; a cut last line is reported
  *   as `truncated-line` when it is not complete JSON), so memory is bounded
  *   by the longest line, never by the file.
  */
-import { open, readdir, stat, realpath } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readdir, stat, realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { ColumnMapping, Tokenizer } from '../ingest/format.js';
@@ -21,7 +22,7 @@ import { FileIngest, type ParsedFile } from '../ingest/ingest.js';
 import type { FormatId } from '../model/usage.js';
 import type { CliContext } from './context.js';
 
-export const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 4 * 1024 * 1024;
 export const LOG_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.txt', '.log'];
 export const STDIN_NAME = '<stdin>';
 
@@ -218,34 +219,55 @@ export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOpt
     }
     return ingest.finish();
   }
-  let handle;
+  // Synchronous reads into one shared 4 MiB buffer: no idle time between
+  // chunks, no per-file buffer. Nothing awaits between two reads, so files
+  // read "concurrently" by loadSessions never share the buffer at once.
+  let fd: number;
   try {
-    handle = await open(input.path, 'r');
+    fd = openSync(input.path, 'r');
   } catch (err) {
     throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
     // Read only what existed at open: a file still being written yields a consistent prefix.
     const size = st.size;
-    const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, 1)));
+    const buffer = readBuffer();
     let pos = 0;
+    let lastByte = 0x0a;
     while (pos < size) {
       let n: number;
       try {
-        ({ bytesRead: n } = await handle.read(buffer, 0, Math.min(buffer.length, size - pos), pos));
+        n = readSync(fd, buffer, 0, Math.min(buffer.length, size - pos), pos);
       } catch (err) {
         throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
       }
       if (n === 0) break; // truncated while reading
       ingest.push(buffer.subarray(0, n));
+      lastByte = buffer[n - 1] as number;
       pos += n;
       opts.onBytes?.(pos);
     }
-    const grown = (await handle.stat()).size > size;
+    let grown = fstatSync(fd).size > size;
+    if (!grown && pos > 0 && lastByte !== 0x0a) {
+      // A last line without newline: an agent mid-write, or a cut file? Reading
+      // is synchronous and fast, so give a writer a moment before deciding.
+      await new Promise((r) => setTimeout(r, GROWTH_WAIT_MS));
+      grown = fstatSync(fd).size > size;
+    }
     return ingest.finish(grown);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+/** How long a file whose last line lacks its newline is watched for growth (still being written vs cut). */
+const GROWTH_WAIT_MS = 30;
+
+let shared: Buffer | null = null;
+
+/** The shared read buffer (FileIngest copies what it keeps). */
+function readBuffer(): Buffer {
+  return (shared ??= Buffer.allocUnsafe(CHUNK_BYTES));
 }

@@ -97,6 +97,12 @@ export interface ParseOutput {
 export interface LineParser {
   /** `line` never contains `\n`; `lineNo` is 1-based. Empty lines are not pushed. */
   push(line: string, lineNo: number): void;
+  /**
+   * Optional byte path, used by the file reader when present: the line is
+   * `bytes[start, end)` (UTF-8, same lines as `push` would get, not decoded).
+   * The buffer is reused after the call returns: copy what is kept.
+   */
+  pushBytes?(bytes: Buffer, start: number, end: number, lineNo: number): void;
   finish(): ParseOutput;
 }
 

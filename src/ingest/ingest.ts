@@ -7,7 +7,8 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { FormatId } from '../model/usage.js';
 import type { ColumnMapping, InputFormat, LineParser, ParseContext, ParseOutput, Tokenizer } from './format.js';
 import { detectFormat, getFormat } from './index.js';
-import { LineSplitter, decodeHead, type SplitLine } from './lines.js';
+import { ByteLineSplitter, LineSplitter, asBuffer, decodeHead, type ByteLineSink, type SplitLine } from './lines.js';
+import { claudeCodeFormat, isClaudeCodeHead } from './formats/claude-code.js';
 
 /** Bytes of a file looked at to detect its format. */
 export const HEAD_BYTES = 64 * 1024;
@@ -38,6 +39,8 @@ export interface FileIngestOptions {
 /** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
 export class FileIngest {
   private readonly splitter = new LineSplitter();
+  /** Used instead of `splitter` when the parser has a byte path, or when no format claimed the file. */
+  private byteSplitter: ByteLineSplitter | null = null;
   private head: Uint8Array[] = [];
   private headBytes = 0;
   private parser: LineParser | null = null;
@@ -50,30 +53,51 @@ export class FileIngest {
     if (!line.terminated) this.lastUnterminatedLine = line.lineNo;
     if (this.parser) this.parser.push(line.text, line.lineNo);
   };
+  private readonly emitBytes: ByteLineSink = (b, s, e, lineNo, terminated) => {
+    this.linesRead++;
+    if (!terminated) this.lastUnterminatedLine = lineNo;
+    if (this.parser) (this.parser.pushBytes as NonNullable<LineParser['pushBytes']>)(b, s, e, lineNo);
+  };
 
   constructor(private readonly opts: FileIngestOptions) {}
 
+  /** `chunk` may be a reused read buffer: nothing is kept from it after the call. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (!this.decided) {
-      // Copy: callers reuse read buffers.
-      this.head.push(chunk.slice());
+      if (this.headBytes === 0 && chunk.length >= HEAD_BYTES) {
+        // The whole head is in this chunk: no copy.
+        this.decide(chunk);
+        return;
+      }
+      // Copy: callers reuse read buffers (and Buffer#slice would not copy).
+      this.head.push(new Uint8Array(chunk));
       this.headBytes += chunk.length;
-      if (this.headBytes >= HEAD_BYTES) this.decide();
+      if (this.headBytes >= HEAD_BYTES) this.decide(null);
       return;
     }
-    this.splitter.push(chunk, this.emit);
+    this.feed(chunk);
   }
 
-  private decide(): void {
+  private feed(chunk: Uint8Array): void {
+    if (this.byteSplitter) this.byteSplitter.push(chunk, this.emitBytes);
+    else this.splitter.push(chunk, this.emit);
+  }
+
+  private decide(first: Uint8Array | null): void {
     this.decided = true;
-    const all = this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes);
+    const all = first ?? (this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes));
     this.head = [];
     if (this.opts.forcedFormat) {
       this.format = getFormat(this.opts.forcedFormat);
     } else if (all.length > 0) {
-      const headText = decodeHead(all.subarray(0, Math.min(all.length, HEAD_BYTES)));
-      if (headText.trim().length > 0) this.format = detectFormat(baseName(this.opts.file), headText);
+      const headBytes = all.subarray(0, Math.min(all.length, HEAD_BYTES));
+      const name = baseName(this.opts.file);
+      if (isClaudeCodeHead(name, asBuffer(headBytes))) this.format = claudeCodeFormat;
+      else {
+        const headText = decodeHead(headBytes);
+        if (headText.trim().length > 0) this.format = detectFormat(name, headText);
+      }
     }
     if (this.format) {
       const ctx: ParseContext = {
@@ -84,7 +108,8 @@ export class FileIngest {
       if (this.opts.columns) ctx.columns = this.opts.columns;
       this.parser = this.format.createParser(ctx);
     }
-    this.splitter.push(all, this.emit);
+    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter();
+    this.feed(all);
   }
 
   /**
@@ -93,9 +118,10 @@ export class FileIngest {
    * out (reported as info) instead of counted as malformed.
    */
   finish(isStillGrowing = false): ParsedFile {
-    if (!this.decided) this.decide();
-    this.splitter.end(this.emit);
-    const bytes = this.splitter.bytes;
+    if (!this.decided) this.decide(null);
+    if (this.byteSplitter) this.byteSplitter.end(this.emitBytes);
+    else this.splitter.end(this.emit);
+    const bytes = this.byteSplitter ? this.byteSplitter.bytes : this.splitter.bytes;
     const fileDiagnostics: Diagnostic[] = [];
     const source = { file: this.opts.file, line: 0 };
     if (!this.parser) {

@@ -113,3 +113,95 @@ export function decodeHead(bytes: Uint8Array): string {
   if (need > back + 1) end = end - back - 1;
   return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes.subarray(begin, end)).replace(/\r\n/g, '\n');
 }
+
+/** A line found by ByteLineSplitter: `bytes[start, end)`, valid only during the callback. */
+export type ByteLineSink = (bytes: Buffer, start: number, end: number, lineNo: number, terminated: boolean) => void;
+
+function isBlankByte(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
+/** A view of `chunk` as a Buffer (no copy). */
+export function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * LineSplitter on bytes: the same lines (same numbers, same BOM / `\r` /
+ * blank-line rules), handed out undecoded as `(buffer, start, end)`. Splitting
+ * on 0x0A and decoding each line gives exactly LineSplitter's text, so
+ * parsers with a byte path see the same input. Complete lines are handed out
+ * from the caller's chunk without copying; only a line cut by the chunk
+ * boundary is copied (memory bounded by the longest line).
+ */
+export class ByteLineSplitter {
+  private pending: Buffer = Buffer.alloc(0);
+  private pendingLength = 0;
+  private lineNo = 0;
+  bytes = 0;
+
+  get linesSeen(): number {
+    return this.lineNo;
+  }
+
+  push(input: Uint8Array, emit: ByteLineSink): void {
+    if (input.length === 0) return;
+    const chunk = asBuffer(input);
+    this.bytes += chunk.length;
+    let start = 0;
+    const n = chunk.length;
+    if (this.pendingLength > 0) {
+      const nl = chunk.indexOf(0x0a, 0);
+      if (nl < 0) {
+        this.append(chunk, 0, n);
+        return;
+      }
+      this.append(chunk, 0, nl);
+      const len = this.pendingLength;
+      this.pendingLength = 0;
+      this.emitLine(this.pending, 0, len, true, emit);
+      start = nl + 1;
+      if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0); // do not keep a huge line's buffer
+    }
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      this.emitLine(chunk, start, nl, true, emit);
+      start = nl + 1;
+    }
+    if (start < n) this.append(chunk, start, n);
+  }
+
+  /** Flushes the last line when the stream had no final newline. */
+  end(emit: ByteLineSink): void {
+    if (this.pendingLength === 0) return;
+    const len = this.pendingLength;
+    this.pendingLength = 0;
+    this.emitLine(this.pending, 0, len, false, emit);
+  }
+
+  get hasPending(): boolean {
+    return this.pendingLength > 0;
+  }
+
+  private append(src: Buffer, s: number, e: number): void {
+    const need = this.pendingLength + (e - s);
+    if (need > this.pending.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2, 64 * 1024));
+      this.pending.copy(grown, 0, 0, this.pendingLength);
+      this.pending = grown;
+    }
+    src.copy(this.pending, this.pendingLength, s, e);
+    this.pendingLength = need;
+  }
+
+  private emitLine(b: Buffer, s: number, e: number, terminated: boolean, emit: ByteLineSink): void {
+    this.lineNo++;
+    if (e > s && b[e - 1] === 0x0d) e--;
+    if (this.lineNo === 1 && e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
+    let i = s;
+    while (i < e && isBlankByte(b[i] as number)) i++;
+    if (i === e) return;
+    emit(b, s, e, this.lineNo, terminated);
+  }
+}

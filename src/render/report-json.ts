@@ -431,7 +431,7 @@ function reportedJson(r: SessionReported): SessionReportedJson {
   };
 }
 
-function sessionJson(s: SessionAnalysis): SessionJson {
+export function sessionJson(s: SessionAnalysis): SessionJson {
   return {
     id: s.id,
     project: s.project,

@@ -13,10 +13,11 @@ import { buildAnalysis, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } f
 import type { StrategyId } from '../../model/simulation.js';
 import type { RenderOptions } from '../../render/options.js';
 import { renderAnalyzeTerminal } from '../../render/analyze-terminal.js';
-import { toReportJson } from '../../render/report-json.js';
+import { sessionJson, toReportJson } from '../../render/report-json.js';
 import { renderNdjson } from '../../render/ndjson.js';
 import { renderCsv } from '../../render/csv.js';
 import { formatUsd } from '../../render/text.js';
+import { jsonChunks, LazyList } from '../json-stream.js';
 
 const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
 const DEFAULT_TOP = 10;
@@ -147,9 +148,29 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
 
   let text: string;
   switch (format) {
-    case 'json':
-      text = `${JSON.stringify(toReportJson(report), null, 2)}\n`;
+    case 'json': {
+      // Streamed: for large inputs the document is hundreds of MB.
+      // Sessions (every request under every strategy) are converted one at a time while written.
+      const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) });
+      const all = report.sessions;
+      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number]));
+      const chunks = (function* () {
+        yield* jsonChunks(doc, 2);
+        yield '\n';
+      })();
+      if (out) {
+        try {
+          await writeFile(out, chunks, 'utf8');
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+        }
+      } else {
+        for (const chunk of chunks) await ctx.writeStdout(chunk);
+      }
+      text = '';
       break;
+    }
     case 'ndjson':
       text = renderNdjson(report);
       break;
@@ -161,7 +182,9 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       text = renderAnalyzeTerminal(report, { ...render, top });
     }
   }
-  if (out) {
+  if (format === 'json') {
+    // Written above.
+  } else if (out) {
     try {
       await writeFile(out, text, 'utf8');
     } catch (err) {

@@ -25,7 +25,8 @@ import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, RawEvent, RawTurn } from '../format.js';
 import { readClaudeUsage } from './claude-usage.js';
-import { scanBool, scanIs, scanJson, scanObject, scanString, type ScanResult } from './json-scan.js';
+import { scanObject } from './json-scan.js';
+import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
 import {
   OutputBuilder,
   completeHeadLines,
@@ -103,6 +104,83 @@ interface Pending {
   sidechainUuid: string | null;
 }
 
+/** Top-level keys of a Claude Code line the parser looks at, and their span slots. */
+const TOP = new KeySet(['type', 'sessionId', 'cwd', 'isSidechain', 'uuid', 'parentUuid', 'message', 'requestId', 'timestamp', 'subtype', 'compactMetadata', 'isCompactSummary', 'isMeta']);
+const T_TYPE = 0;
+const T_SESSION = 1;
+const T_CWD = 2;
+const T_SIDECHAIN = 3;
+const T_UUID = 4;
+const T_PARENT = 5;
+const T_MESSAGE = 6;
+const T_REQUEST = 7;
+const T_TIMESTAMP = 8;
+const T_SUBTYPE = 9;
+const T_COMPACT_META = 10;
+const T_COMPACT_SUMMARY = 11;
+const T_META = 12;
+/** Keys of `message` on assistant lines. */
+const MSG = new KeySet(['model', 'usage', 'id']);
+const M_MODEL = 0;
+const M_USAGE = 1;
+const M_ID = 2;
+
+const enc = new TextEncoder();
+const V_ASSISTANT = enc.encode('"assistant"');
+const V_USER = enc.encode('"user"');
+const V_SYSTEM = enc.encode('"system"');
+const V_COMPACT_BOUNDARY = enc.encode('"compact_boundary"');
+const TOOL_RESULT = Buffer.from('"tool_result"');
+
+/** The string value in slot `k` of `spans` (json-scan's scanString on bytes): null when absent, not a string or invalid. */
+function str(b: Buffer, spans: Int32Array, k: number): string | null {
+  const s = spans[2 * k] as number;
+  if (s < 0 || b[s] !== 0x22) return null;
+  const e = spans[2 * k + 1] as number;
+  // Plain printable ASCII without escapes reads as itself; anything else goes through JSON.parse.
+  let plain = true;
+  for (let i = s + 1; i < e - 1; i++) {
+    const c = b[i] as number;
+    if (c < 0x20 || c >= 0x7f || c === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return b.toString('latin1', s + 1, e - 1);
+  try {
+    return JSON.parse(decodeUtf8(b, s, e)) as string;
+  } catch {
+    return null;
+  }
+}
+
+/** True / false for a boolean value in slot `k`, null otherwise. */
+function bool(b: Buffer, spans: Int32Array, k: number): boolean | null {
+  const s = spans[2 * k] as number;
+  if (s < 0) return null;
+  const len = (spans[2 * k + 1] as number) - s;
+  if (len === 4 && b[s] === 0x74) return true;
+  if (len === 5 && b[s] === 0x66) return false;
+  return null;
+}
+
+function is(b: Buffer, spans: Int32Array, k: number, quoted: Uint8Array): boolean {
+  return bytesAre(b, spans[2 * k] as number, spans[2 * k + 1] as number, quoted);
+}
+
+/** JSON.parse of the value in slot `k`; `undefined` when absent, throws when invalid. */
+function json(b: Buffer, spans: Int32Array, k: number): unknown {
+  const s = spans[2 * k] as number;
+  if (s < 0) return undefined;
+  return JSON.parse(decodeUtf8(b, s, spans[2 * k + 1] as number)) as unknown;
+}
+
+/**
+ * The parser works on the bytes of each line (`pushBytes`): the top level of
+ * the line and of an assistant `message` are walked with ./json-bytes.ts and
+ * only the few values used are decoded, so tool output is never decoded.
+ * `push(text)` encodes the line and takes the same path.
+ */
 function createParser(ctx: ParseContext): LineParser {
   const out = new OutputBuilder('claude-code', ctx);
   const path = claudePathInfo(ctx);
@@ -110,6 +188,10 @@ function createParser(ctx: ParseContext): LineParser {
   const events: Array<{ event: CompactionEvent; sidechainUuid: string | null }> = [];
   /** uuid -> parentUuid of sidechain lines. */
   const sideParent = new Map<string, string | null>();
+  const top = TOP.spans();
+  const msg = MSG.spans();
+  /** Interned model names (one string per model, not one per line). */
+  const models = new Map<string, string>();
   let lineSessionId: string | null = null;
   let cwd: string | null = null;
   let firstPrompt: string | null = null;
@@ -133,41 +215,45 @@ function createParser(ctx: ParseContext): LineParser {
     }
   }
 
-  function assistant(line: string, lineNo: number, scan: ScanResult, isSidechain: boolean, uuid: string | null): void {
+  function assistant(b: Buffer, s: number, e: number, text: string | undefined, lineNo: number, isSidechain: boolean, uuid: string | null): void {
     // Only the top level of `message` is walked; content blocks (tool inputs,
     // quoted JSON) are skipped whole, so a nested "usage" is never read.
-    const span = scan.get('message');
-    if (!span || line.charCodeAt(span.start) !== 0x7b) {
-      out.skip('invalid-message', `assistant line has ${span ? 'a message that is not an object' : 'no message'}`, lineNo);
+    const m0 = top[2 * T_MESSAGE] as number;
+    if (m0 < 0 || b[m0] !== 0x7b) {
+      out.skip('invalid-message', `assistant line has ${m0 >= 0 ? 'a message that is not an object' : 'no message'}`, lineNo);
       return;
     }
-    const mscan = scanObject(line, span.start, span.end);
-    if (!mscan) {
-      out.skip('invalid-json', `invalid JSON in message: ${preview(line)}`, lineNo);
+    if (!scanObjectBytes(b, m0, top[2 * T_MESSAGE + 1] as number, MSG, msg)) {
+      out.skip('invalid-json', `invalid JSON in message: ${preview(text ?? decodeUtf8(b, s, e))}`, lineNo);
       return;
     }
-    const model = scanString(line, mscan, 'model');
+    let model = str(b, msg, M_MODEL);
     if (model === '<synthetic>') {
       synthetic++;
       out.linesIgnored++;
       return;
     }
+    if (model !== null) {
+      const interned = models.get(model);
+      if (interned === undefined) models.set(model, model);
+      else model = interned;
+    }
     let usageValue: unknown;
     try {
-      usageValue = scanJson(line, mscan, 'usage');
+      usageValue = json(b, msg, M_USAGE);
     } catch (err) {
       out.skip('invalid-json', `invalid JSON in message.usage (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, lineNo);
       return;
     }
-    const message = { id: scanString(line, mscan, 'id'), usage: usageValue };
-    const usage = readClaudeUsage(message.usage);
+    const usage = readClaudeUsage(usageValue);
     if (!usage.ok) {
       out.skip('invalid-usage', `assistant usage rejected: ${usage.reason}`, lineNo);
       return;
     }
     if (usage.value.warning) out.diag('inconsistent-usage', 'warning', usage.value.warning, lineNo);
-    const requestId = scanString(line, scan, 'requestId');
-    const messageId = message.id && message.id.trim() ? message.id : null;
+    const id = str(b, msg, M_ID);
+    const requestId = str(b, top, T_REQUEST);
+    const messageId = id && id.trim() ? id : null;
     const dedupeKey = requestId ?? messageId;
     if (dedupeKey === null && noKey++ === 0) firstNoKeyLine = lineNo;
     const streamId = streamFor(isSidechain);
@@ -175,7 +261,7 @@ function createParser(ctx: ParseContext): LineParser {
     const turn = makeRawTurn(ctx, {
       usage: usage.value.usage,
       model: model ?? 'unknown',
-      timestampMs: parseTimestampMs(scanString(line, scan, 'timestamp')),
+      timestampMs: parseTimestampMs(str(b, top, T_TIMESTAMP)),
       sessionId: '',
       streamId,
       requestId,
@@ -205,64 +291,72 @@ function createParser(ctx: ParseContext): LineParser {
     });
   }
 
-  return {
-    push(line, lineNo) {
-      out.linesRead++;
-      const scan = scanObject(line);
-      if (!scan) {
-        reject(line, lineNo);
-        return;
+  /** One line: b[s, e), already without `\n`, trailing `\r` and BOM; `text` is its decoded form when the caller has it. */
+  function pushBytes(b: Buffer, s: number, e: number, lineNo: number, text?: string): void {
+    out.linesRead++;
+    if (!scanObjectBytes(b, s, e, TOP, top)) {
+      reject(text ?? decodeUtf8(b, s, e), lineNo);
+      return;
+    }
+    if (lineSessionId === null) lineSessionId = str(b, top, T_SESSION);
+    if (cwd === null) cwd = str(b, top, T_CWD);
+    const isSidechain = bool(b, top, T_SIDECHAIN) === true;
+    const uuid = isSidechain ? str(b, top, T_UUID) : null;
+    if (isSidechain && uuid) sideParent.set(uuid, str(b, top, T_PARENT));
+    if (is(b, top, T_TYPE, V_ASSISTANT)) {
+      assistant(b, s, e, text, lineNo, isSidechain, uuid);
+      return;
+    }
+    if (is(b, top, T_TYPE, V_SYSTEM) && is(b, top, T_SUBTYPE, V_COMPACT_BOUNDARY)) {
+      let meta: unknown;
+      try {
+        meta = json(b, top, T_COMPACT_META);
+      } catch {
+        meta = undefined;
       }
-      if (lineSessionId === null) lineSessionId = scanString(line, scan, 'sessionId');
-      if (cwd === null) cwd = scanString(line, scan, 'cwd');
-      const isSidechain = scanBool(line, scan, 'isSidechain') === true;
-      const uuid = isSidechain ? scanString(line, scan, 'uuid') : null;
-      if (isSidechain && uuid) sideParent.set(uuid, scanString(line, scan, 'parentUuid'));
-      const type = scanIs(line, scan, 'type', 'assistant') ? 'assistant' : scanIs(line, scan, 'type', 'user') ? 'user' : scanIs(line, scan, 'type', 'system') ? 'system' : null;
-      if (type === 'assistant') {
-        assistant(line, lineNo, scan, isSidechain, uuid);
-        return;
-      }
-      if (type === 'system' && scanIs(line, scan, 'subtype', 'compact_boundary')) {
-        let meta: unknown;
-        try {
-          meta = scanJson(line, scan, 'compactMetadata');
-        } catch {
-          meta = undefined;
+      compaction(lineNo, str(b, top, T_TIMESTAMP), isSidechain, uuid, meta);
+      boundaryPending = true;
+      out.linesCounted++;
+      return;
+    }
+    if (is(b, top, T_TYPE, V_USER)) {
+      if (bool(b, top, T_COMPACT_SUMMARY) === true) {
+        if (boundaryPending) {
+          boundaryPending = false;
+          out.linesIgnored++;
+        } else {
+          // Older versions mark a compaction only with the summary line.
+          compaction(lineNo, str(b, top, T_TIMESTAMP), isSidechain, uuid, undefined);
+          out.linesCounted++;
         }
-        compaction(lineNo, scanString(line, scan, 'timestamp'), isSidechain, uuid, meta);
-        boundaryPending = true;
-        out.linesCounted++;
         return;
       }
-      if (type === 'user') {
-        if (scanBool(line, scan, 'isCompactSummary') === true) {
-          if (boundaryPending) {
-            boundaryPending = false;
-            out.linesIgnored++;
-          } else {
-            // Older versions mark a compaction only with the summary line.
-            compaction(lineNo, scanString(line, scan, 'timestamp'), isSidechain, uuid, undefined);
-            out.linesCounted++;
-          }
-          return;
-        }
-        const msg = scan.get('message');
+      if (firstPrompt === null && !isSidechain && !path.streamId && bool(b, top, T_META) !== true) {
+        const m0 = top[2 * T_MESSAGE] as number;
         // Tool results (the bulk of the bytes) are never prompts: a cheap search avoids parsing them.
-        const isToolResult = msg !== undefined && (() => {
-          const at = line.indexOf('"tool_result"', msg.start);
-          return at >= 0 && at < msg.end;
-        })();
-        if (firstPrompt === null && !isToolResult && !isSidechain && !path.streamId && scanBool(line, scan, 'isMeta') !== true) {
+        let isToolResult = false;
+        if (m0 >= 0) {
+          const at = b.indexOf(TOOL_RESULT, m0);
+          isToolResult = at >= 0 && at < (top[2 * T_MESSAGE + 1] as number);
+        }
+        if (!isToolResult) {
           try {
-            firstPrompt = promptText(scanJson(line, scan, 'message'));
+            firstPrompt = promptText(json(b, top, T_MESSAGE));
           } catch {
             // A damaged prompt only costs the fingerprint.
           }
         }
       }
-      out.linesIgnored++;
+    }
+    out.linesIgnored++;
+  }
+
+  return {
+    push(line, lineNo) {
+      const b = Buffer.from(line, 'utf8');
+      pushBytes(b, 0, b.length, lineNo, line);
     },
+    pushBytes,
     finish() {
       const sessionId = path.sessionId ?? lineSessionId ?? sessionIdFromFile(ctx);
       const project = path.projectDir ?? cwd;
@@ -352,6 +446,66 @@ function detect(fileName: string, head: string): number {
     }
   }
   return 0;
+}
+
+const DETECT = new KeySet(['type', 'sessionId', 'parentUuid', 'leafUuid', 'snapshot']);
+const D_TYPE = 0;
+const D_SESSION = 1;
+const D_PARENT = 2;
+const D_LEAF = 3;
+const D_SNAPSHOT = 4;
+
+function isTrimmable(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * Fast, byte-level answer to "would format detection pick claude-code for
+ * this file?", for the common case only: a `.jsonl` file whose complete head
+ * lines (the first 30 in `head`, as `detect` sees them) are all well-formed
+ * Claude Code lines, at least one of them valid JSON. `detect` then scores
+ * 0.99, above every other format's maximum (0.98), so the answer is exact.
+ * False means "not sure": the caller runs the full detection.
+ */
+export function isClaudeCodeHead(fileName: string, head: Buffer): boolean {
+  if (!/\.jsonl$/i.test(fileName)) return false;
+  const spans = DETECT.spans();
+  let pos = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let lines = 0;
+  let shortest = -1;
+  let shortestEnd = -1;
+  while (lines < 30) {
+    const nl = head.indexOf(0x0a, pos);
+    if (nl < 0) break;
+    let s = pos;
+    let e = nl;
+    pos = nl + 1;
+    while (s < e && isTrimmable(head[s] as number)) s++;
+    while (e > s && isTrimmable(head[e - 1] as number)) e--;
+    if (s === e) continue;
+    // Edges that String.prototype.trim treats differently (BOM, NBSP, VT, FF…): let detect() decide.
+    const first = head[s] as number;
+    const last = head[e - 1] as number;
+    if (first >= 0x80 || last >= 0x80 || first === 0x0b || first === 0x0c || last === 0x0b || last === 0x0c) return false;
+    lines++;
+    if (!scanObjectBytes(head, s, e, DETECT, spans)) return false;
+    const type = str(head, spans, D_TYPE);
+    if (type === null || !LINE_TYPES.has(type)) return false;
+    const has = (k: number): boolean => (spans[2 * k] as number) >= 0;
+    const claude = has(D_SESSION) || has(D_PARENT) || (type === 'summary' && has(D_LEAF)) || (type === 'file-history-snapshot' && has(D_SNAPSHOT));
+    if (!claude) return false;
+    if (shortest < 0 || e - s < shortestEnd - shortest) {
+      shortest = s;
+      shortestEnd = e;
+    }
+  }
+  if (lines === 0) return false;
+  try {
+    JSON.parse(decodeUtf8(head, shortest, shortestEnd));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const claudeCodeFormat: InputFormat = {
