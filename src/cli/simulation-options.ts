@@ -87,3 +87,69 @@ export function readSimulationParams(raw: Record<string, unknown>): SimulationPa
   if (problem) throw new InputError(problem);
   return p;
 }
+
+/** A token count flag: `12000`, `12_000`, `12k`, `1.5M`; whole number >= min. */
+export function parseTokenFlag(flag: string, raw: unknown, min = 0): number {
+  const n = num(flag, raw, true);
+  if (n < min) throw new InputError(`${flag} must be ${min} or more, got ${String(raw)}`);
+  return n;
+}
+
+/** A ratio flag: `0.85` or `85%`, between 0 and 1. */
+export function parseRatioFlag(flag: string, raw: unknown): number {
+  return ratio(flag, raw);
+}
+
+/** A duration flag: `90s`, `5m`, `1h30m`; positive. Returns ms. */
+export function parseDurationFlag(flag: string, raw: unknown): number {
+  return duration(flag, raw);
+}
+
+export interface FleetFlags {
+  agents: number;
+  runsPerDay: number;
+  retryRate: number;
+  days: number;
+}
+
+export type FleetField = keyof FleetFlags;
+
+/**
+ * Fleet projection flags (--agents, --runs-per-day, --retry-rate, --days)
+ * without commander defaults, so the command knows which ones were given.
+ */
+export function addFleetOptions(cmd: Command, defaults: FleetFlags): Command {
+  return cmd
+    .option('--agents <n>', `fleet projection: number of agents (default ${defaults.agents})`)
+    .option('--runs-per-day <n>', `fleet projection: runs per agent per day (default ${defaults.runsPerDay})`)
+    .option('--retry-rate <ratio>', `fleet projection: extra runs caused by retries per run, 0.1 = 10%, 1 = every run twice (default ${defaults.retryRate})`)
+    .option('--days <n>', `fleet projection: horizon in days (default ${defaults.days})`);
+}
+
+function nonNegative(flag: string, raw: unknown): number {
+  const text = String(raw).trim().replace(/_/g, '');
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  const n = pct ? Number(pct[1]) / 100 : Number(text);
+  if (text.length === 0 || !Number.isFinite(n)) throw new InputError(`${flag}: "${String(raw)}" is not a number`);
+  if (n < 0) throw new InputError(`${flag} must be 0 or more, got ${String(raw)}`);
+  return n;
+}
+
+/** Reads the fleet flags; absent ones take `defaults` and are listed in `defaulted`. */
+export function readFleetOptions(raw: Record<string, unknown>, defaults: FleetFlags): { fleet: FleetFlags; defaulted: FleetField[] } {
+  const defaulted: FleetField[] = [];
+  const pick = (field: FleetField, key: string, flag: string): number => {
+    if (raw[key] === undefined) {
+      defaulted.push(field);
+      return defaults[field];
+    }
+    return nonNegative(flag, raw[key]);
+  };
+  const fleet: FleetFlags = {
+    agents: pick('agents', 'agents', '--agents'),
+    runsPerDay: pick('runsPerDay', 'runsPerDay', '--runs-per-day'),
+    retryRate: pick('retryRate', 'retryRate', '--retry-rate'),
+    days: pick('days', 'days', '--days'),
+  };
+  return { fleet, defaulted };
+}
