@@ -124,6 +124,12 @@ export class StreamCache {
   lastEntry: CacheEntry | null = null;
   lastTimestampMs = 0;
   hasRequest = false;
+  /**
+   * Idle gap before the stream's latest request time (null before the second
+   * distinct time): requests at the same instant (a compaction and its turn)
+   * share the gap that preceded them, so a TTL expiry shows its real pause.
+   */
+  gapBeforeMs: number | null = null;
   private readonly params: SimulationParams;
   constructor(id: string, params: SimulationParams) {
     this.id = id;
@@ -390,6 +396,7 @@ export class CacheMeter {
         totalUsd,
       });
     }
+    if (stream.hasRequest && t !== stream.lastTimestampMs) stream.gapBeforeMs = t - stream.lastTimestampMs;
     stream.hasRequest = true;
     stream.lastTimestampMs = t;
     if (entry !== null) stream.lastEntry = entry;
@@ -436,7 +443,7 @@ export class CacheMeter {
       cumulativeCostUsd: this.totalUsd,
       missReason: MISS_REASON_NAMES[reason] ?? null,
       missCostUsd,
-      idleGapMs: stream.hasRequest ? req.timestampMs - stream.lastTimestampMs : null,
+      idleGapMs: !stream.hasRequest ? null : req.timestampMs !== stream.lastTimestampMs ? req.timestampMs - stream.lastTimestampMs : stream.gapBeforeMs,
     });
   }
 

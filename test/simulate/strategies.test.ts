@@ -87,6 +87,13 @@ test('transcript: a compaction with a cold cache pays the whole history as uncac
   assert.equal(c.missReason, 'ttl-expired');
   // The 23,000-token prefix would have been read: it costs input − read instead.
   near(c.missCostUsd, (23_000 * (3 - 0.3)) / M);
+  assert.equal(c.idleGapMs, 29 * MIN);
+  // The turn at the same instant re-writes the expired system prefix: its miss shows the real
+  // 29-minute pause, not the 0 s since the compaction request.
+  const after = resultOf(w, env, 'transcript').turns.at(-1)!;
+  assert.equal(after.kind, 'turn');
+  assert.equal(after.missReason, 'ttl-expired');
+  assert.equal(after.idleGapMs, 29 * MIN);
 });
 
 test('a logged compaction is replayed with its logged summary size even with compaction off', () => {
@@ -198,6 +205,8 @@ test('replay: a repeated fingerprint replays at replayCostTokens; replayTtlMs fo
 test('replay without fingerprints: replayHitRate spreads floor(n·r) replays evenly, the first run never', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((j) => replaysAtRate(j, 0.5)), [false, true, false, true, false, true, false, true]);
   assert.deepEqual([0, 1, 2, 3, 4, 5].map((j) => replaysAtRate(j, 1 / 3)), [false, false, true, false, false, true]);
+  // At r = 1 every run but the first replays: the first has nothing to replay.
+  assert.deepEqual([0, 1, 2, 3].map((j) => replaysAtRate(j, 1)), [false, true, true, true]);
   const ws = Array.from({ length: 100 }, (_, k) => workloadAt([k * 1000], { sessionId: `s${k}`, systemTokens: 2000, appended: 500, output: 100 }));
   const rs = simulate(ws, ['replay'], envOf([anthropicRow()], { replayHitRate: 0.85, replayCostTokens: 0 })).get('replay')!;
   const replayed = rs.map((r) => r.params['replayed'] === true);

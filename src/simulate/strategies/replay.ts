@@ -9,9 +9,10 @@
  *   its path anew.
  * - Without (usage-only logs, synthetic scenarios): `replayHitRate` r decides
  *   deterministically: the j-th such run (0-based) replays iff
- *   floor((j+1)·r) > floor(j·r). Exactly floor(n·r) of n runs replay, spread
- *   evenly, and the first never does (nothing has been recorded yet). So 100
- *   runs at r = 0.85 cost exactly 15 full runs. Null r: no replay.
+ *   j ≥ 1 and floor((j+1)·r) > floor(j·r). The first run never replays
+ *   (nothing has been recorded yet); otherwise exactly floor(n·r) of n runs
+ *   replay, spread evenly (at r = 1: n − 1). So 100 runs at r = 0.85 cost
+ *   exactly 15 full runs. Null r: no replay.
  * - A replayed run is one `replay` request of `replayCostTokens` uncached
  *   input tokens on the run's first model (no output).
  * - `observedRepeatRate` in the params = replayed runs / runs.
@@ -36,7 +37,7 @@ const EPS = 1e-9;
 
 /** Whether the j-th run without a fingerprint replays at hit rate r. */
 export function replaysAtRate(j: number, rate: number): boolean {
-  return Math.floor((j + 1) * rate + EPS) > Math.floor(j * rate + EPS);
+  return j > 0 && Math.floor((j + 1) * rate + EPS) > Math.floor(j * rate + EPS);
 }
 
 function runReplay(workload: Workload, env: SimulationEnv, meter: CacheMeter, memory: ReplayMemory): StrategyParamValues {
