@@ -27,13 +27,6 @@ export const HAND_CORRECTIONS: ReadonlyArray<{ id: string; why: string; apply: (
     why: 'LiteLLM has no cache price for xai/grok-4 -> $0.75 cached input (xAI docs [X1])',
     apply: (r) => ({ ...r, cacheReadUsdPerMTok: 0.75 }),
   },
-  {
-    id: 'claude-sonnet-4-5',
-    // LiteLLM: max_input_tokens 200000 together with *_above_200k_tokens prices. Both are right:
-    // 200K is the default window, the tier applies only under the 1M beta header.
-    why: 'LiteLLM max_input_tokens 200000 with >200K tier prices: keep the tier, record the 1M beta window (context-1m-2025-08-07)',
-    apply: (r) => ({ ...r, contextWindowTokens: 1_000_000 }),
-  },
 ];
 
 /** LiteLLM provider slugs whose chat models the snapshot covers. */

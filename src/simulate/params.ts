@@ -99,6 +99,15 @@ export const DEFAULT_SIMULATION_PARAMS: SimulationParams = Object.freeze({
 /** Claude Code's auto-compact buffer below the window: min(maxOutput, 20K) + 13K [CC2][CC3]. */
 export const COMPACT_BUFFER_TOKENS = 33_000;
 
+/**
+ * Context window a model id runs with: 1M for Claude Code's `[1m]` selector
+ * (`claude-sonnet-4-5[1m]`: the 1M beta of a model whose default window is
+ * 200K), else the price row's window (0 = unknown).
+ */
+export function contextWindowOf(model: string, contextWindowTokens: number): number {
+  return /\[1m\]\s*$/i.test(model) ? Math.max(1_000_000, contextWindowTokens) : contextWindowTokens;
+}
+
 /** Checks a params object; returns the first problem as a sentence, or null. */
 export function validateSimulationParams(p: SimulationParams): string | null {
   const nonNeg = (name: string, v: number): string | null =>

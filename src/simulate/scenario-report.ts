@@ -20,7 +20,7 @@ import type { MissReason, StrategyId, StrategyResult, Workload } from '../model/
 import { addCost, ZERO_COST } from '../price/cost.js';
 import type { PriceResolver } from '../price/resolve.js';
 import { projectFleet, type FleetSpec } from './fleet.js';
-import { COMPACT_BUFFER_TOKENS, type SimulationParams } from './params.js';
+import { COMPACT_BUFFER_TOKENS, contextWindowOf, type SimulationParams } from './params.js';
 import { describeGap, formatDurationSpec, scenarioNotes, syntheticWorkloads, type ScenarioSpec } from './scenario.js';
 import { simulate } from './simulate.js';
 import { STRATEGIES } from './strategies/index.js';
@@ -60,7 +60,10 @@ function pricingOf(spec: ScenarioSpec, resolver: PriceResolver, params: Simulati
   let compactAtTokens: number | null = null;
   if (params.compaction) {
     if (params.compactAtTokens !== null) compactAtTokens = params.compactAtTokens;
-    else if (p.contextWindowTokens > COMPACT_BUFFER_TOKENS) compactAtTokens = p.contextWindowTokens - COMPACT_BUFFER_TOKENS;
+    else {
+      const window = contextWindowOf(spec.model, p.contextWindowTokens);
+      if (window > COMPACT_BUFFER_TOKENS) compactAtTokens = window - COMPACT_BUFFER_TOKENS;
+    }
   }
   return {
     asOf: resolver.table.asOf,
@@ -77,7 +80,7 @@ function pricingOf(spec: ScenarioSpec, resolver: PriceResolver, params: Simulati
     cacheWrite1hUsdPerMTok: p.cacheWrite1hUsdPerMTok,
     cacheReadUsdPerMTok: p.cacheReadUsdPerMTok,
     minCacheableTokens: p.minCacheableTokens,
-    contextWindowTokens: p.contextWindowTokens,
+    contextWindowTokens: contextWindowOf(spec.model, p.contextWindowTokens),
     ttlSeconds,
     ttlSource: params.ttlSeconds !== null && p.cacheKind !== 'none' ? 'flag' : 'default',
     compactAtTokens,

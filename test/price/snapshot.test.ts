@@ -104,9 +104,10 @@ test('hand corrections of known-bad upstream rows hold', () => {
   assert.equal(get('claude-3-opus').cacheWrite1hUsdPerMTok, 30);
   // LiteLLM xai/grok-4 has no cache price -> $0.75 (0.25x of $3).
   assert.equal(get('grok-4').cacheReadUsdPerMTok, 0.75);
-  // claude-sonnet-4-5: LiteLLM says max_input 200000 but carries >200K tiers: keep the tier, 1M beta window.
+  // claude-sonnet-4-5: LiteLLM says max_input 200000 but carries >200K tiers: keep the tier and the
+  // default 200K window (the 1M beta is selected by a `[1m]` model id).
   const s45 = get('claude-sonnet-4-5');
-  assert.equal(s45.contextWindowTokens, 1_000_000);
+  assert.equal(s45.contextWindowTokens, 200_000);
   assert.deepEqual(s45.tiers.map((t) => [t.aboveInputTokens, t.inputUsdPerMTok, t.outputUsdPerMTok]), [[200_000, 6, 22.5]]);
   for (const id of ['claude-3-haiku', 'claude-3-opus', 'grok-4', 'claude-sonnet-4-5']) assert.match(get(id).notes ?? '', /[Hh]and correction/);
 });

@@ -24,7 +24,7 @@ test('known-bad upstream rows are corrected by hand after the update', () => {
   assert.equal(row(table, 'claude-3-opus').cacheWrite1hUsdPerMTok, 30, 'LiteLLM $6 -> $30');
   assert.equal(row(table, 'grok-4').cacheReadUsdPerMTok, 0.75, 'missing cache price -> $0.75');
   const s45 = row(table, 'claude-sonnet-4-5');
-  assert.equal(s45.contextWindowTokens, 1_000_000, 'LiteLLM max_input 200000 -> the 1M beta window');
+  assert.equal(s45.contextWindowTokens, 200_000, 'LiteLLM max_input 200000 is the default window');
   assert.deepEqual(s45.tiers, row(EMBEDDED_PRICE_TABLE, 'claude-sonnet-4-5').tiers, 'tier kept');
   for (const c of HAND_CORRECTIONS) assert.ok(report.some((l) => l.startsWith(`fix    ${c.id}:`)), `${c.id} reported`);
 });

@@ -10,6 +10,7 @@ import type { SimulatedTurn, StrategyId, Workload } from '../../src/model/simula
 import { simulate, simulateTotals } from '../../src/simulate/simulate.js';
 import { replaysAtRate } from '../../src/simulate/strategies/replay.js';
 import { stateTokensFor } from '../../src/simulate/strategies/state.js';
+import { contextWindowOf } from '../../src/simulate/params.js';
 import type { SimulationEnv } from '../../src/simulate/strategy.js';
 import { anthropicRow, envOf, turn, workloadAt } from '../helpers/sim.js';
 
@@ -235,4 +236,18 @@ test('nocache: the transcript requests (compactions included) with every prompt 
   // Σ prompts = 12,000 + 23,000 + 34,000 + 35,000 + 15,000 + 26,000 = 145,000; outputs 5 × 1,000 + 3,000.
   near(nc.totalCostUsd, (145_000 * 3 + 8000 * 15) / M);
   assert.equal(nc.params['cache'], false);
+});
+
+test('transcript: the default compaction threshold is the window − 33K; a `[1m]` model id runs with the 1M window', () => {
+  const env = envOf([anthropicRow({ id: 'test-claude', aliases: [] })], {});
+  // 200K window: compaction when the history passes 167,000 tokens.
+  const w = workloadAt([0, 1, 2, 3].map((m) => m * MIN), { systemTokens: 2000, appended: 60_000, output: 1000 });
+  const r = resultOf(w, env, 'transcript');
+  assert.deepEqual(r.turns.map((t) => t.kind), ['turn', 'turn', 'turn', 'compaction', 'turn']);
+  assert.equal(r.params['compactAtTokens'], 167_000);
+  const w1m: Workload = { ...w, turns: w.turns.map((t) => ({ ...t, model: 'test-claude[1m]' })) };
+  const r1m = resultOf(w1m, env, 'transcript');
+  assert.ok(r1m.turns.every((t) => t.kind === 'turn'), 'no compaction under a 1M window');
+  assert.equal(contextWindowOf('claude-sonnet-4-5[1m]', 200_000), 1_000_000);
+  assert.equal(contextWindowOf('claude-sonnet-4-5', 200_000), 200_000);
 });

@@ -17,7 +17,7 @@
  */
 import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_COMPACTION, KIND_TURN, MISS_COMPACTION, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
-import { COMPACT_BUFFER_TOKENS } from '../params.js';
+import { COMPACT_BUFFER_TOKENS, contextWindowOf } from '../params.js';
 import { PriceLookup, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
 
 class TranscriptStream {
@@ -88,7 +88,7 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
     } else {
       const history = st.prevPromptTokens + st.prevOutputTokens;
       const logged = turn.compactedBefore;
-      const threshold = compactThreshold(env, price.contextWindowTokens);
+      const threshold = compactThreshold(env, contextWindowOf(turn.model, price.contextWindowTokens));
       if (threshold !== Infinity) lastThreshold = threshold;
       if (logged !== null || history > threshold) {
         const summary = logged !== null ? (logged.postTokens ?? params.summaryTokens) : params.summaryTokens;
