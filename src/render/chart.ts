@@ -61,9 +61,14 @@ export function renderLineChart(spec: LineChartSpec, options: RenderOptions): st
   const min = Math.min(0, ...all);
   const max = Math.max(...all);
   const labelWidth = Math.max(spec.formatY(min).length, spec.formatY(max).length) + 1;
-  const plotWidth = Math.max(10, options.width - labelWidth - 4);
+  // The x axis line (labels, then "  " + the axis name) must fit the width too.
+  const plotWidth = Math.max(10, options.width - labelWidth - 4 - spec.xLabel.length);
   const columns = Math.min(n, plotWidth);
-  const sampled = series.map((s) => resample(s.values, n, columns, spec.resample ?? 'last'));
+  // Few points: each gets several columns (a step per turn) so a 10-turn
+  // chart is not 10 characters wide; at most MAX_STRETCH, up to STRETCH_WIDTH.
+  const stretch = n < columns || n * 2 <= Math.min(plotWidth, STRETCH_WIDTH) ? Math.max(1, Math.min(MAX_STRETCH, Math.floor(Math.min(plotWidth, STRETCH_WIDTH) / n))) : 1;
+  const sampled = series.map((s) => stretchValues(resample(s.values, n, columns, spec.resample ?? 'last'), stretch));
+  const drawnColumns = columns * stretch;
   const height = spec.height ?? 12;
   const raw = asciichart.plot(sampled, {
     height: max === min ? 1 : height,
@@ -79,8 +84,10 @@ export function renderLineChart(spec: LineChartSpec, options: RenderOptions): st
   const xEnd = xStart + n - 1;
   const startLabel = String(xStart);
   const endLabel = String(xEnd);
-  const gap = Math.max(1, columns - startLabel.length - endLabel.length + 1);
-  const xAxis = `${axisPad}${startLabel}${' '.repeat(gap)}${endLabel}  ${spec.xLabel}${n > columns ? ` (${n} points in ${columns} columns)` : ''}`;
+  const gap = Math.max(1, drawnColumns - startLabel.length - endLabel.length + 1);
+  const resampledNote = n > columns ? `(${n} points in ${columns} columns)` : '';
+  let xAxis = `${axisPad}${startLabel}${' '.repeat(gap)}${endLabel}  ${spec.xLabel}`;
+  if (resampledNote !== '') xAxis += xAxis.length + 1 + resampledNote.length <= options.width ? ` ${resampledNote}` : `\n${axisPad}${resampledNote}`;
   const legend = series
     .map((s, i) => {
       const line = options.color ? chalk[COLOURS[i] ?? 'blue'](LEGEND_LINE[0]) : (LEGEND_LINE[i] ?? '───');
@@ -88,6 +95,16 @@ export function renderLineChart(spec: LineChartSpec, options: RenderOptions): st
     })
     .join('   ');
   return [chalk.bold(spec.title), `${axisPad}${spec.yLabel}`, plot, xAxis, `${axisPad}${legend}`].join('\n');
+}
+
+const MAX_STRETCH = 6;
+const STRETCH_WIDTH = 72;
+
+function stretchValues(values: number[], k: number): number[] {
+  if (k <= 1) return values;
+  const out: number[] = [];
+  for (const v of values) for (let i = 0; i < k; i++) out.push(v);
+  return out;
 }
 
 function resample(values: readonly number[], n: number, columns: number, mode: 'last' | 'max'): number[] {
