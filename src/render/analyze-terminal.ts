@@ -8,6 +8,7 @@ import { Chalk } from 'chalk';
 import type { AnalysisReport, ScenarioTotals, SessionAnalysis } from '../model/report.js';
 import type { MissReason } from '../model/simulation.js';
 import { renderLineChart } from './chart.js';
+import { replayObservation, replaySentence } from './report-text.js';
 import type { RenderOptions } from './options.js';
 import { renderTable, type Cell, type TableColumn } from './table.js';
 import {
@@ -161,6 +162,9 @@ export function renderAnalyzeTerminal(report: AnalysisReport, options: AnalyzeTe
       ),
     );
   }
+
+  const replay = replayObservation(report.sessions);
+  if (replay) out.push(wrap(replaySentence(replay), width, '  '));
 
   // Misses.
   out.push(section(chalk, 'Cache misses (actual requests)'));

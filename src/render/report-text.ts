@@ -212,6 +212,8 @@ export function summarySentences(report: ReportJson): Sentence[] {
       `Calibration: the simulator replays the logged workloads at ${formatUsd(calibration.totalCostUsd)}, ${formatChangeRatio(calibration.changeVsActualRatio)} from the logged cost.`,
     ]);
   }
+  const replay = replayObservation(report.sessions);
+  if (replay) out.push([replaySentence(replay)]);
   if (a.unpricedTurns > 0) {
     out.push([
       `${formatInt(a.unpricedTurns)} requests of models without a price (`,
@@ -377,4 +379,48 @@ export function gapRange(minMs: number | null, maxMs: number | null): string {
 export function signedUsd(usd: number): string {
   if (usd === 0 || !Number.isFinite(usd)) return formatUsd(usd);
   return usd > 0 ? `+${formatUsd(usd)}` : formatUsd(usd);
+}
+
+/** What replay observed in the user's own data (runs repeating an earlier task). */
+export interface ReplayObservation {
+  runs: number;
+  fingerprintedRuns: number;
+  replays: number;
+  observedRepeatRate: number;
+  /** Hit rate assumed for runs without a fingerprint (`--replay-hit-rate`), or null. */
+  assumedHitRate: number | null;
+}
+
+/**
+ * Replay's observation, read from the params of the `replay` scenario (the
+ * strategy merges its cross-session counts into every session's params), or
+ * null when replay was not simulated.
+ */
+export function replayObservation(
+  sessions: ReadonlyArray<{ scenarios: ReadonlyArray<{ strategy: string; kind: string; params: Record<string, string | number | boolean | null> }> }>,
+): ReplayObservation | null {
+  for (const s of sessions) {
+    const sc = s.scenarios.find((x) => x.strategy === 'replay' && x.kind === 'strategy');
+    if (!sc) continue;
+    const p = sc.params;
+    const num = (k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+    return {
+      runs: num('runs'),
+      fingerprintedRuns: num('fingerprintedRuns'),
+      replays: num('replays'),
+      observedRepeatRate: num('observedRepeatRate'),
+      assumedHitRate: typeof p['replayHitRate'] === 'number' ? p['replayHitRate'] : null,
+    };
+  }
+  return null;
+}
+
+/** One sentence on replay's observed repeat rate. */
+export function replaySentence(o: ReplayObservation): string {
+  const runs = `${formatInt(o.runs)} run${o.runs === 1 ? '' : 's'}`;
+  const fp =
+    o.fingerprintedRuns === o.runs
+      ? 'all with a task fingerprint (model + first prompt)'
+      : `${formatInt(o.fingerprintedRuns)} with a task fingerprint (model + first prompt)${o.assumedHitRate === null ? '; the others cannot replay without --replay-hit-rate' : `; the others replay at the assumed --replay-hit-rate ${formatRatio(o.assumedHitRate)}`}`;
+  return `Replay: ${formatInt(o.replays)} of ${runs} repeated an earlier task and replayed (observed repeat rate ${formatRatio(o.observedRepeatRate)}); ${fp}.`;
 }
