@@ -404,6 +404,7 @@ export function replayObservation(
     if (!sc) continue;
     const p = sc.params;
     const num = (k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+    if (num('runs') === 0) return null;
     return {
       runs: num('runs'),
       fingerprintedRuns: num('fingerprintedRuns'),
