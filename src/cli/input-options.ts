@@ -15,6 +15,7 @@ import { createTokenizer } from '../normalize/tokenizer.js';
 import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
+import { ingestThreads, parseInParallel, workerCount } from './ingest-workers.js';
 import { readInput, resolveInputs, type InputFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
@@ -144,40 +145,76 @@ export async function loadSessions(
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
 ): Promise<IngestResult> {
   const inputs = await resolveInputs(ctx, paths);
+  return normalizeSessions(await parseInputs(ctx, inputs, opts, onProgress), filtersOf(opts));
+}
+
+/**
+ * Reads and parses every input, one ParsedFile per input in input order, on
+ * one thread or (large inputs, `TOKEN_ECON_THREADS` not 1) several: see
+ * ./ingest-workers.ts. Both paths give the same list.
+ */
+export async function parseInputs(
+  ctx: CliContext,
+  inputs: readonly InputFile[],
+  opts: InputOptions,
+  onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
+): Promise<ParsedFile[]> {
   const totalBytes = inputs.reduce((a, f) => a + f.size, 0);
   let tokenizer: Tokenizer | null = null;
   const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(opts.tokenizer));
+  let doneBytes = 0;
+  let doneFiles = 0;
+  const parseHere = async (i: number): Promise<ParsedFile> => {
+    const input = inputs[i] as InputFile;
+    let seen = 0;
+    const file = await readInput(ctx, input, {
+      forcedFormat: opts.format,
+      columns: opts.columns,
+      getTokenizer,
+      onBytes: onProgress
+        ? (b) => {
+            doneBytes += b - seen;
+            seen = b;
+            onProgress({ files: doneFiles, bytes: doneBytes, totalBytes });
+          }
+        : undefined,
+    });
+    doneBytes += file.bytes - seen;
+    doneFiles++;
+    onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+    return file;
+  };
+  const workers = workerCount(inputs, ingestThreads(ctx.env));
+  if (workers > 0) {
+    const parsed = await parseInParallel(inputs, {
+      workers,
+      concurrency: READ_CONCURRENCY,
+      forcedFormat: opts.format,
+      columns: opts.columns,
+      tokenizer: opts.tokenizer,
+      parseHere,
+      onWorkerFile: (_i, file) => {
+        doneBytes += file.bytes;
+        doneFiles++;
+        onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+      },
+    });
+    // Standard input (never handed to a worker).
+    for (let i = 0; i < inputs.length; i++) parsed[i] ??= await parseHere(i);
+    return parsed as ParsedFile[];
+  }
   // Many small files (a 10,000-file projects dir) are latency-bound on
   // open/stat/read/close, so a few are read at once; results keep input order.
   const parsed: ParsedFile[] = new Array<ParsedFile>(inputs.length);
-  let doneBytes = 0;
-  let doneFiles = 0;
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const loop = async (): Promise<void> => {
     while (next < inputs.length) {
       const i = next++;
-      const input = inputs[i] as InputFile;
-      let seen = 0;
-      const file = await readInput(ctx, input, {
-        forcedFormat: opts.format,
-        columns: opts.columns,
-        getTokenizer,
-        onBytes: onProgress
-          ? (b) => {
-              doneBytes += b - seen;
-              seen = b;
-              onProgress({ files: doneFiles, bytes: doneBytes, totalBytes });
-            }
-          : undefined,
-      });
-      doneBytes += file.bytes - seen;
-      doneFiles++;
-      parsed[i] = file;
-      onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+      parsed[i] = await parseHere(i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, worker));
-  return normalizeSessions(parsed, filtersOf(opts));
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, loop));
+  return parsed;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -13,8 +13,8 @@
  *   as `truncated-line` when it is not complete JSON), so memory is bounded
  *   by the longest line, never by the file.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readdir, stat, realpath } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { ColumnMapping, Tokenizer } from '../ingest/format.js';
@@ -48,13 +48,13 @@ function isLogFile(name: string): boolean {
   return LOG_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
-/** Files under `dir`, sorted, as paths relative to it. */
+/** Files under `dir`, sorted, as paths relative to it (synchronous calls: far faster than their promise versions on big trees). */
 async function walk(dir: string, accept: (rel: string) => boolean): Promise<string[]> {
   const out: string[] = [];
-  async function visit(abs: string, rel: string): Promise<void> {
-    let entries;
+  function visit(abs: string, rel: string): void {
+    let entries: Dirent[];
     try {
-      entries = await readdir(abs, { withFileTypes: true });
+      entries = readdirSync(abs, { withFileTypes: true });
     } catch (err) {
       throw new InputError(`cannot read directory ${abs}: ${errText(err)}`);
     }
@@ -64,17 +64,22 @@ async function walk(dir: string, accept: (rel: string) => boolean): Promise<stri
       const childAbs = join(abs, e.name);
       if (e.isDirectory()) {
         if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-        await visit(childAbs, childRel);
+        visit(childAbs, childRel);
       } else if (e.isFile() || e.isSymbolicLink()) {
         if (e.isSymbolicLink()) {
-          const st = await stat(childAbs).catch(() => null);
-          if (!st || !st.isFile()) continue;
+          let isFile = false;
+          try {
+            isFile = statSync(childAbs).isFile();
+          } catch {
+            // dangling link
+          }
+          if (!isFile) continue;
         }
         if (accept(childRel)) out.push(childRel);
       }
     }
   }
-  await visit(dir, '');
+  visit(dir, '');
   return out;
 }
 
@@ -125,14 +130,24 @@ export function defaultRoots(env: CliContext['env']): string[] {
 export async function resolveInputs(ctx: CliContext, paths: readonly string[]): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const seen = new Set<string>();
+  // Synchronous realpath/stat: on a local disk ~10 µs each, several times
+  // faster than the thread-pool round trips of their promise versions (1,000s of files).
   const add = async (abs: string, display: string, rel: string): Promise<void> => {
-    const real = await realpath(abs).catch(() => abs);
+    let real = abs;
+    try {
+      real = realpathSync.native(abs);
+    } catch {
+      // keep abs
+    }
     if (seen.has(real)) return;
     seen.add(real);
-    const st = await stat(abs).catch((err: unknown) => {
+    let size: number;
+    try {
+      size = statSync(abs).size;
+    } catch (err) {
       throw new InputError(`cannot read ${display}: ${errText(err)}`);
-    });
-    files.push({ path: abs, display, relativePath: rel, size: st.size });
+    }
+    files.push({ path: abs, display, relativePath: rel, size });
   };
 
   if (paths.length === 0) {
@@ -200,16 +215,20 @@ export interface ReadOptions {
   onBytes?: (bytes: number) => void;
 }
 
-/** Streams one file (or stdin) through the pure ingest driver. */
-export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
-  const ingest = new FileIngest({
+function newIngest(input: InputFile, opts: ReadOptions): FileIngest {
+  return new FileIngest({
     file: input.display,
     relativePath: input.relativePath,
     forcedFormat: opts.forcedFormat,
     getTokenizer: opts.getTokenizer,
     columns: opts.columns,
   });
+}
+
+/** Streams one file (or stdin) through the pure ingest driver. */
+export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
   if (input.path === '-') {
+    const ingest = newIngest(input, opts);
     let bytes = 0;
     for await (const chunk of ctx.stdin as AsyncIterable<string | Uint8Array>) {
       const buf = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
@@ -219,6 +238,12 @@ export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOpt
     }
     return ingest.finish();
   }
+  return readFileInput(input, opts);
+}
+
+/** Streams one file (not stdin) through the pure ingest driver; needs no CliContext, so worker threads use it too. */
+export async function readFileInput(input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
+  const ingest = newIngest(input, opts);
   // Synchronous reads into one shared 4 MiB buffer: no idle time between
   // chunks, no per-file buffer. Nothing awaits between two reads, so files
   // read "concurrently" by loadSessions never share the buffer at once.

@@ -1,0 +1,46 @@
+/**
+ * Worker thread entry for ./ingest-workers.ts: takes files from the shared
+ * queue (largest first), parses each with the same readFileInput as the main
+ * thread, and posts it back packed (typed arrays transferred, not copied).
+ * Stops at the first error (reported with the file's index) or when another
+ * thread raised the stop flag.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Tokenizer } from '../ingest/format.js';
+import { packParsedFile, transferablesOf } from '../ingest/packed.js';
+import { createTokenizer } from '../normalize/tokenizer.js';
+import { SLOT_NEXT, SLOT_STOP, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
+import { readFileInput, type InputFile } from './io.js';
+
+/** Files parsed at once (growth checks of unterminated last lines wait a little). */
+const CONCURRENCY = 8;
+
+const data = workerData as IngestWorkerData;
+const port = parentPort;
+if (!port) throw new Error('ingest-worker.js must run as a worker thread');
+const slots = new Int32Array(data.shared);
+let tokenizer: Tokenizer | null = null;
+const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(data.tokenizer));
+const post = (m: IngestWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+async function loop(): Promise<void> {
+  for (;;) {
+    if (Atomics.load(slots, SLOT_STOP) !== 0) return;
+    const k = Atomics.add(slots, SLOT_NEXT, 1);
+    if (k >= data.order.length) return;
+    const index = data.order[k] as number;
+    try {
+      const file = await readFileInput(data.inputs[index] as InputFile, { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer });
+      const packed = packParsedFile(file);
+      post({ type: 'file', index, file: packed }, transferablesOf(packed));
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      Atomics.store(slots, SLOT_STOP, 1);
+      post({ type: 'error', index, name: e.name, message: e.message, hint: (e as { hint?: string | null }).hint ?? null });
+      return;
+    }
+  }
+}
+
+await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+post({ type: 'done' });

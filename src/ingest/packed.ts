@@ -1,0 +1,176 @@
+/**
+ * A compact, transferable form of a ParsedFile, for handing parse results from
+ * a worker thread to the main thread (src/cli/ingest-workers.ts).
+ *
+ * Structured clone of ~100,000 small RawTurn objects is slow and allocates
+ * twice (serialise, deserialise); here the per-turn numbers travel in one
+ * Float64Array, string fields as indexes into a per-file string table sent as
+ * one joined string plus lengths, and flags in a Uint8Array. The few other
+ * records (diagnostics, events, session info, reported costs) are cloned as
+ * they are. `unpackParsedFile(packParsedFile(f))` is deep-equal to `f`
+ * (-0, null and every number bit-exact), with RawTurns built in the same key
+ * order as `makeRawTurn`.
+ */
+import type { Provider } from '../model/usage.js';
+import type { ParseOutput, RawTurn } from './format.js';
+import type { ParsedFile } from './ingest.js';
+
+/** Numbers per turn in `nums`. */
+const N_NUMS = 10;
+/** String slots per turn in `strs`. */
+const N_STRS = 9;
+
+const F_TIMESTAMP_NULL = 1;
+const F_REASONING_NULL = 2;
+const F_COST_NULL = 4;
+const F_SPLIT_KNOWN = 8;
+const F_ESTIMATED = 16;
+
+export interface PackedTurns {
+  count: number;
+  /** timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens, per turn. */
+  nums: Float64Array;
+  /** model, provider, streamId, requestId, messageId, sessionId, project, dedupeKey, source.file: string index or -1. */
+  strs: Int32Array;
+  flags: Uint8Array;
+  /** The string table, concatenated. */
+  text: string;
+  /** Length of each string of the table, in UTF-16 units. */
+  lengths: Uint32Array;
+}
+
+export interface PackedFile {
+  file: string;
+  relativePath: string;
+  bytes: number;
+  linesRead: number;
+  fileDiagnostics: ParsedFile['fileDiagnostics'];
+  output: (Omit<ParseOutput, 'turns'> & { turns: PackedTurns }) | null;
+}
+
+/** The ArrayBuffers of a packed file, to pass as postMessage's transfer list. */
+export function transferablesOf(p: PackedFile): ArrayBuffer[] {
+  if (!p.output) return [];
+  const t = p.output.turns;
+  return [t.nums.buffer, t.strs.buffer, t.flags.buffer, t.lengths.buffer] as ArrayBuffer[];
+}
+
+export function packParsedFile(f: ParsedFile): PackedFile {
+  const base = { file: f.file, relativePath: f.relativePath, bytes: f.bytes, linesRead: f.linesRead, fileDiagnostics: f.fileDiagnostics };
+  if (!f.output) return { ...base, output: null };
+  const { turns, ...rest } = f.output;
+  return { ...base, output: { ...rest, turns: packTurns(turns) } };
+}
+
+export function unpackParsedFile(p: PackedFile): ParsedFile {
+  const base = { file: p.file, relativePath: p.relativePath, bytes: p.bytes, linesRead: p.linesRead, fileDiagnostics: p.fileDiagnostics };
+  if (!p.output) return { ...base, output: null };
+  const { turns, ...rest } = p.output;
+  return { ...base, output: { ...rest, turns: unpackTurns(turns) } };
+}
+
+export function packTurns(turns: readonly RawTurn[]): PackedTurns {
+  const n = turns.length;
+  const nums = new Float64Array(n * N_NUMS);
+  const strs = new Int32Array(n * N_STRS);
+  const flags = new Uint8Array(n);
+  const table = new Map<string, number>();
+  const parts: string[] = [];
+  const index = (s: string | null): number => {
+    if (s === null) return -1;
+    let i = table.get(s);
+    if (i === undefined) {
+      i = parts.length;
+      table.set(s, i);
+      parts.push(s);
+    }
+    return i;
+  };
+  for (let k = 0; k < n; k++) {
+    const t = turns[k] as RawTurn;
+    const o = k * N_NUMS;
+    nums[o] = t.timestampMs ?? 0;
+    nums[o + 1] = t.inputTokens;
+    nums[o + 2] = t.cacheWrite5mTokens;
+    nums[o + 3] = t.cacheWrite1hTokens;
+    nums[o + 4] = t.cacheReadTokens;
+    nums[o + 5] = t.outputTokens;
+    nums[o + 6] = t.reasoningOutputTokens ?? 0;
+    nums[o + 7] = t.reportedCostUsd ?? 0;
+    nums[o + 8] = t.source.line;
+    nums[o + 9] = t.promptTokens;
+    flags[k] =
+      (t.timestampMs === null ? F_TIMESTAMP_NULL : 0) |
+      (t.reasoningOutputTokens === null ? F_REASONING_NULL : 0) |
+      (t.reportedCostUsd === null ? F_COST_NULL : 0) |
+      (t.isCacheSplitKnown ? F_SPLIT_KNOWN : 0) |
+      (t.isEstimated ? F_ESTIMATED : 0);
+    const q = k * N_STRS;
+    strs[q] = index(t.model);
+    strs[q + 1] = index(t.provider);
+    strs[q + 2] = index(t.streamId);
+    strs[q + 3] = index(t.requestId);
+    strs[q + 4] = index(t.messageId);
+    strs[q + 5] = index(t.sessionId);
+    strs[q + 6] = index(t.project);
+    strs[q + 7] = index(t.dedupeKey);
+    strs[q + 8] = index(t.source.file);
+  }
+  const lengths = new Uint32Array(parts.length);
+  for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
+  return { count: n, nums, strs, flags, text: parts.join(''), lengths };
+}
+
+/**
+ * A number read back from a Float64Array, as a small integer when it is one,
+ * so RawTurns built here have the same field representations (Smi, not boxed
+ * doubles) as those the parsers build from JSON.parse: less memory, and one
+ * hidden class for downstream code. -0 stays -0.
+ */
+function num(v: number): number {
+  const i = v | 0;
+  return i === v && (i !== 0 || 1 / v > 0) ? i : v;
+}
+
+export function unpackTurns(p: PackedTurns): RawTurn[] {
+  // Substrings of `text` may be V8 sliced strings that keep `text` alive: harmless,
+  // `text` is this file's string table and nothing else (every entry is used by a turn).
+  const table: string[] = new Array<string>(p.lengths.length);
+  let pos = 0;
+  for (let i = 0; i < p.lengths.length; i++) {
+    const end = pos + (p.lengths[i] as number);
+    table[i] = p.text.substring(pos, end);
+    pos = end;
+  }
+  const s = (i: number): string | null => (i < 0 ? null : (table[i] as string));
+  const { nums, strs, flags } = p;
+  const out: RawTurn[] = new Array<RawTurn>(p.count);
+  for (let k = 0; k < p.count; k++) {
+    const o = k * N_NUMS;
+    const q = k * N_STRS;
+    const f = flags[k] as number;
+    out[k] = {
+      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
+      model: s(strs[q] as number) as string,
+      provider: s(strs[q + 1] as number) as Provider,
+      streamId: s(strs[q + 2] as number) as string,
+      inputTokens: num(nums[o + 1] as number),
+      cacheWrite5mTokens: num(nums[o + 2] as number),
+      cacheWrite1hTokens: num(nums[o + 3] as number),
+      cacheReadTokens: num(nums[o + 4] as number),
+      outputTokens: num(nums[o + 5] as number),
+      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
+      promptTokens: num(nums[o + 9] as number),
+      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
+      isEstimated: (f & F_ESTIMATED) !== 0,
+      requestId: s(strs[q + 3] as number),
+      messageId: s(strs[q + 4] as number),
+      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
+      source: { file: s(strs[q + 8] as number) as string, line: num(nums[o + 8] as number) },
+      sessionId: s(strs[q + 5] as number) as string,
+      project: s(strs[q + 6] as number),
+      dedupeKey: s(strs[q + 7] as number),
+    };
+  }
+  return out;
+}
