@@ -20,8 +20,11 @@ import {
   formatTokens,
   formatUsd,
   displayWidth,
+  paramText,
+  plural,
   sanitizeForTerminal,
   truncate,
+  wrapText as wrap,
 } from './text.js';
 
 export interface AnalyzeTerminalOptions extends RenderOptions {
@@ -54,37 +57,6 @@ function safe(text: string): string {
 
 function shortId(id: string, width = 8): string {
   return safe(id.length > width ? id.slice(0, width) : id);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatInt(n)} ${n === 1 ? one : many}`;
-}
-
-/** Wraps words to `width` columns, keeping the leading indent; continuation lines get `indent`. */
-function wrap(text: string, width: number, indent = ''): string {
-  const lead = /^ */.exec(text)?.[0] ?? '';
-  const words = text.slice(lead.length).split(' ');
-  const lines: string[] = [];
-  let line = lead;
-  let empty = true;
-  for (const w of words) {
-    if (!empty && displayWidth(line) + 1 + displayWidth(w) > width) {
-      lines.push(line);
-      line = indent + w;
-    } else {
-      line = empty ? line + w : `${line} ${w}`;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
-
-/** A parameter value for people: numbers to at most 4 decimals. */
-function paramText(v: string | number | boolean | null): string {
-  if (v === null) return 'none';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4)));
-  return String(v);
 }
 
 function gapRange(min: number | null, max: number | null): string {

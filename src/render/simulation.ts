@@ -12,7 +12,7 @@ import { missSentence } from './analyze-terminal.js';
 import { renderLineChart } from './chart.js';
 import type { RenderOptions } from './options.js';
 import { renderTable, type Cell, type TableColumn } from './table.js';
-import { displayWidth, formatChange, formatDuration, formatInt, formatPercent, formatTokens, formatUsd, sanitizeForTerminal } from './text.js';
+import { displayWidth, formatChange, formatDuration, formatInt, formatPercent, formatTokens, formatUsd, paramText, plural, sanitizeForTerminal, wrapText } from './text.js';
 
 export interface SimulationTerminalOptions extends RenderOptions {
   /**
@@ -38,34 +38,9 @@ const FLEET_FLAG: Record<SimulationReport['fleet']['defaulted'][number], string>
   days: '--days',
 };
 
-/** Wraps words to `width` columns, keeping the leading indent; continuation lines get `indent`. */
+/** Continuation lines of the simulate report are indented by four spaces. */
 function wrap(text: string, width: number, indent = '    '): string {
-  const lead = /^ */.exec(text)?.[0] ?? '';
-  const words = text.slice(lead.length).split(' ');
-  const lines: string[] = [];
-  let line = lead;
-  let empty = true;
-  for (const w of words) {
-    if (!empty && displayWidth(line) + 1 + displayWidth(w) > width) {
-      lines.push(line);
-      line = indent + w;
-    } else {
-      line = empty ? line + w : `${line} ${w}`;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatInt(n)} ${n === 1 ? one : many}`;
-}
-
-function paramText(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return 'none';
-  if (typeof v === 'number') return Number.isInteger(v) ? formatInt(v) : String(Number(v.toFixed(4)));
-  return String(v);
+  return wrapText(text, width, indent);
 }
 
 /** A price per MTok with the decimals it needs: `$3.00`, `$0.125`, `$0.0275`. */

@@ -133,3 +133,35 @@ export function sanitizeForTerminal(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�');
 }
+
+/** "1 run", "3 runs" (the count grouped: "1,200 runs"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatInt(n)} ${n === 1 ? one : many}`;
+}
+
+/** Wraps words to `width` columns, keeping the leading indent; continuation lines get `indent`. */
+export function wrapText(text: string, width: number, indent = ''): string {
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const words = text.slice(lead.length).split(' ');
+  const lines: string[] = [];
+  let line = lead;
+  let empty = true;
+  for (const w of words) {
+    if (!empty && displayWidth(line) + 1 + displayWidth(w) > width) {
+      lines.push(line);
+      line = indent + w;
+    } else {
+      line = empty ? line + w : `${line} ${w}`;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** A parameter value for people: `none`, grouped integers, at most 4 decimals. */
+export function paramText(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return 'none';
+  if (typeof v === 'number') return Number.isInteger(v) ? formatInt(v) : String(Number(v.toFixed(4)));
+  return String(v);
+}
