@@ -26,6 +26,7 @@ import type { StrategyId, StrategyResult, Workload } from './model/simulation.js
 import type { Session } from './model/usage.js';
 import { addCost, ZERO_COST } from './price/cost.js';
 import type { PriceResolver } from './price/resolve.js';
+import type { PriceTable } from './model/pricing.js';
 import { simulate, simulateTotals } from './simulate/simulate.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
@@ -34,18 +35,21 @@ import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf, me
 import { summarizeMisses, topTurns } from './analyze/misses.js';
 import { compareReported } from './analyze/reported.js';
 import {
-  cumulativeByTurn,
+  DEFAULT_GAP_GRID_MS,
+  DEFAULT_STATE_RATIO_GRID,
   findBreakEvenTurn,
+  idleGapSteps,
   median,
   patternTable,
-  perTurnCost,
-  sweepIdleGap,
-  sweepStateRatio,
+  stateRatioSteps,
+  sweepsTogether,
   ttlChoice,
+  type GapClass,
   type ParamOverrides,
-  type TotalCost,
+  type TotalsQuery,
 } from './analyze/break-even.js';
 import { applyOverrides, flattenParams, stateRatioOf } from './analyze/params.js';
+import { SimulatedTurnTable } from './analyze/turn-table.js';
 
 export interface FleetOptions {
   agents: number;
@@ -71,6 +75,12 @@ export interface AnalysisOptions {
   generatedAtMs?: number | null;
   /** Run the idle-gap and state-size sweeps (the slow part on very large inputs). Default true. */
   sweeps?: boolean;
+  /**
+   * Empty `ingest.sessions` once everything needed is read from them (before
+   * the simulation), so their memory can be reclaimed: for a caller that
+   * does not use the sessions afterwards (the CLI). Default false.
+   */
+  consumeSessions?: boolean;
 }
 
 interface Sim {
@@ -91,42 +101,117 @@ function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
   }
 }
 
-function totalsOfScenario(id: string, strategy: StrategyId, kind: ScenarioKind, results: readonly StrategyResult[]): ScenarioTotals {
-  let cost: CostBreakdown = ZERO_COST;
-  let promptTokens = 0;
-  let cacheReadTokens = 0;
-  let outputTokens = 0;
-  let requests = 0;
-  let sideRequests = 0;
-  let missCostUsd = 0;
-  let total = 0;
-  for (const r of results) {
-    total += r.totalCostUsd;
+/**
+ * Running totals of a scenario over its results, row by row in workload
+ * order (the order fixes the floating-point sums, so a totals-only run that
+ * drops each workload's rows right after adding them gives the same bits).
+ */
+class ScenarioSum {
+  cost: CostBreakdown = ZERO_COST;
+  promptTokens = 0;
+  cacheReadTokens = 0;
+  outputTokens = 0;
+  requests = 0;
+  sideRequests = 0;
+  missCostUsd = 0;
+  total = 0;
+  sessions = 0;
+
+  add(r: StrategyResult): void {
+    this.total += r.totalCostUsd;
+    this.sessions++;
     for (const t of r.turns) {
-      cost = addCost(cost, t.cost);
-      promptTokens += t.promptTokens;
-      cacheReadTokens += t.cacheReadTokens;
-      outputTokens += t.outputTokens;
-      requests++;
-      if (t.kind !== 'turn') sideRequests++;
-      missCostUsd += t.missCostUsd;
+      this.cost = addCost(this.cost, t.cost);
+      this.promptTokens += t.promptTokens;
+      this.cacheReadTokens += t.cacheReadTokens;
+      this.outputTokens += t.outputTokens;
+      this.requests++;
+      if (t.kind !== 'turn') this.sideRequests++;
+      this.missCostUsd += t.missCostUsd;
     }
   }
+
+  totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {
+    return {
+      id,
+      strategy,
+      kind,
+      totalCostUsd: this.total,
+      cost: { ...this.cost },
+      promptTokens: this.promptTokens,
+      cacheReadTokens: this.cacheReadTokens,
+      outputTokens: this.outputTokens,
+      cacheHitRatio: this.promptTokens > 0 ? this.cacheReadTokens / this.promptTokens : 0,
+      requests: this.requests,
+      sideRequests: this.sideRequests,
+      missCostUsd: this.missCostUsd,
+      sessions: this.sessions,
+    };
+  }
+}
+
+function totalsOfScenario(id: string, strategy: StrategyId, kind: ScenarioKind, results: readonly StrategyResult[]): ScenarioTotals {
+  const sum = new ScenarioSum();
+  for (const r of results) sum.add(r);
+  return sum.totals(id, strategy, kind);
+}
+
+/** A scenario whose per-turn rows are only summed: its totals and per-session summaries (rows null). */
+interface SummedScenario {
+  totals: ScenarioTotals;
+  /** By workload. */
+  perWorkload: SessionScenario[];
+}
+
+/** A compared strategy's result for one workload, its rows in columns. */
+interface KeptResult extends Omit<StrategyResult, 'turns'> {
+  turns: SimulatedTurnTable;
+  cacheReadTokens: number;
+}
+
+function keep(r: StrategyResult): KeptResult {
+  let cacheRead = 0;
+  for (const t of r.turns) cacheRead += t.cacheReadTokens;
+  return {
+    strategy: r.strategy,
+    sessionId: r.sessionId,
+    totalCostUsd: r.totalCostUsd,
+    totalPromptTokens: r.totalPromptTokens,
+    totalOutputTokens: r.totalOutputTokens,
+    params: r.params,
+    cacheReadTokens: cacheRead,
+    turns: SimulatedTurnTable.from(r.turns),
+  };
+}
+
+function keptScenario(id: string, r: KeptResult): SessionScenario {
   return {
     id,
-    strategy,
-    kind,
-    totalCostUsd: total,
-    cost: { ...cost },
-    promptTokens,
-    cacheReadTokens,
-    outputTokens,
-    cacheHitRatio: promptTokens > 0 ? cacheReadTokens / promptTokens : 0,
-    requests,
-    sideRequests,
-    missCostUsd,
-    sessions: results.length,
+    strategy: r.strategy,
+    kind: 'strategy',
+    totalCostUsd: r.totalCostUsd,
+    totalPromptTokens: r.totalPromptTokens,
+    totalOutputTokens: r.totalOutputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    turns: r.turns,
+    params: { ...r.params },
   };
+}
+
+/** Per-turn cost (side requests added to their turn), as `perTurnCost` of break-even.ts, from columns. */
+function perTurnCostOfTable(table: SimulatedTurnTable, turnCount: number): number[] {
+  const per = new Array<number>(turnCount).fill(0);
+  for (let i = 0; i < table.length; i++) {
+    const ti = table.turnIndexAt(i);
+    if (ti >= 0 && ti < turnCount) per[ti] = (per[ti] ?? 0) + table.totalUsdAt(i);
+  }
+  return per;
+}
+
+/** As `cumulativeByTurn` of break-even.ts, from columns. */
+function cumulativeOfTable(table: SimulatedTurnTable, turnCount: number): number[] {
+  let sum = 0;
+  return perTurnCostOfTable(table, turnCount).map((v) => (sum += v));
 }
 
 function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResult, withTurns: boolean): SessionScenario {
@@ -140,7 +225,7 @@ function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResult, with
     totalPromptTokens: r.totalPromptTokens,
     totalOutputTokens: r.totalOutputTokens,
     cacheReadTokens: cacheRead,
-    turns: withTurns ? r.turns : null,
+    turns: withTurns ? SimulatedTurnTable.from(r.turns) : null,
     params: { ...r.params },
   };
 }
@@ -166,16 +251,146 @@ function isSimulable(turns: readonly ActualTurn[]): boolean {
   return turns.some((t) => t.cost !== null);
 }
 
-export function buildAnalysis(
+/** One sweep total to evaluate: `strategy` over every workload with `params` (defaults applied). */
+export interface SweepJob {
+  strategy: StrategyId;
+  params: SimulationParams;
+}
+
+/**
+ * Evaluates batches of sweep jobs, e.g. on worker threads (the shell's
+ * `src/cli/sweep-workers.ts`). For each job it returns the total of every
+ * workload, in workload order (`simulateTotals(...).totalCostUsd`); the
+ * pipeline adds them up in that order, so any evaluator that computes each
+ * workload's total with the same code gives bit-identical results.
+ */
+export interface SweepEvaluator {
+  evaluate(jobs: readonly SweepJob[]): Promise<Float64Array[]>;
+}
+
+/** Called once the workloads are known; returns null to evaluate in this thread. */
+export type SweepEvaluatorFactory = (input: { workloads: readonly Workload[]; priceTable: PriceTable; turns: number; jobsHint: number }) => SweepEvaluator | null;
+
+/** What the analysis coroutine asks its driver (answers: [] / [ticket] / totals). */
+type AnalysisRequest =
+  | { kind: 'workloads'; workloads: readonly Workload[] }
+  | { kind: 'submit'; jobs: readonly SweepJob[] }
+  | { kind: 'await'; ticket: number };
+
+/** Per-workload totals of one job, in this thread. */
+function jobTotals(workloads: readonly Workload[], job: SweepJob, resolver: PriceResolver): Float64Array {
+  const env = { resolver, params: job.params };
+  const out = new Float64Array(workloads.length);
+  for (let w = 0; w < workloads.length; w++) out[w] = simulateTotals(workloads[w] as Workload, job.strategy, env).totalCostUsd;
+  return out;
+}
+
+function sumInOrder(values: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
+  return sum;
+}
+
+/**
+ * The cost of a re-timed workload (turn i at i·gap) depends on the gap only
+ * through ⌊ttl / gap⌋ for each TTL in play: a request reads an entry written
+ * or refreshed k turns earlier iff k·gap ≤ ttl, all times are exact integers
+ * (integer gap and TTLs, turn index × gap far below 2^53), and nothing else in
+ * the totals depends on time — except storage billing (Gemini explicit
+ * caching), which is linear in time: then there is no class. TTLs in play:
+ * 5m and 1h (Anthropic writes), `ttlSeconds`, and the default TTL of every
+ * model the workloads (or the state updater) use.
+ */
+export function gapClassOf(workloads: readonly Workload[], resolver: PriceResolver, params: SimulationParams): GapClass | undefined {
+  const ttls = new Set<number>([300_000, 3_600_000]);
+  if (params.ttlSeconds !== null) ttls.add(params.ttlSeconds * 1000);
+  const models = new Set<string>();
+  for (const w of workloads) for (const t of w.turns) models.add(t.model);
+  if (params.stateUpdateModel !== null) models.add(params.stateUpdateModel);
+  for (const m of models) {
+    const r = resolver.resolve(m);
+    if (r.kind !== 'known') continue;
+    if (r.price.cacheKind === 'implicit+explicit-storage' && params.geminiCache === 'explicit') return undefined;
+    ttls.add(r.price.defaultTtlSeconds * 1000);
+  }
+  const list = [...ttls].sort((a, b) => a - b);
+  if (!list.every((t) => Number.isSafeInteger(t) && t >= 0)) return undefined;
+  let maxTurns = 0;
+  for (const w of workloads) maxTurns = Math.max(maxTurns, w.turns.length);
+  return (gapMs) => {
+    if (!Number.isSafeInteger(gapMs) || gapMs <= 0 || !Number.isSafeInteger(gapMs * (maxTurns + 1))) return null;
+    return list.map((t) => Math.floor(t / gapMs)).join(',');
+  };
+}
+
+/** The analysis with every sweep in this thread. */
+export function buildAnalysis(ingest: IngestResult, resolver: PriceResolver, params: SimulationParams, options: AnalysisOptions): AnalysisReport {
+  const steps = analysisSteps(ingest, resolver, params, options);
+  let workloads: readonly Workload[] = [];
+  const done: number[][] = [];
+  let r = steps.next();
+  while (!r.done) {
+    const q = r.value;
+    if (q.kind === 'workloads') {
+      workloads = q.workloads;
+      r = steps.next([]);
+    } else if (q.kind === 'submit') {
+      done.push(q.jobs.map((job) => sumInOrder(jobTotals(workloads, job, resolver))));
+      r = steps.next([done.length - 1]);
+    } else {
+      r = steps.next(done[q.ticket] ?? []);
+    }
+  }
+  return r.value;
+}
+
+/**
+ * The same analysis, with the break-even sweeps handed to `parallel` (when it
+ * returns an evaluator). The sweep grid is submitted as soon as the workloads
+ * exist, so it runs on the other threads while this one simulates the
+ * compared strategies. Results are identical to `buildAnalysis`.
+ */
+export async function buildAnalysisAsync(
   ingest: IngestResult,
   resolver: PriceResolver,
   params: SimulationParams,
   options: AnalysisOptions,
-): AnalysisReport {
+  parallel?: SweepEvaluatorFactory,
+): Promise<AnalysisReport> {
+  const steps = analysisSteps(ingest, resolver, params, options);
+  let workloads: readonly Workload[] = [];
+  let evaluator: SweepEvaluator | null = null;
+  const tickets: Array<Promise<number[]> | number[]> = [];
+  let r = steps.next();
+  while (!r.done) {
+    const q = r.value;
+    if (q.kind === 'workloads') {
+      workloads = q.workloads;
+      let turns = 0;
+      for (const w of workloads) turns += w.turns.length;
+      evaluator = parallel?.({ workloads, priceTable: resolver.table, turns, jobsHint: 80 }) ?? null;
+      r = steps.next([]);
+    } else if (q.kind === 'submit') {
+      const ev = evaluator;
+      tickets.push(ev ? ev.evaluate(q.jobs).then((per) => per.map(sumInOrder)) : q.jobs.map((job) => sumInOrder(jobTotals(workloads, job, resolver))));
+      r = steps.next([tickets.length - 1]);
+    } else {
+      r = steps.next(await (tickets[q.ticket] ?? []));
+    }
+  }
+  return r.value;
+}
+
+function* analysisSteps(
+  ingest: IngestResult,
+  resolver: PriceResolver,
+  params: SimulationParams,
+  options: AnalysisOptions,
+): Generator<AnalysisRequest, AnalysisReport, readonly number[]> {
   const miss = options.miss ?? DEFAULT_MISS_OPTIONS;
   const fleetOptions = options.fleet ?? DEFAULT_FLEET;
   const strategies = [...new Set(options.strategies)];
-  const sessions = ingest.sessions;
+  let sessions = ingest.sessions;
 
   // 1. Actual cost and misses per session.
   const actualTurns = sessions.map((s) => analyzeSessionTurns(s, resolver, miss));
@@ -209,67 +424,10 @@ export function buildAnalysis(
   });
   const bySession = new Map<number, number>(simIndex.map((sessionIdx, w) => [sessionIdx, w]));
 
-  const envFor = (overrides?: ParamOverrides) => ({ resolver, params: applyOverrides(params, overrides) });
-  /** Results with `turnIndex` in actual-turn numbering. */
-  const remap = (results: StrategyResult[]): StrategyResult[] =>
-    results.map((r, w) => {
-      const map = turnMaps[w] as number[];
-      if (map.every((v, k) => v === k)) return r;
-      return { ...r, turns: r.turns.map((t) => ({ ...t, turnIndex: map[t.turnIndex] ?? t.turnIndex })) };
-    });
-  const run = (ids: readonly StrategyId[], overrides?: ParamOverrides): Map<StrategyId, StrategyResult[]> => {
-    const out = new Map<StrategyId, StrategyResult[]>();
-    if (workloads.length === 0 || ids.length === 0) return out;
-    for (const [id, results] of simulate(workloads, [...ids], envFor(overrides))) out.set(id, remap(results));
-    return out;
-  };
-
-  // 3. Strategies of --compare, the TTL variants of transcript, and the calibration run.
-  const compared = run(strategies);
-  const ttl5m = run(['transcript'], { ttl: '5m' }).get('transcript') ?? [];
-  const ttl1h = run(['transcript'], { ttl: '1h' }).get('transcript') ?? [];
-  // Calibration: transcript with each turn's own logged TTL class (the simulator's `ttlSeconds: null`).
-  const calibration: StrategyResult[] =
-    params.ttlSeconds === null && compared.has('transcript')
-      ? (compared.get('transcript') ?? [])
-      : (run(['transcript'], { ttl: 'log' }).get('transcript') ?? []);
-
-  const scenarios: ScenarioTotals[] = [];
-  for (const id of strategies) scenarios.push(totalsOfScenario(id, id, 'strategy', compared.get(id) ?? []));
-  if (workloads.length > 0) {
-    scenarios.push(totalsOfScenario(scenarioId('transcript', 'ttl-5m'), 'transcript', 'ttl-5m', ttl5m));
-    scenarios.push(totalsOfScenario(scenarioId('transcript', 'ttl-1h'), 'transcript', 'ttl-1h', ttl1h));
-    scenarios.push(totalsOfScenario(scenarioId('transcript', 'log-ttl'), 'transcript', 'log-ttl', calibration));
-  }
-
-  // 4. Per-session assembly.
-  const sessionBreakEvens: Array<SessionBreakEven | null> = [];
-  const analyses: SessionAnalysis[] = sessions.map((s, i) => {
-    const turns = actualTurns[i] as ActualTurn[];
-    const w = bySession.get(i);
-    const sc: SessionScenario[] = [];
-    let breakEven: SessionBreakEven | null = null;
-    if (w !== undefined) {
-      for (const id of strategies) {
-        const r = compared.get(id)?.[w];
-        if (r) sc.push(sessionScenario(id, 'strategy', r, true));
-      }
-      const r5 = ttl5m[w];
-      const r1 = ttl1h[w];
-      const rl = calibration[w];
-      if (r5) sc.push(sessionScenario(scenarioId('transcript', 'ttl-5m'), 'ttl-5m', r5, false));
-      if (r1) sc.push(sessionScenario(scenarioId('transcript', 'ttl-1h'), 'ttl-1h', r1, false));
-      if (rl) sc.push(sessionScenario(scenarioId('transcript', 'log-ttl'), 'log-ttl', rl, false));
-      const tr = compared.get('transcript')?.[w];
-      const st = compared.get('state')?.[w];
-      if (tr && st) {
-        const n = turns.length;
-        breakEven = findBreakEvenTurn(cumulativeByTurn(tr.turns, n), cumulativeByTurn(st.turns, n));
-      }
-    }
-    sessionBreakEvens.push(breakEven);
+  // Everything else the report needs from the sessions, read now: with
+  // `consumeSessions` they are let go before the simulation.
+  const sessionMeta = sessions.map((s, i) => {
     const range = timeRange(s);
-    const reasoning = s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0);
     return {
       id: s.id,
       project: s.project,
@@ -281,44 +439,11 @@ export function buildAnalysis(
       compactions: s.events.filter((e) => e.kind === 'compaction').length,
       isEstimated: s.isEstimated,
       logTtl: logTtlOf(s.turns),
-      actual: actualTotalsOf(turns, reasoning),
-      turns,
-      scenarios: sc,
-      breakEven,
-      reported: compareReported(s, turns, resolver),
-      workloadNotes: notes[i] ?? [],
+      reasoning: s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0),
+      reported: compareReported(s, actualTurns[i] as ActualTurn[], resolver),
     };
   });
-
-  const actual = mergeActualTotals(analyses.map((a) => a.actual));
-  const sessionTurns = analyses.map((a) => ({ sessionId: a.id, turns: a.turns }));
-
-  // 5. Focus session: --session when it names one session, else the only one.
-  let focusIndex: number | null = null;
-  if (options.focusSessionId) {
-    const f = options.focusSessionId;
-    const exact = analyses.findIndex((a) => a.id === f);
-    const prefixed = analyses.map((a, i) => (a.id.startsWith(f) ? i : -1)).filter((i) => i >= 0);
-    focusIndex = exact >= 0 ? exact : prefixed.length === 1 ? (prefixed[0] as number) : null;
-  } else if (analyses.length === 1) {
-    focusIndex = 0;
-  }
-
-  // 6. Break-even.
-  const breakEven = buildBreakEven(analyses, sessionBreakEvens, workloads, simIndex, actualTurns, focusIndex, params, strategies, ttl5m, ttl1h, options.sweeps ?? true, (ws, strategy, overrides) => {
-    const env = envFor(overrides);
-    let sum = 0;
-    for (const w of ws) sum += simulateTotals(w, strategy, env).totalCostUsd;
-    return sum;
-  });
-
-  // 7. Fleet: per-run averages over the simulated sessions (actual over all priced sessions).
-  const fleet = buildFleet(analyses, simIndex, strategies, compared, fleetOptions);
-
-  // 8. Curves.
-  const curves = buildCurves(analyses, bySession, strategies, compared, workloads, focusIndex);
-
-  // 9. Prices used and unknown models.
+  // Prices used and unknown models.
   const modelUse = new Map<string, PricedModelUse>();
   const unknown = new Map<string, UnknownModelRow>();
   for (const s of sessions) {
@@ -339,6 +464,212 @@ export function buildAnalysis(
       }
     }
   }
+  const sessionCount = sessions.length;
+  const turnCount = sessions.reduce((a, s) => a + s.turns.length, 0);
+  if (options.consumeSessions) {
+    sessions = [];
+    ingest.sessions = [];
+  }
+
+  const envFor = (overrides?: ParamOverrides) => ({ resolver, params: applyOverrides(params, overrides) });
+  /** A result with `turnIndex` in actual-turn numbering. */
+  const remapOne = (r: StrategyResult, w: number): StrategyResult => {
+    const map = turnMaps[w] as number[];
+    if (map.every((v, k) => v === k)) return r;
+    return { ...r, turns: r.turns.map((t) => ({ ...t, turnIndex: map[t.turnIndex] ?? t.turnIndex })) };
+  };
+  /**
+   * Each result of `id` over all workloads, in workload order, handed to
+   * `each` as soon as it exists. Strategies without cross-workload memory run
+   * one workload at a time (identical results: `simulate` runs workloads
+   * independently for them), so each workload's rows die young; replay
+   * remembers tasks across workloads and runs over all of them at once.
+   */
+  const forEachResult = (id: StrategyId, overrides: ParamOverrides | undefined, each: (r: StrategyResult, w: number) => void): void => {
+    if (workloads.length === 0) return;
+    const env = envFor(overrides);
+    if (id === 'replay') {
+      const all = simulate(workloads, [id], env).get(id) ?? [];
+      all.forEach((r, w) => {
+        all[w] = undefined as unknown as StrategyResult;
+        each(remapOne(r, w), w);
+      });
+      return;
+    }
+    workloads.forEach((wl, w) => {
+      const r = simulate([wl], [id], env).get(id)?.[0];
+      if (r) each(remapOne(r, w), w);
+    });
+  };
+  /**
+   * Transcript with `overrides`, rows only summed: one workload at a time, its
+   * rows added and dropped (transcript keeps nothing across workloads).
+   */
+  const runSummed = (kind: ScenarioKind, overrides: ParamOverrides): SummedScenario => {
+    const sum = new ScenarioSum();
+    const perWorkload: SessionScenario[] = [];
+    const id = scenarioId('transcript', kind);
+    forEachResult('transcript', overrides, (r) => {
+      sum.add(r);
+      perWorkload.push(sessionScenario(id, kind, r, false));
+    });
+    return { totals: sum.totals(id, 'transcript', kind), perWorkload };
+  };
+
+  // Average context (the state-size sweep reports it) and the sweeps, started
+  // now: their grid needs only the workloads, so a parallel driver runs it
+  // while this thread simulates the compared strategies.
+  let promptSum = 0;
+  let promptCount = 0;
+  for (const i of simIndex) for (const t of actualTurns[i] ?? []) (promptSum += t.promptTokens), promptCount++;
+  const averageContextTokens = promptCount > 0 ? promptSum / promptCount : 0;
+  const available = strategies.includes('state') && strategies.includes('transcript') && workloads.length > 0;
+  const sweeping = available && (options.sweeps ?? true);
+  let knownTranscriptCostUsd: number | null = null;
+  yield { kind: 'workloads', workloads };
+  const sweepSteps = sweepsTogether<[BreakEvenReport['gap'], BreakEvenReport['stateSize']]>(
+    idleGapSteps(DEFAULT_GAP_GRID_MS, 1000, sweeping ? gapClassOf(workloads, resolver, params) : undefined),
+    stateRatioSteps(stateRatioOf(params), averageContextTokens, DEFAULT_STATE_RATIO_GRID, 0.001, () => knownTranscriptCostUsd),
+  );
+  const jobsOf = (queries: readonly TotalsQuery[]): SweepJob[] => queries.map((q) => ({ strategy: q.strategy, params: applyOverrides(params, q.overrides) }));
+  let sweepStep = sweeping ? sweepSteps.next() : null;
+  let ticket = sweepStep && !sweepStep.done ? ((yield { kind: 'submit', jobs: jobsOf(sweepStep.value) })[0] as number) : -1;
+
+  // 3. Strategies of --compare, the TTL variants of transcript, and the calibration run.
+  // One strategy at a time: its rows are summed, then kept in columns (SimulatedTurnTable).
+  const compared = new Map<StrategyId, KeptResult[]>();
+  const comparedTotals = new Map<StrategyId, ScenarioTotals>();
+  let logTtlFromTranscript: SummedScenario | null = null;
+  const logTtlId = scenarioId('transcript', 'log-ttl');
+  for (const id of strategies) {
+    const sum = new ScenarioSum();
+    const kept: KeptResult[] = [];
+    const asLogTtl = id === 'transcript' && params.ttlSeconds === null ? { sum: new ScenarioSum(), perWorkload: [] as SessionScenario[] } : null;
+    forEachResult(id, undefined, (r) => {
+      sum.add(r);
+      if (asLogTtl) {
+        asLogTtl.sum.add(r);
+        asLogTtl.perWorkload.push(sessionScenario(logTtlId, 'log-ttl', r, false));
+      }
+      kept.push(keep(r));
+    });
+    comparedTotals.set(id, sum.totals(id, id, 'strategy'));
+    if (asLogTtl && workloads.length > 0) logTtlFromTranscript = { totals: asLogTtl.sum.totals(logTtlId, 'transcript', 'log-ttl'), perWorkload: asLogTtl.perWorkload };
+    if (workloads.length > 0) compared.set(id, kept);
+  }
+  const transcriptRuns = compared.get('transcript');
+  if (transcriptRuns) knownTranscriptCostUsd = transcriptRuns.reduce((a, r) => a + r.totalCostUsd, 0);
+  const emptySummed: SummedScenario = { totals: totalsOfScenario('', 'transcript', 'ttl-5m', []), perWorkload: [] };
+  const ttl5m = workloads.length > 0 ? runSummed('ttl-5m', { ttl: '5m' }) : emptySummed;
+  const ttl1h = workloads.length > 0 ? runSummed('ttl-1h', { ttl: '1h' }) : emptySummed;
+  // Calibration: transcript with each turn's own logged TTL class (the simulator's `ttlSeconds: null`).
+  const calibration: SummedScenario =
+    workloads.length === 0
+      ? emptySummed
+      : (logTtlFromTranscript ?? runSummed('log-ttl', { ttl: 'log' }));
+
+  const scenarios: ScenarioTotals[] = [];
+  for (const id of strategies) scenarios.push(comparedTotals.get(id) ?? totalsOfScenario(id, id, 'strategy', []));
+  if (workloads.length > 0) {
+    scenarios.push(ttl5m.totals);
+    scenarios.push(ttl1h.totals);
+    scenarios.push(calibration.totals);
+  }
+
+  // 4. Per-session assembly.
+  const sessionBreakEvens: Array<SessionBreakEven | null> = [];
+  const analyses: SessionAnalysis[] = sessionMeta.map((s, i) => {
+    const turns = actualTurns[i] as ActualTurn[];
+    const w = bySession.get(i);
+    const sc: SessionScenario[] = [];
+    let breakEven: SessionBreakEven | null = null;
+    if (w !== undefined) {
+      for (const id of strategies) {
+        const r = compared.get(id)?.[w];
+        if (r) sc.push(keptScenario(id, r));
+      }
+      const r5 = ttl5m.perWorkload[w];
+      const r1 = ttl1h.perWorkload[w];
+      const rl = calibration.perWorkload[w];
+      if (r5) sc.push(r5);
+      if (r1) sc.push(r1);
+      if (rl) sc.push(rl);
+      const tr = compared.get('transcript')?.[w];
+      const st = compared.get('state')?.[w];
+      if (tr && st) {
+        const n = turns.length;
+        breakEven = findBreakEvenTurn(cumulativeOfTable(tr.turns, n), cumulativeOfTable(st.turns, n));
+      }
+    }
+    sessionBreakEvens.push(breakEven);
+    return {
+      id: s.id,
+      project: s.project,
+      format: s.format,
+      files: s.files,
+      firstTimestampMs: s.firstTimestampMs,
+      lastTimestampMs: s.lastTimestampMs,
+      streams: s.streams,
+      compactions: s.compactions,
+      isEstimated: s.isEstimated,
+      logTtl: s.logTtl,
+      actual: actualTotalsOf(turns, s.reasoning),
+      turns,
+      scenarios: sc,
+      breakEven,
+      reported: s.reported,
+      workloadNotes: notes[i] ?? [],
+    };
+  });
+
+  const actual = mergeActualTotals(analyses.map((a) => a.actual));
+  const sessionTurns = analyses.map((a) => ({ sessionId: a.id, turns: a.turns }));
+
+  // 5. Focus session: --session when it names one session, else the only one.
+  let focusIndex: number | null = null;
+  if (options.focusSessionId) {
+    const f = options.focusSessionId;
+    const exact = analyses.findIndex((a) => a.id === f);
+    const prefixed = analyses.map((a, i) => (a.id.startsWith(f) ? i : -1)).filter((i) => i >= 0);
+    focusIndex = exact >= 0 ? exact : prefixed.length === 1 ? (prefixed[0] as number) : null;
+  } else if (analyses.length === 1) {
+    focusIndex = 0;
+  }
+
+  // 6. Break-even: finish the sweeps (bisection steps, one batch each).
+  let gap: BreakEvenReport['gap'] | null = null;
+  let stateSize: BreakEvenReport['stateSize'] | null = null;
+  while (sweepStep !== null) {
+    if (sweepStep.done) {
+      [gap, stateSize] = sweepStep.value;
+      break;
+    }
+    const totals = yield { kind: 'await', ticket };
+    sweepStep = sweepSteps.next(totals);
+    if (!sweepStep.done) ticket = (yield { kind: 'submit', jobs: jobsOf(sweepStep.value) })[0] as number;
+  }
+  const breakEven = buildBreakEven(
+    analyses,
+    sessionBreakEvens,
+    workloads,
+    simIndex,
+    actualTurns,
+    focusIndex,
+    params,
+    strategies,
+    ttl5m.totals.totalCostUsd,
+    ttl1h.totals.totalCostUsd,
+    averageContextTokens,
+    gap,
+    stateSize,
+  );
+
+  // 7. Fleet: per-run averages over the simulated sessions (actual over all priced sessions).
+  const fleet = buildFleet(analyses, simIndex, strategies, compared, fleetOptions);
+
+  // 8. Curves.
+  const curves = buildCurves(analyses, bySession, strategies, compared, workloads, focusIndex);
+
   const byModel = (a: { model: string }, b: { model: string }) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
   const unknownModels = [...unknown.values()].sort(byModel);
   const diagnostics: Diagnostic[] = [
@@ -370,8 +701,8 @@ export function buildAnalysis(
     inputs: {
       files: ingest.files,
       formats: [...new Set(ingest.files.map((f) => f.format))].sort(),
-      sessions: sessions.length,
-      turns: sessions.reduce((a, s) => a + s.turns.length, 0),
+      sessions: sessionCount,
+      turns: turnCount,
       duplicateTurnsDropped: ingest.duplicateTurnsDropped,
       filters: options.filters ?? { since: null, until: null, sessions: [], projects: [] },
     },
@@ -400,10 +731,11 @@ function buildBreakEven(
   focusIndex: number | null,
   params: SimulationParams,
   strategies: readonly StrategyId[],
-  ttl5m: readonly StrategyResult[],
-  ttl1h: readonly StrategyResult[],
-  sweeps: boolean,
-  total: TotalCost,
+  ttl5mCostUsd: number,
+  ttl1hCostUsd: number,
+  averageContextTokens: number,
+  gap: BreakEvenReport['gap'] | null,
+  stateSize: BreakEvenReport['stateSize'] | null,
 ): BreakEvenReport {
   const available = strategies.includes('state') && strategies.includes('transcript') && workloads.length > 0;
   const evaluated = sessionBreakEvens.filter((b): b is SessionBreakEven => b !== null);
@@ -418,9 +750,6 @@ function buildBreakEven(
   }
   const idleGaps: number[] = [];
   for (const i of simIndex) for (const t of actualTurns[i] ?? []) if (t.idleGapMs !== null) idleGaps.push(t.idleGapMs);
-  const contextTokens = simIndex.flatMap((i) => (actualTurns[i] ?? []).map((t) => t.promptTokens));
-  const averageContextTokens = contextTokens.length > 0 ? contextTokens.reduce((a, b) => a + b, 0) / contextTokens.length : 0;
-  const sum = (rs: readonly StrategyResult[]) => rs.reduce((a, r) => a + r.totalCostUsd, 0);
   const emptyGap: BreakEvenReport['gap'] = { points: [], crossoverGapMs: null, lastTranscriptWinGapMs: null, stateCheaperAtAllGaps: false, transcriptMonotone: true };
   const observedStateRatio = stateRatioOf(params);
   const emptyState: BreakEvenReport['stateSize'] = {
@@ -455,9 +784,9 @@ function buildBreakEven(
     sessionsWithBreakEven: turnsWithBreakEven.length,
     sessionsStateCheaper: evaluated.filter((b) => b.stateCostUsd < b.transcriptCostUsd).length,
     medianBreakEvenTurn: median(turnsWithBreakEven),
-    gap: available && sweeps ? sweepIdleGap(workloads, total) : emptyGap,
-    stateSize: available && sweeps ? sweepStateRatio(workloads, total, observedStateRatio, averageContextTokens) : emptyState,
-    ttl: ttlChoice(idleGaps, sum(ttl5m), sum(ttl1h)),
+    gap: available && gap !== null ? gap : emptyGap,
+    stateSize: available && stateSize !== null ? stateSize : emptyState,
+    ttl: ttlChoice(idleGaps, ttl5mCostUsd, ttl1hCostUsd),
     patterns: available ? patterns : patterns.map((p) => ({ ...p, transcriptCostUsd: 0, stateCostUsd: 0, cheaper: null })),
   };
 }
@@ -466,7 +795,7 @@ function buildFleet(
   analyses: readonly SessionAnalysis[],
   simIndex: readonly number[],
   strategies: readonly StrategyId[],
-  compared: ReadonlyMap<StrategyId, StrategyResult[]>,
+  compared: ReadonlyMap<StrategyId, KeptResult[]>,
   f: FleetOptions,
 ): FleetReport {
   const runs = simIndex.length;
@@ -506,7 +835,7 @@ function buildCurves(
   analyses: readonly SessionAnalysis[],
   bySession: ReadonlyMap<number, number>,
   strategies: readonly StrategyId[],
-  compared: ReadonlyMap<StrategyId, StrategyResult[]>,
+  compared: ReadonlyMap<StrategyId, KeptResult[]>,
   workloads: readonly Workload[],
   focusIndex: number | null,
 ): AnalysisCurves {
@@ -522,7 +851,7 @@ function buildCurves(
       const w = bySession.get(i);
       if (w === undefined) continue;
       const r = compared.get(id)?.[w];
-      if (r) add(per, perTurnCost(r.turns, analyses[i]?.turns.length ?? 0));
+      if (r) add(per, perTurnCostOfTable(r.turns, analyses[i]?.turns.length ?? 0));
     }
     series.push({ id, perTurnUsd: per, cumulativeUsd: cumulate(per) });
   }

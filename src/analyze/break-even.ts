@@ -14,8 +14,10 @@
  * - TTL: 5m vs 1h writes, decided by the gaps of 5–60 minutes.
  * - Patterns: short / long / resumed sessions, from the user's own data.
  *
- * Sweeps call `TotalCost`, which the pipeline backs with the simulator's
- * totals-only path; tests can back it with closed-form costs.
+ * Sweeps are coroutines (`SweepSteps`) that yield batches of totals to an
+ * evaluator: the pipeline backs it with the simulator's totals-only path (in
+ * this thread, or spread over worker threads by the shell); tests can back
+ * it with closed-form costs (`TotalCost` via `sweepIdleGap`/`sweepStateRatio`).
  */
 import type { BreakEvenReport, CacheTtl, GapSweepPoint, PatternRow, SessionBreakEven, StateSizePoint } from '../model/report.js';
 import type { SimulatedTurn, StrategyId, Workload } from '../model/simulation.js';
@@ -93,18 +95,125 @@ export const DEFAULT_GAP_GRID_MS: readonly number[] = [
   HOUR, 61 * MIN, 90 * MIN, 2 * HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR,
 ];
 
+/** One total a sweep needs: `strategy` over all workloads with the run's parameters plus `overrides`. */
+export interface TotalsQuery {
+  strategy: StrategyId;
+  overrides?: ParamOverrides;
+}
+
+/**
+ * A sweep as a coroutine: it yields each batch of totals it needs (the grid
+ * at once, then one bisection step at a time) and is resumed with the totals
+ * in query order. The same code then runs on a synchronous evaluator (tests,
+ * small inputs) or on an asynchronous one spread over threads (the shell), so
+ * both give the same result by construction.
+ */
+export type SweepSteps<R> = Generator<readonly TotalsQuery[], R, readonly number[]>;
+
+/** Runs a sweep coroutine with a synchronous batch evaluator. */
+export function runSweepSync<R>(steps: SweepSteps<R>, evaluate: (queries: readonly TotalsQuery[]) => readonly number[]): R {
+  let r = steps.next();
+  while (!r.done) r = steps.next(evaluate(r.value));
+  return r.value;
+}
+
+/** Runs a sweep coroutine with an asynchronous batch evaluator. */
+export async function runSweepAsync<R>(steps: SweepSteps<R>, evaluate: (queries: readonly TotalsQuery[]) => Promise<readonly number[]>): Promise<R> {
+  let r = steps.next();
+  while (!r.done) r = steps.next(await evaluate(r.value));
+  return r.value;
+}
+
+/**
+ * Runs several sweep coroutines in lockstep: each round yields the pending
+ * batches of all of them as one batch (so a parallel evaluator gets them
+ * together) and hands every coroutine its own totals back.
+ */
+export function* sweepsTogether<R extends unknown[]>(...all: { [K in keyof R]: SweepSteps<R[K]> }): SweepSteps<R> {
+  const gens = all as ReadonlyArray<SweepSteps<unknown>>;
+  const results: unknown[] = new Array<unknown>(gens.length);
+  const pending: Array<readonly TotalsQuery[] | null> = gens.map((g, i) => {
+    const r = g.next();
+    if (r.done) {
+      results[i] = r.value;
+      return null;
+    }
+    return r.value;
+  });
+  while (pending.some((p) => p !== null)) {
+    const batch: TotalsQuery[] = [];
+    for (const p of pending) if (p !== null) batch.push(...p);
+    const totals = yield batch;
+    let at = 0;
+    pending.forEach((p, i) => {
+      if (p === null) return;
+      const mine = totals.slice(at, at + p.length);
+      at += p.length;
+      const r = (gens[i] as SweepSteps<unknown>).next(mine);
+      if (r.done) {
+        results[i] = r.value;
+        pending[i] = null;
+      } else pending[i] = r.value;
+    });
+  }
+  return results as R;
+}
+
+/** Adapts a per-total `TotalCost` to a batch evaluator over `workloads`. */
+export function batchOf(workloads: readonly Workload[], total: TotalCost): (queries: readonly TotalsQuery[]) => number[] {
+  return (queries) => queries.map((q) => total(workloads, q.strategy, q.overrides));
+}
+
+/**
+ * Which gaps are known to cost the same: gaps with the same (non-null) class
+ * give identical totals under every strategy, so each class is simulated once
+ * (see `gapClassOf` in the pipeline: with uniform gaps and integer TTLs a cost
+ * depends on the gap only through ⌊ttl / gap⌋ of each TTL in play).
+ */
+export type GapClass = (gapMs: number) => string | null;
+
 export function sweepIdleGap(
   workloads: readonly Workload[],
   total: TotalCost,
   gridMs: readonly number[] = DEFAULT_GAP_GRID_MS,
   resolutionMs = 1000,
+  gapClass?: GapClass,
 ): BreakEvenReport['gap'] {
-  const at = (gapMs: number): GapSweepPoint => ({
-    gapMs,
-    transcriptCostUsd: total(workloads, 'transcript', { gapMs }),
-    stateCostUsd: total(workloads, 'state', { gapMs }),
-  });
-  const points = gridMs.map(at);
+  return runSweepSync(idleGapSteps(gridMs, resolutionMs, gapClass), batchOf(workloads, total));
+}
+
+/** The idle-gap sweep as a coroutine (see `sweepIdleGap`). */
+export function* idleGapSteps(gridMs: readonly number[] = DEFAULT_GAP_GRID_MS, resolutionMs = 1000, gapClass?: GapClass): SweepSteps<BreakEvenReport['gap']> {
+  const known = new Map<string, { transcriptCostUsd: number; stateCostUsd: number }>();
+  /** Costs at `gaps`: each class simulated once, reusing classes already known. */
+  function* at(gaps: readonly number[]): Generator<readonly TotalsQuery[], GapSweepPoint[], readonly number[]> {
+    const queries: TotalsQuery[] = [];
+    const classes = gaps.map((g) => (gapClass ? gapClass(g) : null));
+    /** Per gap: index of its transcript query (state follows), or −1 when its class is known. */
+    const slot: number[] = [];
+    const firstOfClass = new Map<string, number>();
+    gaps.forEach((gapMs, i) => {
+      const cls = classes[i] ?? null;
+      const seen = cls === null ? undefined : known.has(cls) ? -1 : firstOfClass.get(cls);
+      if (seen !== undefined) {
+        slot.push(seen);
+        return;
+      }
+      if (cls !== null) firstOfClass.set(cls, queries.length);
+      slot.push(queries.length);
+      queries.push({ strategy: 'transcript', overrides: { gapMs } }, { strategy: 'state', overrides: { gapMs } });
+    });
+    const totals: readonly number[] = queries.length > 0 ? yield queries : [];
+    return gaps.map((gapMs, i) => {
+      const q = slot[i] as number;
+      const cls = classes[i] ?? null;
+      const costs = q >= 0 ? { transcriptCostUsd: totals[q] as number, stateCostUsd: totals[q + 1] as number } : known.get(cls as string);
+      if (costs === undefined) throw new Error('idle-gap sweep: missing totals');
+      if (cls !== null && !known.has(cls)) known.set(cls, costs);
+      return { gapMs, transcriptCostUsd: costs.transcriptCostUsd, stateCostUsd: costs.stateCostUsd };
+    });
+  }
+  const points = yield* at(gridMs);
   const loses = (p: GapSweepPoint): boolean => p.transcriptCostUsd > p.stateCostUsd;
   let transcriptMonotone = true;
   for (let i = 1; i < points.length; i++) {
@@ -130,7 +239,8 @@ export function sweepIdleGap(
   let hi = (points[firstLoss] as GapSweepPoint).gapMs;
   while (hi - lo > resolutionMs) {
     const mid = Math.floor((lo + hi) / 2);
-    if (loses(at(mid))) hi = mid;
+    const [p] = yield* at([mid]);
+    if (loses(p as GapSweepPoint)) hi = mid;
     else lo = mid;
   }
   return { points, crossoverGapMs: hi, lastTranscriptWinGapMs: (points[firstLoss - 1] as GapSweepPoint).gapMs, stateCheaperAtAllGaps: false, transcriptMonotone };
@@ -151,9 +261,24 @@ export function sweepStateRatio(
   grid: readonly number[] = DEFAULT_STATE_RATIO_GRID,
   resolution = 0.001,
 ): BreakEvenReport['stateSize'] {
-  const transcriptCostUsd = total(workloads, 'transcript');
-  const at = (stateRatio: number): StateSizePoint => ({ stateRatio, stateCostUsd: total(workloads, 'state', { stateRatio }) });
-  const points = grid.map(at);
+  return runSweepSync(stateRatioSteps(observedStateRatio, averageContextTokens, grid, resolution), batchOf(workloads, total));
+}
+
+/**
+ * The state-size sweep as a coroutine (see `sweepStateRatio`). The grid goes
+ * first; `knownTranscriptCostUsd`, asked after the grid, saves the run when
+ * the caller already has transcript's total with the run's parameters.
+ */
+export function* stateRatioSteps(
+  observedStateRatio: number,
+  averageContextTokens: number,
+  grid: readonly number[] = DEFAULT_STATE_RATIO_GRID,
+  resolution = 0.001,
+  knownTranscriptCostUsd: () => number | null = () => null,
+): SweepSteps<BreakEvenReport['stateSize']> {
+  const gridTotals = grid.length > 0 ? yield grid.map((stateRatio): TotalsQuery => ({ strategy: 'state', overrides: { stateRatio } })) : [];
+  const points: StateSizePoint[] = grid.map((stateRatio, i) => ({ stateRatio, stateCostUsd: gridTotals[i] as number }));
+  const transcriptCostUsd = knownTranscriptCostUsd() ?? ((yield [{ strategy: 'transcript' }])[0] as number);
   const wins = (p: StateSizePoint): boolean => p.stateCostUsd < transcriptCostUsd;
   let lastWin = -1;
   for (let i = 0; i < points.length; i++) {
@@ -168,7 +293,8 @@ export function sweepStateRatio(
     let hi = (points[lastWin + 1] as StateSizePoint).stateRatio;
     while (hi - lo > resolution) {
       const mid = (lo + hi) / 2;
-      if (wins(at(mid))) lo = mid;
+      const [cost] = yield [{ strategy: 'state', overrides: { stateRatio: mid } }];
+      if (wins({ stateRatio: mid, stateCostUsd: cost as number })) lo = mid;
       else hi = mid;
     }
     max = lo;

@@ -35,6 +35,14 @@ function isOmitted(v: unknown): boolean {
 const LONG = 32;
 /** Array elements stringified per native call. */
 const BATCH = 256;
+/**
+ * Text per native call in lazy lists (~48K characters): the batch size adapts
+ * to the element size. Strings below V8's large-object size (128 KB) are
+ * made in the young generation and die there; larger ones go to the
+ * large-object space and stay until a full GC, which let the peak RSS of a
+ * 200 MB document grow by ~100 MB.
+ */
+const LAZY_BATCH_CHARS = 48 * 1024;
 
 /** True when walking `v` piecewise is worth it: it is, or directly holds, a long array. */
 function holdsLongArray(v: unknown): boolean {
@@ -130,10 +138,34 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
       put('[]');
       return;
     }
+    // As walkArray: elements holding long arrays are walked, runs of the others stringified together.
+    const batch: unknown[] = [];
+    let batchSize = 16;
+    let first = true;
+    const sep = (): string => {
+      const s = first ? `[\n${pad(depth + 1)}` : `,\n${pad(depth + 1)}`;
+      first = false;
+      return s;
+    };
+    const flushBatch = (): boolean => {
+      if (batch.length === 0) return false;
+      const text = inner(batch, depth + 1);
+      batchSize = Math.max(1, Math.min(BATCH, Math.floor((LAZY_BATCH_CHARS * batch.length) / Math.max(1, text.length))));
+      batch.length = 0;
+      return put(`${sep()}${text}`);
+    };
     for (let i = 0; i < list.length; i++) {
-      put(`${i === 0 ? '[' : ','}\n${pad(depth + 1)}`);
-      yield* walkValue(list.get(i), depth + 1);
+      const el = list.get(i);
+      if (typeof el === 'object' && el !== null && (el instanceof LazyList || holdsLongArray(el))) {
+        if (flushBatch()) yield flush();
+        put(sep());
+        yield* walkValue(el, depth + 1);
+        continue;
+      }
+      batch.push(el);
+      if (batch.length >= batchSize && flushBatch()) yield flush();
     }
+    flushBatch();
     if (put(`\n${pad(depth)}]`)) yield flush();
   }
 

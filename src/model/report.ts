@@ -90,6 +90,16 @@ export interface ScenarioTotals {
   sessions: number;
 }
 
+/**
+ * Per-request rows of a simulated scenario, read by index: kept compactly
+ * (src/analyze/turn-table.ts) and made into objects only while rendered.
+ */
+export interface SimulatedTurnList extends Iterable<SimulatedTurn> {
+  readonly length: number;
+  /** Row `index` (a fresh object each call). */
+  at(index: number): SimulatedTurn;
+}
+
 /** One simulated strategy for one session. */
 export interface SessionScenario {
   id: string;
@@ -100,7 +110,7 @@ export interface SessionScenario {
   totalOutputTokens: number;
   cacheReadTokens: number;
   /** Per-request rows; present for `strategy` scenarios only (the TTL variants keep totals). */
-  turns: SimulatedTurn[] | null;
+  turns: SimulatedTurnList | null;
   params: Record<string, string | number | boolean | null>;
 }
 

@@ -21,6 +21,7 @@ import type {
   SessionAnalysis,
   SessionBreakEven,
   SessionReported,
+  SimulatedTurnList,
 } from '../model/report.js';
 import type { MissReason, SimulatedTurn, StrategyId } from '../model/simulation.js';
 import { TOOL_VERSION } from '../version.js';
@@ -405,6 +406,10 @@ export function simulatedTurnJson(t: SimulatedTurn): SimulatedTurnJson {
   };
 }
 
+function simulatedTurnsJson(turns: SimulatedTurnList, list: ListMaker): SimulatedTurnJson[] {
+  return list(turns.length, (i) => simulatedTurnJson(turns.at(i)));
+}
+
 function breakEvenJson(b: SessionBreakEven | null): SessionBreakEvenJson | null {
   return b
     ? {
@@ -431,7 +436,18 @@ function reportedJson(r: SessionReported): SessionReportedJson {
   };
 }
 
-export function sessionJson(s: SessionAnalysis): SessionJson {
+/** Makes a list of `length` elements from `get` (default: an array; a streaming writer can make them lazily). */
+export type ListMaker = <T>(length: number, get: (index: number) => T) => T[];
+
+const arrayOf: ListMaker = <T>(length: number, get: (index: number) => T): T[] => {
+  const out = new Array<T>(length);
+  for (let i = 0; i < length; i++) out[i] = get(i);
+  return out;
+};
+
+/** One session of the document; `list` makes its per-request lists (`turns`, `scenarios[].turns`). */
+export function sessionJson(s: SessionAnalysis, list: ListMaker = arrayOf): SessionJson {
+  const actual = s.turns;
   return {
     id: s.id,
     project: s.project,
@@ -444,7 +460,7 @@ export function sessionJson(s: SessionAnalysis): SessionJson {
     isEstimated: s.isEstimated,
     logTtl: s.logTtl,
     actual: actualTotalsJson(s.actual),
-    turns: s.turns.map(actualTurnJson),
+    turns: list(actual.length, (i) => actualTurnJson(actual[i] as ActualTurn)),
     scenarios: s.scenarios.map((x) => ({
       id: x.id,
       strategy: x.strategy,
@@ -454,7 +470,7 @@ export function sessionJson(s: SessionAnalysis): SessionJson {
       totalOutputTokens: x.totalOutputTokens,
       cacheReadTokens: x.cacheReadTokens,
       params: { ...x.params },
-      turns: x.turns ? x.turns.map(simulatedTurnJson) : null,
+      turns: x.turns ? simulatedTurnsJson(x.turns, list) : null,
     })),
     breakEven: breakEvenJson(s.breakEven),
     reported: s.reported ? reportedJson(s.reported) : null,
@@ -610,7 +626,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
         .map((s) => ({ sessionId: s.id, ...reportedJson(s.reported as SessionReported) })),
     },
     unknownModels: report.unknownModels.map((u) => ({ ...u })),
-    sessions: report.sessions.map(sessionJson),
+    sessions: report.sessions.map((s) => sessionJson(s)),
     diagnostics: report.diagnostics.map(diagnosticJson),
   };
 }

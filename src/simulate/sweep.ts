@@ -253,3 +253,88 @@ export function portExecutor(port: SweepPort, spec: SweepSpec): SweepExecutor {
       }),
   };
 }
+
+/**
+ * Totals of workloads [from, to) of `workloads` under one strategy and one
+ * parameter set, in order: the unit of work of the analysis sweeps (one job =
+ * every workload with one parameter set; the caller adds them up in order).
+ */
+export function workloadTotals(workloads: readonly Workload[], strategy: StrategyId, env: SimulationEnv, from: number, to: number): Float64Array {
+  const end = Math.min(to, workloads.length);
+  const out = new Float64Array(Math.max(0, end - from));
+  for (let w = from; w < end; w++) out[w - from] = simulateTotals(workloads[w] as Workload, strategy, env).totalCostUsd;
+  return out;
+}
+
+/** One job of a batch: a strategy and a full parameter set, over every workload. */
+export interface TotalsJob {
+  strategy: StrategyId;
+  params: SimulationParams;
+}
+
+/**
+ * A batch of jobs cut into shards (`shards`: job, from, to triples over
+ * workload ranges). Every thread working on the batch takes the next shard
+ * with `Atomics.add` on `next` (an Int32Array over a SharedArrayBuffer), so
+ * shards keep flowing to a worker while the thread that posted the batch is
+ * busy with something else.
+ */
+export interface TotalsBatch {
+  id: number;
+  jobs: TotalsJob[];
+  shards: Int32Array;
+  next: Int32Array;
+}
+
+/** Totals of the shards this thread took from `batch`: shard index, then its workloads' totals. */
+export interface TotalsBatchReply {
+  id: number;
+  shards: number[];
+  totals: Float64Array[];
+  error: string | null;
+}
+
+/** Takes shards of `batch` until none is left; returns what this thread computed. */
+export function runTotalsBatch(batch: TotalsBatch, workloads: readonly Workload[], resolver: PriceResolver, onShard?: (shard: number, totals: Float64Array) => void): TotalsBatchReply {
+  const count = batch.shards.length / 3;
+  const reply: TotalsBatchReply = { id: batch.id, shards: [], totals: [], error: null };
+  for (;;) {
+    const k = Atomics.add(batch.next, 0, 1);
+    if (k >= count) return reply;
+    const job = batch.jobs[batch.shards[k * 3] as number] as TotalsJob;
+    const totals = workloadTotals(workloads, job.strategy, { resolver, params: job.params }, batch.shards[k * 3 + 1] as number, batch.shards[k * 3 + 2] as number);
+    if (onShard) onShard(k, totals);
+    else {
+      reply.shards.push(k);
+      reply.totals.push(totals);
+    }
+  }
+}
+
+/**
+ * Messages of the job protocol (the analysis sweeps): the workloads once,
+ * then batches of jobs that each carry their own parameter set, so a sweep
+ * whose next points depend on the last answers (bisection) needs no new spec.
+ */
+export type TotalsRequest = { kind: 'workloads'; priceTable: PriceTable; workloads: PackedWorkloads } | ({ kind: 'batch' } & TotalsBatch);
+
+/** The worker side of the job protocol: answers each batch (null for `workloads`). */
+export function createTotalsWorkerHandler(): (msg: TotalsRequest) => TotalsBatchReply | null {
+  let workloads: Workload[] | null = null;
+  let resolver: PriceResolver | null = null;
+  return (msg) => {
+    if (msg.kind === 'workloads') {
+      workloads = unpackWorkloads(msg.workloads);
+      resolver = createPriceResolver(msg.priceTable);
+      return null;
+    }
+    if (workloads === null || resolver === null) return { id: msg.id, shards: [], totals: [], error: 'sweep worker: batch before workloads' };
+    try {
+      return runTotalsBatch(msg, workloads, resolver);
+    } catch (e) {
+      // Stop the other threads taking shards: the batch fails as a whole.
+      Atomics.store(msg.next, 0, msg.shards.length);
+      return { id: msg.id, shards: [], totals: [], error: e instanceof Error ? e.message : String(e) };
+    }
+  };
+}

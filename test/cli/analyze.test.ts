@@ -65,6 +65,13 @@ test('analyze --json: valid against schema/report.schema.json, deterministic (go
   assert.equal(again.stdout, run.stdout);
 });
 
+test('analyze --json: the same bytes with the break-even sweeps on a worker thread or in this one', async () => {
+  const here = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '0' } });
+  const pooled = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '1' } });
+  assert.equal(pooled.exitCode, 0, pooled.stderr);
+  assert.equal(pooled.stdout, here.stdout);
+});
+
 test('analyze --json: the schema rejects a document that breaks it (the validation can fail)', async () => {
   const run = await runCliInProcess(['analyze', '--json', SHORT], { nowMs: NOW });
   const doc = JSON.parse(run.stdout);

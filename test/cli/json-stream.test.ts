@@ -36,3 +36,18 @@ test('a LazyList is written as the array of its elements, made one at a time', (
   assert.deepEqual(made, [0, 1, 2]);
   assert.equal(join({ list: new LazyList(0, () => 1) }), JSON.stringify({ list: [] }, null, 2));
 });
+
+test('LazyList elements are batched like array elements: same text as JSON.stringify', () => {
+  const chunks = jsonChunks;
+  const Lazy = LazyList;
+  const rows = Array.from({ length: 700 }, (_, i) => ({ i, kind: i % 3 ? 'turn' : 'state-update', cost: { totalUsd: i / 7 }, gap: i % 5 ? i : null, list: i % 50 ? [] : [1, 2] }));
+  const nested = Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, turns: Array.from({ length: i }, (_, k) => ({ k })) }));
+  const doc = { a: 1, rows, nested, empty: [] as unknown[] };
+  const lazyDoc = {
+    a: 1,
+    rows: new Lazy(rows.length, (i) => rows[i]),
+    nested: new Lazy(nested.length, (i) => ({ id: nested[i]?.id, turns: new Lazy(nested[i]?.turns.length ?? 0, (k) => nested[i]?.turns[k]) })),
+    empty: new Lazy(0, () => null),
+  };
+  for (const size of [1, 100, 1 << 16]) assert.equal([...chunks(lazyDoc, 2, size)].join(''), JSON.stringify(doc, null, 2));
+});

@@ -9,15 +9,16 @@ import { addPricingOptions, loadPriceResolver } from '../pricing-options.js';
 import { addRedactOption, redactIfRequested } from '../redact-option.js';
 import { addSimulationOptions, readSimulationParams } from '../simulation-options.js';
 import { resolveInputs } from '../io.js';
-import { buildAnalysis, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
+import { buildAnalysisAsync, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
 import type { StrategyId } from '../../model/simulation.js';
 import type { RenderOptions } from '../../render/options.js';
 import { renderAnalyzeTerminal } from '../../render/analyze-terminal.js';
-import { sessionJson, toReportJson } from '../../render/report-json.js';
+import { sessionJson, toReportJson, type ListMaker } from '../../render/report-json.js';
 import { renderNdjson } from '../../render/ndjson.js';
 import { renderCsv } from '../../render/csv.js';
 import { formatUsd } from '../../render/text.js';
 import { jsonChunks, LazyList } from '../json-stream.js';
+import { sweepPoolFactory } from '../sweep-workers.js';
 
 const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
 const DEFAULT_TOP = 10;
@@ -132,7 +133,13 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   }
   ingest = redactIfRequested(ctx, raw, ingest);
 
-  const report = buildAnalysis(ingest, resolver, params, {
+  const skipSummary = formatSkipSummary(ingest);
+  // The break-even sweeps go to worker threads on large inputs (src/cli/sweep-workers.ts);
+  // TOKEN_ECON_SWEEP_WORKERS=n forces n workers whatever the input size (0: none).
+  const forced = ctx.env['TOKEN_ECON_SWEEP_WORKERS'];
+  const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
+  const pool = sweepPoolFactory(workers === undefined ? {} : { workers, minTurns: 0 });
+  const analysisOptions = {
     strategies,
     top,
     focusSessionId: opts.session && opts.session.length === 1 ? opts.session[0] : null,
@@ -144,7 +151,16 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       projects: opts.project ?? [],
     },
     generatedAtMs: ctx.now(),
-  });
+    // The sessions are not used after the analysis: their memory can go before the simulation.
+    consumeSessions: true,
+  };
+  let report;
+  try {
+    report = await buildAnalysisAsync(ingest, resolver, params, analysisOptions, pool.factory);
+  } finally {
+    pool.close();
+  }
+  ingest = undefined;
 
   let text: string;
   switch (format) {
@@ -153,9 +169,12 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       // Sessions (every request under every strategy) are converted one at a time while written.
       const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) });
       const all = report.sessions;
-      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number]));
+      // Within a session, the per-request lists are made while written too (the largest session can hold half the requests).
+      const lazy: ListMaker = <T>(length: number, get: (index: number) => T): T[] => new LazyList(length, get) as unknown as T[];
+      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy));
       const chunks = (function* () {
-        yield* jsonChunks(doc, 2);
+        // Small chunks: strings under 128 KB are made in the young generation and die there.
+        yield* jsonChunks(doc, 2, 1 << 15);
         yield '\n';
       })();
       if (out) {
@@ -194,8 +213,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   } else {
     await ctx.writeStdout(text);
   }
-  const summary = formatSkipSummary(ingest);
-  if (summary) ctx.writeStderr(`${summary}\n`);
+  if (skipSummary) ctx.writeStderr(`${skipSummary}\n`);
   if (failAbove !== undefined && report.actual.cost.totalUsd > failAbove) {
     throw new ConditionError(
       `actual cost ${formatUsd(report.actual.cost.totalUsd)} is above the budget of ${formatUsd(failAbove)} (--fail-above)`,

@@ -1,0 +1,169 @@
+/**
+ * The break-even sweeps on every core: a pool of worker threads (entry
+ * ./sweep-worker.js) plus this thread, behind the pipeline's
+ * `SweepEvaluator`. The workloads are posted once (packed in typed-array
+ * columns); each job (one strategy and parameter set over every workload) is
+ * cut into shards of contiguous workloads, handed out dynamically to the next
+ * free executor, and each workload's total lands at its index, so the totals
+ * are the same numbers `simulateTotals` gives in one thread, whatever
+ * finishes first (the pipeline adds them up in workload order).
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { PriceTable } from '../model/pricing.js';
+import type { Workload } from '../model/simulation.js';
+import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
+import { createPriceResolver } from '../price/resolve.js';
+import { packWorkloads, runTotalsBatch, type TotalsBatch, type TotalsBatchReply, type TotalsRequest } from '../simulate/sweep.js';
+
+/**
+ * Smallest input (workload turns, i.e. priced requests) for which the pool is
+ * started by default. Measured on 1 GB of Claude Code logs (36,935 requests,
+ * 2 vCPUs, BENCHMARKS.md run F): the sweeps are ~0.35 s of CPU after the gap
+ * classes, mostly overlapped with the compared strategies anyway, and a
+ * worker gave no measurable wall-time gain but ~25-30 MB more peak RSS. At
+ * ~100,000 requests (~2.7 GB of logs) the sweeps are ~1 s of CPU.
+ */
+export const MIN_PARALLEL_SWEEP_TURNS = 100_000;
+
+export interface SweepPoolOptions {
+  /** Worker threads (this thread works too); default: available cores − 1, at most 3. 0 disables the pool. */
+  workers?: number;
+  /** Smallest input (total workload turns) worth the workers. */
+  minTurns?: number;
+}
+
+/** Contiguous workload ranges of at most ~`target` turns (a larger workload is a range alone). */
+function ranges(workloads: readonly Workload[], target: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  let turns = 0;
+  for (let w = 0; w < workloads.length; w++) {
+    const n = (workloads[w] as Workload).turns.length;
+    if (w > from && turns + n > target) {
+      out.push([from, w]);
+      from = w;
+      turns = 0;
+    }
+    turns += n;
+  }
+  if (from < workloads.length) out.push([from, workloads.length]);
+  return out;
+}
+
+class SweepPool implements SweepEvaluator {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { left: number; replies: TotalsBatchReply[]; done: () => void; fail: (e: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | null = null;
+  private readonly resolver;
+  private readonly shardRanges: Array<[number, number]>;
+
+  constructor(
+    private readonly workloads: readonly Workload[],
+    priceTable: PriceTable,
+    count: number,
+    turns: number,
+  ) {
+    this.resolver = createPriceResolver(priceTable);
+    // ~4 shards per job per thread keeps every thread busy to the end of a batch.
+    this.shardRanges = ranges(workloads, Math.max(1, Math.ceil(turns / (4 * (count + 1)))));
+    const init: TotalsRequest = { kind: 'workloads', priceTable, workloads: packWorkloads(workloads) };
+    for (let i = 0; i < count; i++) {
+      // A small young generation: the totals-only loop allocates little, and every MB here is peak RSS.
+      const worker = new Worker(new URL('./sweep-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      worker.unref();
+      worker.on('message', (reply: TotalsBatchReply) => {
+        const p = this.pending.get(reply.id);
+        if (p === undefined) return;
+        if (reply.error !== null) return p.fail(new Error(reply.error));
+        p.replies.push(reply);
+        if (--p.left === 0) p.done();
+      });
+      worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => {
+        if (this.pending.size > 0) this.fail(new Error(`sweep worker exited (code ${code})`));
+      });
+      worker.postMessage(init);
+      this.workers.push(worker);
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.fail(err);
+    this.pending.clear();
+  }
+
+  evaluate(jobs: readonly SweepJob[]): Promise<Float64Array[]> {
+    const out = jobs.map(() => new Float64Array(this.workloads.length));
+    const triples: number[] = [];
+    jobs.forEach((_, job) => {
+      for (const [from, to] of this.shardRanges) triples.push(job, from, to);
+    });
+    const batch: TotalsBatch = {
+      id: this.nextId++,
+      jobs: jobs.map((j) => ({ strategy: j.strategy, params: j.params })),
+      shards: Int32Array.from(triples),
+      next: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    const shards = batch.shards;
+    const place = (k: number, totals: Float64Array): void => {
+      out[shards[k * 3] as number]?.set(totals, shards[k * 3 + 1] as number);
+    };
+    const fromWorkers = new Promise<TotalsBatchReply[]>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      const entry = { left: this.workers.length, replies: [] as TotalsBatchReply[], done: () => {}, fail: reject };
+      entry.done = () => {
+        this.pending.delete(batch.id);
+        resolve(entry.replies);
+      };
+      this.pending.set(batch.id, entry);
+      for (const w of this.workers) w.postMessage({ kind: 'batch', ...batch } satisfies TotalsRequest);
+    });
+    // The workers start at once; this thread joins in when the caller awaits
+    // (it is usually busy simulating the compared strategies meanwhile).
+    const here = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          runTotalsBatch(batch, this.workloads, this.resolver, place);
+          resolve();
+        } catch (e) {
+          Atomics.store(batch.next, 0, shards.length);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+    });
+    return Promise.all([fromWorkers, here]).then(([replies]) => {
+      for (const r of replies) r.shards.forEach((k, i) => place(k, r.totals[i] as Float64Array));
+      return out;
+    });
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
+  }
+}
+
+/**
+ * A factory for `buildAnalysisAsync`: a pool when the input is large enough
+ * and there is a core to spare, else null (the sweeps run in this thread).
+ * `close()` terminates the workers it started.
+ */
+export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: SweepEvaluatorFactory; close: () => void } {
+  const pools: SweepPool[] = [];
+  const count = options.workers ?? Math.min(3, Math.max(0, availableParallelism() - 1));
+  const minTurns = options.minTurns ?? MIN_PARALLEL_SWEEP_TURNS;
+  return {
+    factory: ({ workloads, priceTable, turns }) => {
+      if (count <= 0 || turns < minTurns || workloads.length === 0) return null;
+      const pool = new SweepPool(workloads, priceTable, count, turns);
+      pools.push(pool);
+      return pool;
+    },
+    close: () => {
+      for (const p of pools) p.close();
+    },
+  };
+}

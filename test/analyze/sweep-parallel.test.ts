@@ -1,0 +1,124 @@
+/**
+ * The break-even sweeps give the same report whichever way their totals are
+ * evaluated: in this thread (`buildAnalysis`), through an asynchronous
+ * evaluator that answers out of order (`buildAnalysisAsync`), or on worker
+ * threads (the CLI's pool, src/cli/sweep-workers.ts). Also: the gap classes
+ * (gaps known to cost the same are simulated once) change no number, and the
+ * columnar per-request rows give back the rows they were made from.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildAnalysis, buildAnalysisAsync, DEFAULT_STRATEGIES, gapClassOf, type SweepEvaluator, type SweepJob } from '../../src/pipeline.js';
+import { DEFAULT_GAP_GRID_MS, sweepIdleGap, type TotalCost } from '../../src/analyze/break-even.js';
+import { applyOverrides } from '../../src/analyze/params.js';
+import { SimulatedTurnTable } from '../../src/analyze/turn-table.js';
+import { createPriceResolver } from '../../src/price/resolve.js';
+import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
+import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
+import { simulate, simulateTotals } from '../../src/simulate/simulate.js';
+import { workloadFromSession } from '../../src/simulate/workload.js';
+import { sweepPoolFactory } from '../../src/cli/sweep-workers.js';
+import type { Workload } from '../../src/model/simulation.js';
+import { ingestDir } from '../helpers/ingest.js';
+
+const FIX = 'test/fixtures/analyze';
+const resolver = createPriceResolver(EMBEDDED_PRICE_TABLE);
+const params = DEFAULT_SIMULATION_PARAMS;
+const options = { strategies: DEFAULT_STRATEGIES, top: 5, generatedAtMs: 0 };
+
+/** Workloads of the fixtures' priced requests (one fixture uses a model without a price). */
+function pricedWorkloads(): Workload[] {
+  return ingestDir(FIX)
+    .sessions.map((s) => ({ ...s, turns: s.turns.filter((t) => resolver.resolve(t.model).kind === 'known') }))
+    .filter((s) => s.turns.length > 0)
+    .map((s) => workloadFromSession(s).workload);
+}
+
+/** Per-workload totals, each job's workloads computed in reverse and answered after a delay. */
+function shuffledEvaluator(workloads: readonly Workload[]): SweepEvaluator {
+  return {
+    evaluate: async (jobs: readonly SweepJob[]) => {
+      await new Promise((r) => setTimeout(r, 1));
+      return jobs.map((job) => {
+        const out = new Float64Array(workloads.length);
+        for (let w = workloads.length - 1; w >= 0; w--) out[w] = simulateTotals(workloads[w] as Workload, job.strategy, { resolver, params: job.params }).totalCostUsd;
+        return out;
+      });
+    },
+  };
+}
+
+test('buildAnalysisAsync with an out-of-order evaluator = buildAnalysis (sequential sweeps)', async () => {
+  const sync = buildAnalysis(ingestDir(FIX), resolver, params, options);
+  let used = 0;
+  const async = await buildAnalysisAsync(ingestDir(FIX), resolver, params, options, ({ workloads }) => {
+    used++;
+    return shuffledEvaluator(workloads);
+  });
+  assert.equal(used, 1);
+  assert.ok(sync.breakEven.gap.points.length > 0);
+  assert.deepEqual(async, sync);
+});
+
+test('buildAnalysisAsync on a worker-thread pool = buildAnalysis', async () => {
+  const pool = sweepPoolFactory({ workers: 1, minTurns: 0 });
+  try {
+    const parallel = await buildAnalysisAsync(ingestDir(FIX), resolver, params, { ...options, consumeSessions: true }, pool.factory);
+    assert.deepEqual(parallel, buildAnalysis(ingestDir(FIX), resolver, params, options));
+  } finally {
+    pool.close();
+  }
+});
+
+test('consumeSessions empties the input sessions and changes nothing in the report', () => {
+  const input = ingestDir(FIX);
+  const consumed = buildAnalysis(input, resolver, params, { ...options, consumeSessions: true });
+  assert.equal(input.sessions.length, 0);
+  assert.deepEqual(consumed, buildAnalysis(ingestDir(FIX), resolver, params, options));
+});
+
+test('gap classes: gaps with the same class cost the same, and the sweep with classes = without', () => {
+  const workloads = pricedWorkloads();
+  const gapClass = gapClassOf(workloads, resolver, params);
+  assert.ok(gapClass, 'Anthropic fixtures: no storage billing, integer TTLs');
+  const total: TotalCost = (ws, strategy, overrides) => {
+    const env = { resolver, params: applyOverrides(params, overrides) };
+    let sum = 0;
+    for (const w of ws) sum += simulateTotals(w, strategy, env).totalCostUsd;
+    return sum;
+  };
+  // Every gap of a fine grid against the first gap of its class, both strategies.
+  const grid = [1000, 59_999, 60_000, 150_000, 299_999, 300_000, 300_001, 327_272, 327_273, 1_799_999, 1_800_000, 3_600_000, 3_600_001, 5_000_000, 86_400_000];
+  const first = new Map<string, number>();
+  for (const g of grid) {
+    const cls = gapClass(g) as string;
+    const f = first.get(cls);
+    if (f === undefined) first.set(cls, g);
+    else for (const s of ['transcript', 'state'] as const) assert.equal(total(workloads, s, { gapMs: g }), total(workloads, s, { gapMs: f }), `${s} at ${g} vs ${f}`);
+  }
+  assert.ok(first.size < grid.length);
+  assert.deepEqual(sweepIdleGap(workloads, total, DEFAULT_GAP_GRID_MS, 1000, gapClass), sweepIdleGap(workloads, total));
+  // Storage billing (Gemini explicit) depends on time continuously: no classes.
+  const gemini = workloads.map((w) => ({ ...w, turns: w.turns.map((t) => ({ ...t, model: 'gemini-2.5-pro' })) }));
+  assert.equal(gapClassOf(gemini, resolver, { ...params, geminiCache: 'explicit' }), undefined);
+});
+
+test('SimulatedTurnTable gives back every row (deepEqual), side requests and nulls included', () => {
+  const workloads = pricedWorkloads();
+  for (const [, results] of simulate(workloads, DEFAULT_STRATEGIES, { resolver, params })) {
+    for (const r of results) {
+      const table = SimulatedTurnTable.from(r.turns);
+      assert.equal(table.length, r.turns.length);
+      assert.deepEqual([...table], r.turns);
+      r.turns.forEach((t, i) => {
+        assert.equal(table.turnIndexAt(i), t.turnIndex);
+        assert.equal(table.totalUsdAt(i), t.cost.totalUsd);
+      });
+    }
+  }
+  // Values beyond int32 fall back to doubles, exactly.
+  const row = simulate(workloads, ['transcript'], { resolver, params }).get('transcript')?.[0]?.turns[0];
+  assert.ok(row);
+  const huge = SimulatedTurnTable.from([{ ...row, promptTokens: 2 ** 40, idleGapMs: null }]);
+  assert.deepEqual(huge.at(0), { ...row, promptTokens: 2 ** 40, idleGapMs: null });
+});
