@@ -1,16 +1,16 @@
 /**
- * Worker thread entry for ./ingest-workers.ts: takes files from the shared
- * queue (largest first), parses each with the same readFileInput as the main
+ * Worker thread entry for ./ingest-workers.ts: takes files (or byte ranges
+ * of a split file) from the shared queue (largest first), parses each with the same readFileInput as the main
  * thread, and posts it back packed (typed arrays transferred, not copied).
  * Stops at the first error (reported with the file's index) or when another
  * thread raised the stop flag.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tokenizer } from '../ingest/format.js';
-import { packParsedFile, transferablesOf } from '../ingest/packed.js';
+import { packFilePart, packParsedFile, partTransferables, transferablesOf } from '../ingest/packed.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
-import { SLOT_NEXT, SLOT_STOP, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
-import { readFileInput, type InputFile } from './io.js';
+import { SLOT_NEXT, SLOT_STOP, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
+import { readFileInput, readFilePart, type InputFile } from './io.js';
 
 /** Files parsed at once (growth checks of unterminated last lines wait a little). */
 const CONCURRENCY = 8;
@@ -27,9 +27,16 @@ async function loop(): Promise<void> {
   for (;;) {
     if (Atomics.load(slots, SLOT_STOP) !== 0) return;
     const k = Atomics.add(slots, SLOT_NEXT, 1);
-    if (k >= data.order.length) return;
-    const index = data.order[k] as number;
+    if (k >= data.jobs.length) return;
+    const job = data.jobs[k] as IngestJob;
+    const index = job.index;
     try {
+      if (job.range) {
+        const { part, grown } = await readFilePart(data.inputs[index] as InputFile, job.range, { getTokenizer });
+        const packed = packFilePart(part);
+        post({ type: 'part', index, part: job.part, data: packed, grown }, partTransferables(packed));
+        continue;
+      }
       const file = await readFileInput(data.inputs[index] as InputFile, { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer });
       const packed = packParsedFile(file);
       post({ type: 'file', index, file: packed }, transferablesOf(packed));

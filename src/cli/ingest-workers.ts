@@ -12,17 +12,23 @@
  * Threads are used only when they pay: at least two files and, besides the
  * largest file (which the main thread takes first), MIN_PARALLEL_BYTES for
  * the others. `TOKEN_ECON_THREADS=1` forces one thread.
+ *
+ * A Claude Code file of SPLIT_MIN_BYTES or more is cut into one byte range
+ * per thread at line boundaries (src/ingest/split.ts); the ranges are queued
+ * like files, and their parser states are merged in file order into the
+ * ParsedFile one thread would have made.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { unpackParsedFile, type PackedFile } from '../ingest/packed.js';
+import { unpackFilePart, unpackParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import type { CliContext } from './context.js';
-import type { InputFile } from './io.js';
+import type { FilePartResult, FileRange, InputFile } from './io.js';
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
 
@@ -38,6 +44,40 @@ export function ingestThreads(env: CliContext['env']): number {
     throw new InputError(`${THREADS_ENV} must be a whole number from 1 to 64, got "${raw}"`, `e.g. ${THREADS_ENV}=1 to parse on one thread`);
   }
   return n;
+}
+
+/** Test and tuning knobs: the smallest file split, and forced nominal cut offsets. */
+export const SPLIT_MIN_ENV = 'TOKEN_ECON_SPLIT_MIN_BYTES';
+export const SPLIT_AT_ENV = 'TOKEN_ECON_SPLIT_AT';
+
+export interface SplitSettings {
+  minBytes: number;
+  /** Nominal cut offsets for a file of `size` bytes, before they are moved to line starts. */
+  nominal: (size: number) => number[];
+}
+
+/**
+ * When and where big files are split on `threads` threads: files of
+ * SPLIT_MIN_BYTES or more (`TOKEN_ECON_SPLIT_MIN_BYTES`) into `threads`
+ * even ranges, or at the byte offsets listed in `TOKEN_ECON_SPLIT_AT`
+ * (comma-separated; tests force cuts onto tricky lines with it). Null when
+ * nothing is split (one thread).
+ */
+export function splitSettings(env: CliContext['env'], threads: number): SplitSettings | null {
+  if (threads <= 1) return null;
+  const int = (name: string, raw: string): number => {
+    const n = Number(raw.trim());
+    if (!Number.isSafeInteger(n) || n < 0) throw new InputError(`${name} must be a whole number of bytes, got "${raw}"`);
+    return n;
+  };
+  const rawMin = env[SPLIT_MIN_ENV];
+  const minBytes = rawMin === undefined || rawMin.trim() === '' ? SPLIT_MIN_BYTES : int(SPLIT_MIN_ENV, rawMin);
+  const rawAt = env[SPLIT_AT_ENV];
+  if (rawAt !== undefined && rawAt.trim() !== '') {
+    const at = rawAt.split(',').map((x) => int(SPLIT_AT_ENV, x)).sort((a, b) => a - b);
+    return { minBytes, nominal: () => at };
+  }
+  return { minBytes, nominal: (size) => evenOffsets(size, threads) };
 }
 
 /** Worker threads worth starting for these inputs (0 = parse on the main thread only). */
@@ -65,6 +105,40 @@ export function scheduleOrder(inputs: readonly InputFile[]): number[] {
   return order.sort((a, b) => (inputs[b] as InputFile).size - (inputs[a] as InputFile).size || a - b);
 }
 
+/**
+ * A unit of work: a whole file (`parts` 0) or byte range `part` of `parts`
+ * of a split file.
+ */
+export interface IngestJob {
+  index: number;
+  part: number;
+  parts: number;
+  /** The range (split files only). */
+  range: FileRange | null;
+  /** Bytes to parse, for scheduling. */
+  size: number;
+}
+
+/** Jobs for `inputs` (stdin excluded), largest first, then input order; `splits[i]` = range boundaries of a split input. */
+export function scheduleJobs(inputs: readonly InputFile[], splits: ReadonlyMap<number, readonly number[]> = new Map()): IngestJob[] {
+  const jobs: IngestJob[] = [];
+  inputs.forEach((f, index) => {
+    if (f.path === '-') return;
+    const bounds = splits.get(index);
+    if (!bounds || bounds.length < 3) {
+      jobs.push({ index, part: 0, parts: 0, range: null, size: f.size });
+      return;
+    }
+    const fileSize = bounds[bounds.length - 1] as number;
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const start = bounds[k] as number;
+      const end = bounds[k + 1] as number;
+      jobs.push({ index, part: k, parts: bounds.length - 1, range: { fileSize, start, end }, size: end - start });
+    }
+  });
+  return jobs.sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part);
+}
+
 /** What a worker needs to parse files exactly as the main thread would. */
 export interface WorkerParseOptions {
   forcedFormat?: FormatId | undefined;
@@ -75,13 +149,14 @@ export interface WorkerParseOptions {
 /** workerData of ./ingest-worker.ts. */
 export interface IngestWorkerData extends WorkerParseOptions {
   inputs: InputFile[];
-  order: number[];
-  /** Int32Array[2]: next position in `order`; non-zero = stop (an error somewhere). */
+  jobs: IngestJob[];
+  /** Int32Array[2]: next position in `jobs`; non-zero = stop (an error somewhere). */
   shared: SharedArrayBuffer;
 }
 
 export type IngestWorkerMessage =
   | { type: 'file'; index: number; file: PackedFile }
+  | { type: 'part'; index: number; part: number; data: PackedPart; grown: boolean }
   | { type: 'error'; index: number; name: string; message: string; hint: string | null }
   | { type: 'done' };
 
@@ -95,6 +170,10 @@ export interface ParallelParseOptions extends WorkerParseOptions {
   workers: number;
   /** Parses one file on the main thread (the same function the single-thread path uses). */
   parseHere: (index: number) => Promise<ParsedFile>;
+  /** Parses one range of a split file on the main thread (needed when `jobs` has ranges). */
+  parsePartHere?: (index: number, range: FileRange) => Promise<FilePartResult>;
+  /** Default: one job per file, largest first (scheduleJobs without splits). */
+  jobs?: IngestJob[];
   /** Called when a file parsed by a worker arrives. */
   onWorkerFile?: (index: number, file: ParsedFile) => void;
   /** Files the main thread parses at once (growth checks wait a little). */
@@ -116,10 +195,19 @@ interface Failure {
  * InternalError naming it.
  */
 export async function parseInParallel(inputs: readonly InputFile[], opts: ParallelParseOptions): Promise<Array<ParsedFile | undefined>> {
-  const order = scheduleOrder(inputs);
+  const jobs = opts.jobs ?? scheduleJobs(inputs);
   const shared = new SharedArrayBuffer(8);
   const slots = new Int32Array(shared);
   const parsed = new Array<ParsedFile | undefined>(inputs.length);
+  /** Parsed ranges of split files, by input index. */
+  const partsOf = new Map<number, Array<FilePart | undefined>>();
+  const grownOf = new Map<number, boolean>();
+  const putPart = (index: number, part: number, parts: number, result: FilePartResult): void => {
+    let list = partsOf.get(index);
+    if (!list) partsOf.set(index, (list = new Array<FilePart | undefined>(parts)));
+    list[part] = result.part;
+    if (result.grown) grownOf.set(index, true);
+  };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
     failures.push(f);
@@ -127,7 +215,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   };
   const data: IngestWorkerData = {
     inputs: [...inputs],
-    order,
+    jobs,
     shared,
     forcedFormat: opts.forcedFormat,
     columns: opts.columns,
@@ -146,6 +234,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             const file = unpackParsedFile(m.file);
             parsed[m.index] = file;
             opts.onWorkerFile?.(m.index, file);
+          } else if (m.type === 'part') {
+            const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
+            putPart(m.index, m.part, job.parts, { part: unpackFilePart(m.data), grown: m.grown });
           } else if (m.type === 'error') {
             const error = m.name === 'InputError' ? new InputError(m.message, m.hint) : new InternalError(`ingest worker failed on ${(inputs[m.index] as InputFile).display}: ${m.message}`);
             fail({ index: m.index, error });
@@ -173,10 +264,14 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     for (;;) {
       if (Atomics.load(slots, SLOT_STOP) !== 0) return;
       const k = Atomics.add(slots, SLOT_NEXT, 1);
-      if (k >= order.length) return;
-      const i = order[k] as number;
+      if (k >= jobs.length) return;
+      const job = jobs[k] as IngestJob;
+      const i = job.index;
       try {
-        parsed[i] = await opts.parseHere(i);
+        if (job.range) {
+          if (!opts.parsePartHere) throw new Error('parseInParallel: split files need parsePartHere');
+          putPart(i, job.part, job.parts, await opts.parsePartHere(i, job.range));
+        } else parsed[i] = await opts.parseHere(i);
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });
         return;
@@ -184,7 +279,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, order.length)) }, loop));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, jobs.length)) }, loop));
     await Promise.all(finished);
   } finally {
     if (failures.length > 0) await Promise.all(workers.map((w) => w.terminate()));
@@ -194,5 +289,20 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     failures.sort((a, b) => a.index - b.index);
     throw (failures[0] as Failure).error;
   }
+  for (const [index, list] of partsOf) {
+    const input = inputs[index] as InputFile;
+    if (list.some((p) => p === undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
+    const file = mergeFileParts(
+      { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer },
+      list as FilePart[],
+      grownOf.get(index) === true,
+    );
+    parsed[index] = file;
+    opts.onWorkerFile?.(index, file);
+  }
   return parsed;
+}
+
+function noTokenizer(): never {
+  throw new Error('claude-code parsing needs no tokenizer');
 }

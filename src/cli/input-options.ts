@@ -15,8 +15,8 @@ import { createTokenizer } from '../normalize/tokenizer.js';
 import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
-import { ingestThreads, parseInParallel, workerCount } from './ingest-workers.js';
-import { readInput, resolveInputs, type InputFile } from './io.js';
+import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount } from './ingest-workers.js';
+import { planFileSplit, readFilePart, readInput, resolveInputs, type InputFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 const TOKENIZERS: readonly TokenizerName[] = ['o200k_base', 'cl100k_base'];
@@ -184,7 +184,26 @@ export async function parseInputs(
     onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
     return file;
   };
-  const workers = workerCount(inputs, ingestThreads(ctx.env));
+  const threads = ingestThreads(ctx.env);
+  // Big Claude Code files are cut into one range per thread (src/ingest/split.ts).
+  const split = splitSettings(ctx.env, threads);
+  const splits = new Map<number, number[]>();
+  if (split) {
+    inputs.forEach((input, i) => {
+      if (input.size < split.minBytes) return;
+      const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
+      if (bounds) splits.set(i, bounds);
+    });
+  }
+  const jobs = scheduleJobs(inputs, splits);
+  // A split file (SPLIT_MIN_BYTES or more) is worth a worker whatever else there is to read.
+  const workers =
+    splits.size > 0
+      ? Math.min(threads - 1, jobs.length - 1)
+      : workerCount(
+          jobs.map((j) => ({ path: '', display: '', relativePath: '', size: j.size })),
+          threads,
+        );
   if (workers > 0) {
     const parsed = await parseInParallel(inputs, {
       workers,
@@ -192,7 +211,9 @@ export async function parseInputs(
       forcedFormat: opts.format,
       columns: opts.columns,
       tokenizer: opts.tokenizer,
+      jobs,
       parseHere,
+      parsePartHere: (i, range) => readFilePart(inputs[i] as InputFile, range, { getTokenizer }),
       onWorkerFile: (_i, file) => {
         doneBytes += file.bytes;
         doneFiles++;

@@ -18,7 +18,8 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 import type { ColumnMapping, Tokenizer } from '../ingest/format.js';
-import { FileIngest, type ParsedFile } from '../ingest/ingest.js';
+import { FileIngest, HEAD_BYTES, chooseFormat, type ParsedFile } from '../ingest/ingest.js';
+import { ClaudePartIngest, lineStartAtOrAfter, planCuts, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { CliContext } from './context.js';
 
@@ -282,6 +283,106 @@ export async function readFileInput(input: InputFile, opts: ReadOptions): Promis
       grown = fstatSync(fd).size > size;
     }
     return ingest.finish(grown);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A byte range of a file to parse on its own (src/ingest/split.ts). */
+export interface FileRange {
+  /** Size of the file when the split was planned (what the single-thread path would read). */
+  fileSize: number;
+  start: number;
+  end: number;
+}
+
+/** A parsed range; `grown` (last range only): the file grew after the split was planned. */
+export interface FilePartResult {
+  part: FilePart;
+  grown: boolean;
+}
+
+/**
+ * Range boundaries [0, c1, …, size] for parsing a file in parts, or null when
+ * it is not split: stdin, smaller than `minBytes`, not parsed as claude-code
+ * (same format choice as FileIngest on the file's head), or no line start
+ * near the nominal offsets (`at`, else even shares for `parts`). Read errors
+ * give null too: the whole-file path then reports them as usual.
+ */
+export function planFileSplit(
+  input: InputFile,
+  opts: { forcedFormat?: FormatId | undefined; minBytes: number; nominal: (size: number) => number[] },
+): number[] | null {
+  if (input.path === '-' || input.size < opts.minBytes) return null;
+  let fd: number;
+  try {
+    fd = openSync(input.path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size < opts.minBytes) return null;
+    const size = st.size;
+    const buffer = readBuffer();
+    const headLength = readSync(fd, buffer, 0, Math.min(HEAD_BYTES, size), 0);
+    if (chooseFormat(input.display, buffer.subarray(0, headLength), opts.forcedFormat)?.id !== 'claude-code') return null;
+    const lineStart = (offset: number): number => {
+      // Lines can be megabytes long (tool output): read on until a newline.
+      let at = offset - 1;
+      while (at < size) {
+        const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - at), at);
+        if (n <= 0) return -1;
+        const c = lineStartAtOrAfter(buffer.subarray(0, n), at, Math.max(offset, at + 1));
+        if (c >= 0) return c;
+        at += n;
+      }
+      return -1;
+    };
+    const bounds = planCuts(size, opts.nominal(size), lineStart);
+    return bounds.length > 2 ? bounds : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and parses bytes [range.start, range.end) of a Claude Code file as one part (same reading as readFileInput). */
+export async function readFilePart(input: InputFile, range: FileRange, opts: ReadOptions): Promise<FilePartResult> {
+  const ingest = new ClaudePartIngest({ file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer }, range.start === 0);
+  let fd: number;
+  try {
+    fd = openSync(input.path, 'r');
+  } catch (err) {
+    throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
+  }
+  try {
+    const buffer = readBuffer();
+    let pos = range.start;
+    let lastByte = 0x0a;
+    while (pos < range.end) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, Math.min(buffer.length, range.end - pos), pos);
+      } catch (err) {
+        throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
+      }
+      if (n === 0) break; // truncated while reading
+      ingest.push(buffer.subarray(0, n));
+      lastByte = buffer[n - 1] as number;
+      pos += n;
+      opts.onBytes?.(pos - range.start);
+    }
+    let grown = false;
+    if (range.end === range.fileSize) {
+      grown = fstatSync(fd).size > range.fileSize;
+      if (!grown && pos > range.start && lastByte !== 0x0a) {
+        await new Promise((r) => setTimeout(r, GROWTH_WAIT_MS));
+        grown = fstatSync(fd).size > range.fileSize;
+      }
+    }
+    return { part: ingest.finish(), grown };
   } finally {
     closeSync(fd);
   }

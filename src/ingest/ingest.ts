@@ -88,17 +88,7 @@ export class FileIngest {
     this.decided = true;
     const all = first ?? (this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes));
     this.head = [];
-    if (this.opts.forcedFormat) {
-      this.format = getFormat(this.opts.forcedFormat);
-    } else if (all.length > 0) {
-      const headBytes = all.subarray(0, Math.min(all.length, HEAD_BYTES));
-      const name = baseName(this.opts.file);
-      if (isClaudeCodeHead(name, asBuffer(headBytes))) this.format = claudeCodeFormat;
-      else {
-        const headText = decodeHead(headBytes);
-        if (headText.trim().length > 0) this.format = detectFormat(name, headText);
-      }
-    }
+    this.format = chooseFormat(this.opts.file, all, this.opts.forcedFormat);
     if (this.format) {
       const ctx: ParseContext = {
         file: this.opts.file,
@@ -151,10 +141,25 @@ export class FileIngest {
 }
 
 /**
+ * The format a file is parsed with: `forcedFormat`, else the one detected
+ * from the head (the first HEAD_BYTES of `start`, the file's first bytes);
+ * null when none claims it.
+ */
+export function chooseFormat(file: string, start: Uint8Array, forcedFormat?: FormatId): InputFormat | null {
+  if (forcedFormat) return getFormat(forcedFormat);
+  if (start.length === 0) return null;
+  const headBytes = start.subarray(0, Math.min(start.length, HEAD_BYTES));
+  const name = baseName(file);
+  if (isClaudeCodeHead(name, asBuffer(headBytes))) return claudeCodeFormat;
+  const headText = decodeHead(headBytes);
+  return headText.trim().length > 0 ? detectFormat(name, headText) : null;
+}
+
+/**
  * A last line without newline that a parser rejected as invalid JSON was cut
  * (crash, disk full, file still being written): say so instead of "invalid JSON".
  */
-function markTruncated(output: ParseOutput, lineNo: number, isStillGrowing: boolean): void {
+export function markTruncated(output: ParseOutput, lineNo: number, isStillGrowing: boolean): void {
   for (const d of output.diagnostics) {
     if (d.source?.line === lineNo && d.code === 'invalid-json' && isStillGrowing) {
       d.code = 'still-being-written';

@@ -140,6 +140,13 @@ export class ByteLineSplitter {
   private lineNo = 0;
   bytes = 0;
 
+  /**
+   * @param atFileStart false for a byte range that starts inside a file
+   * (../split.ts): line numbers are then relative to the range, and a BOM is
+   * not removed (one is only a BOM at the start of the file).
+   */
+  constructor(private readonly atFileStart = true) {}
+
   get linesSeen(): number {
     return this.lineNo;
   }
@@ -198,7 +205,7 @@ export class ByteLineSplitter {
   private emitLine(b: Buffer, s: number, e: number, terminated: boolean, emit: ByteLineSink): void {
     this.lineNo++;
     if (e > s && b[e - 1] === 0x0d) e--;
-    if (this.lineNo === 1 && e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
+    if (this.lineNo === 1 && this.atFileStart && e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
     let i = s;
     while (i < e && isBlankByte(b[i] as number)) i++;
     if (i === e) return;

@@ -14,6 +14,8 @@
 import type { Provider } from '../model/usage.js';
 import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
+import type { ClaudePart } from './formats/claude-code.js';
+import type { FilePart } from './split.js';
 
 /** Numbers per turn in `nums`. */
 const N_NUMS = 10;
@@ -173,4 +175,24 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
     };
   }
   return out;
+}
+
+/** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */
+export interface PackedPart extends Omit<FilePart, 'claude'> {
+  claude: Omit<ClaudePart, 'turns'> & { turns: PackedTurns };
+}
+
+export function packFilePart(p: FilePart): PackedPart {
+  const { turns, ...rest } = p.claude;
+  return { ...p, claude: { ...rest, turns: packTurns(turns) } };
+}
+
+export function unpackFilePart(p: PackedPart): FilePart {
+  const { turns, ...rest } = p.claude;
+  return { ...p, claude: { ...rest, turns: unpackTurns(turns) } };
+}
+
+export function partTransferables(p: PackedPart): ArrayBuffer[] {
+  const t = p.claude.turns;
+  return [t.nums.buffer, t.strs.buffer, t.flags.buffer, t.lengths.buffer] as ArrayBuffer[];
 }

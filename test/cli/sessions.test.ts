@@ -155,3 +155,16 @@ test('default locations: $CLAUDE_CONFIG_DIR (comma list) and $CODEX_HOME', async
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('--json is streamed in pieces whose text is exactly JSON.stringify of the whole document', async () => {
+  const { sessionsDocument, sessionsJsonChunks } = await import('../../src/cli/commands/sessions.js');
+  const { loadSessions, readInputOptions } = await import('../../src/cli/input-options.js');
+  const ctx = { env: { TOKEN_ECON_THREADS: '1' }, cwd: process.cwd() } as unknown as Parameters<typeof loadSessions>[0];
+  for (const paths of [[TRAPS_GLOB], ['samples/claude-code', 'samples/codex'], ['test/fixtures/claude-code/real-v1.0.98']]) {
+    const result = await loadSessions(ctx, paths, readInputOptions({}));
+    const pieces = [...sessionsJsonChunks(result)];
+    assert.equal(pieces.join(''), `${JSON.stringify(sessionsDocument(result), null, 2)}\n`);
+    const run = await runCliInProcess(['sessions', '--json', ...paths], { env: { TOKEN_ECON_THREADS: '1' } });
+    assert.equal(run.stdout, pieces.join(''));
+  }
+});

@@ -7,6 +7,7 @@ import type { Session } from '../../model/usage.js';
 import { addTurn, emptyTotals, totalsByStream, totalsOf, unsplitWriteTokens } from '../../normalize/totals.js';
 import { renderSessions, type SessionRow } from '../../render/sessions.js';
 import { TOOL_VERSION } from '../../version.js';
+import { jsonChunks, LazyList } from '../json-stream.js';
 
 export const SESSIONS_SCHEMA_VERSION = 1;
 
@@ -25,35 +26,49 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** The versioned `--json` document. */
-export function sessionsDocument(result: IngestResult): Record<string, unknown> {
+function sessionJson(s: Session): Record<string, unknown> {
+  const { firstMs, lastMs } = timeRange(s);
+  return {
+    id: s.id,
+    project: s.project,
+    format: s.format,
+    files: s.files,
+    firstTimestamp: iso(firstMs),
+    lastTimestamp: iso(lastMs),
+    totals: totalsOf(s.turns),
+    streams: totalsByStream(s),
+    compactions: s.events.filter((e) => e.kind === 'compaction').length,
+    reportedCost: s.reportedCost,
+    taskFingerprint: s.taskFingerprint,
+    isEstimated: s.isEstimated,
+    events: s.events,
+    turns: s.turns,
+  };
+}
+
+/**
+ * The versioned `--json` document. With `lazy`, `sessions` is a LazyList
+ * (each session's record made while it is written by jsonChunks); the text is
+ * the same either way.
+ */
+export function sessionsDocument(result: IngestResult, lazy = false): Record<string, unknown> {
+  const all = result.sessions;
   return {
     schemaVersion: SESSIONS_SCHEMA_VERSION,
     tool: { name: 'token-econ', version: TOOL_VERSION },
     kind: 'sessions',
-    sessions: result.sessions.map((s) => {
-      const { firstMs, lastMs } = timeRange(s);
-      return {
-        id: s.id,
-        project: s.project,
-        format: s.format,
-        files: s.files,
-        firstTimestamp: iso(firstMs),
-        lastTimestamp: iso(lastMs),
-        totals: totalsOf(s.turns),
-        streams: totalsByStream(s),
-        compactions: s.events.filter((e) => e.kind === 'compaction').length,
-        reportedCost: s.reportedCost,
-        taskFingerprint: s.taskFingerprint,
-        isEstimated: s.isEstimated,
-        events: s.events,
-        turns: s.turns,
-      };
-    }),
+    sessions: lazy ? new LazyList(all.length, (i) => sessionJson(all[i] as Session)) : all.map(sessionJson),
     files: result.files,
     diagnostics: result.diagnostics,
     duplicateTurnsDropped: result.duplicateTurnsDropped,
   };
+}
+
+/** `JSON.stringify(sessionsDocument(result), null, 2) + '\n'` in pieces of ~64K characters (33 MB for 1 GB of logs). */
+export function* sessionsJsonChunks(result: IngestResult): Generator<string> {
+  // Small chunks: strings under ~128 KB stay in the young generation and die there.
+  yield* jsonChunks(sessionsDocument(result, true), 2, 1 << 16);
+  yield '\n';
 }
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
@@ -61,7 +76,8 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const result = redactIfRequested(ctx, raw, await loadSessions(ctx, paths, opts));
   const summary = formatSkipSummary(result);
   if (raw['json'] === true) {
-    await ctx.writeStdout(`${JSON.stringify(sessionsDocument(result), null, 2)}\n`);
+    // Streamed, never one string.
+    for (const chunk of sessionsJsonChunks(result)) await ctx.writeStdout(chunk);
   } else {
     const total = emptyTotals();
     const rows: SessionRow[] = result.sessions.map((s) => {

@@ -21,9 +21,10 @@
  *   top level of the line and of `message`, brackets and strings inside);
  *   every value used is JSON.parsed. Content blocks are never built.
  */
+import type { Diagnostic } from '../../model/diagnostic.js';
 import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
-import type { InputFormat, LineParser, ParseContext, RawEvent, RawTurn } from '../format.js';
+import type { InputFormat, LineParser, ParseContext, ParseOutput, RawEvent, RawTurn } from '../format.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
 import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
@@ -98,10 +99,55 @@ export function promptText(message: unknown): string | null {
   return trimmed;
 }
 
-interface Pending {
-  turn: RawTurn;
-  /** uuid of the line, for sidechain stream resolution; null on the main thread. */
+/** A compaction event; `sidechainUuid` (inline sidechains) is resolved to its stream at the end. */
+export interface PendingEvent {
+  event: CompactionEvent;
   sidechainUuid: string | null;
+}
+
+/**
+ * The parser's state after the lines of one part of a file (the whole file,
+ * or one byte range of it cut at a line boundary: ../split.ts). Everything
+ * that depends on lines outside the part is left unresolved here and settled
+ * by `mergeClaudeParts` over the parts in file order, which gives exactly
+ * what one parser gives on all the lines: the first `sessionId` / `cwd` /
+ * prompt / main model are the first non-null over the parts; sidechain
+ * streams are resolved on the union of the parents; a summary line that
+ * opens a part after a `compact_boundary` left pending by the previous part
+ * is the boundary's summary, not a compaction of its own.
+ */
+export interface ClaudePart {
+  /** Turns in line order, `sessionId` '' and `project` null until merged. */
+  turns: RawTurn[];
+  /** Indexes into `turns` of inline-sidechain turns, with the uuid of their line. */
+  sideTurns: number[];
+  sideUuids: string[];
+  events: PendingEvent[];
+  /** uuid -> parentUuid of sidechain lines (the last line wins, as in one Map). */
+  sideParent: Map<string, string | null>;
+  diagnostics: Diagnostic[];
+  linesRead: number;
+  linesCounted: number;
+  linesIgnored: number;
+  linesSkipped: number;
+  lineSessionId: string | null;
+  cwd: string | null;
+  firstPrompt: string | null;
+  firstMainModel: string | null;
+  /** `compact_boundary` awaiting its summary after the last line; null when the part had no boundary or summary line. */
+  boundaryPendingAtEnd: boolean | null;
+  /** The part's first boundary-or-summary line was a summary: `events[0]` is its compaction, counted in `linesCounted`. */
+  leadingSummary: boolean;
+  synthetic: number;
+  noKey: number;
+  firstNoKeyLine: number;
+}
+
+/** The Claude Code parser, which can also hand out its state for one part of a split file. */
+export interface ClaudeLineParser extends LineParser {
+  pushBytes(bytes: Buffer, start: number, end: number, lineNo: number): void;
+  /** The state after the pushed lines (instead of `finish`). */
+  finishPart(): ClaudePart;
 }
 
 /** Top-level keys of a Claude Code line the parser looks at, and their span slots. */
@@ -181,11 +227,12 @@ function json(b: Buffer, spans: Int32Array, k: number): unknown {
  * only the few values used are decoded, so tool output is never decoded.
  * `push(text)` encodes the line and takes the same path.
  */
-function createParser(ctx: ParseContext): LineParser {
+export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   const out = new OutputBuilder('claude-code', ctx);
   const path = claudePathInfo(ctx);
-  const pending: Pending[] = [];
-  const events: Array<{ event: CompactionEvent; sidechainUuid: string | null }> = [];
+  const sideTurns: number[] = [];
+  const sideUuids: string[] = [];
+  const events: PendingEvent[] = [];
   /** uuid -> parentUuid of sidechain lines. */
   const sideParent = new Map<string, string | null>();
   const top = TOP.spans();
@@ -197,6 +244,8 @@ function createParser(ctx: ParseContext): LineParser {
   let firstPrompt: string | null = null;
   let firstMainModel: string | null = null;
   let boundaryPending = false;
+  /** Null until the first boundary or summary line; then whether that line was a summary. */
+  let leadingSummary: boolean | null = null;
   let synthetic = 0;
   let noKey = 0;
   let firstNoKeyLine = 0;
@@ -269,7 +318,11 @@ function createParser(ctx: ParseContext): LineParser {
       dedupeKey: dedupeKey === null ? null : `claude:${dedupeKey}`,
       line: lineNo,
     });
-    pending.push({ turn, sidechainUuid: isSidechain && !path.streamId ? uuid : null });
+    if (isSidechain && !path.streamId && uuid) {
+      sideTurns.push(out.turns.length);
+      sideUuids.push(uuid);
+    }
+    out.turns.push(turn);
     out.linesCounted++;
   }
 
@@ -316,11 +369,13 @@ function createParser(ctx: ParseContext): LineParser {
       }
       compaction(lineNo, str(b, top, T_TIMESTAMP), isSidechain, uuid, meta);
       boundaryPending = true;
+      leadingSummary ??= false;
       out.linesCounted++;
       return;
     }
     if (is(b, top, T_TYPE, V_USER)) {
       if (bool(b, top, T_COMPACT_SUMMARY) === true) {
+        leadingSummary ??= !boundaryPending;
         if (boundaryPending) {
           boundaryPending = false;
           out.linesIgnored++;
@@ -357,53 +412,160 @@ function createParser(ctx: ParseContext): LineParser {
       pushBytes(b, 0, b.length, lineNo, line);
     },
     pushBytes,
+    finishPart,
     finish() {
-      const sessionId = path.sessionId ?? lineSessionId ?? sessionIdFromFile(ctx);
-      const project = path.projectDir ?? cwd;
-      const rootCache = new Map<string, string>();
-      const rootOf = (uuid: string): string => {
-        const cached = rootCache.get(uuid);
-        if (cached) return cached;
-        let cur = uuid;
-        const seen = new Set<string>([cur]);
-        for (;;) {
-          const parent = sideParent.get(cur);
-          if (!parent || !sideParent.has(parent) || seen.has(parent)) break;
-          cur = parent;
-          seen.add(cur);
-        }
-        rootCache.set(uuid, cur);
-        return cur;
-      };
-      for (const p of pending) {
-        p.turn.sessionId = sessionId;
-        p.turn.project = project;
-        if (p.sidechainUuid) p.turn.streamId = `sidechain-${rootOf(p.sidechainUuid).slice(0, 8)}`;
-        out.turns.push(p.turn);
-      }
-      const rawEvents: RawEvent[] = events.map((e) => {
-        if (e.sidechainUuid) e.event.streamId = `sidechain-${rootOf(e.sidechainUuid).slice(0, 8)}`;
-        return { sessionId, event: e.event };
-      });
-      if (synthetic > 0) {
-        out.diag('synthetic-ignored', 'info', `${synthetic} <synthetic> assistant line(s) (locally generated, no API call) ignored`, 0, { lines: synthetic });
-      }
-      if (noKey > 0) {
-        out.diag(
-          'no-request-id',
-          'warning',
-          `${noKey} assistant line(s) carry neither requestId nor message.id; each is counted as its own request (content blocks of one call may be counted twice)`,
-          firstNoKeyLine,
-          { lines: noKey },
-        );
-      }
-      out.sessionInfo.push({
+      return mergeClaudeParts(ctx, [finishPart()]);
+    },
+  };
+
+  function finishPart(): ClaudePart {
+    return {
+      turns: out.turns,
+      sideTurns,
+      sideUuids,
+      events,
+      sideParent,
+      diagnostics: out.diagnostics,
+      linesRead: out.linesRead,
+      linesCounted: out.linesCounted,
+      linesIgnored: out.linesIgnored,
+      linesSkipped: out.linesSkipped,
+      lineSessionId,
+      cwd,
+      firstPrompt,
+      firstMainModel,
+      boundaryPendingAtEnd: leadingSummary === null ? null : boundaryPending,
+      leadingSummary: leadingSummary === true,
+      synthetic,
+      noKey,
+      firstNoKeyLine,
+    };
+  }
+}
+
+function createParser(ctx: ParseContext): LineParser {
+  return createClaudeParser(ctx);
+}
+
+/** Adds `offset` to every line number of a part parsed with line numbers relative to its first byte. */
+export function shiftClaudePart(part: ClaudePart, offset: number): void {
+  if (offset === 0) return;
+  for (const t of part.turns) t.source.line += offset;
+  for (const e of part.events) if (e.event.source) e.event.source.line += offset;
+  for (const d of part.diagnostics) if (d.source && d.source.line > 0) d.source.line += offset;
+  if (part.noKey > 0) part.firstNoKeyLine += offset;
+}
+
+/**
+ * The ParseOutput of a file from its parts in file order (line numbers
+ * already absolute): for one part, exactly the parser's `finish()`.
+ */
+export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]): ParseOutput {
+  const path = claudePathInfo(ctx);
+  const single = parts.length === 1 ? (parts[0] as ClaudePart) : null;
+  const turns: RawTurn[] = single ? single.turns : [];
+  const diagnostics: Diagnostic[] = single ? single.diagnostics : [];
+  const sideParent = single ? single.sideParent : new Map<string, string | null>();
+  const side: Array<{ turn: RawTurn; uuid: string }> = [];
+  const events: PendingEvent[] = [];
+  let lineSessionId: string | null = null;
+  let cwd: string | null = null;
+  let firstPrompt: string | null = null;
+  let firstMainModel: string | null = null;
+  let boundaryPending = false;
+  let synthetic = 0;
+  let noKey = 0;
+  let firstNoKeyLine = 0;
+  let linesRead = 0;
+  let linesCounted = 0;
+  let linesIgnored = 0;
+  let linesSkipped = 0;
+  for (const p of parts) {
+    lineSessionId ??= p.lineSessionId;
+    cwd ??= p.cwd;
+    firstPrompt ??= p.firstPrompt;
+    firstMainModel ??= p.firstMainModel;
+    let firstEvent = 0;
+    if (boundaryPending && p.leadingSummary) {
+      // The summary that opens this part belongs to the previous part's boundary.
+      firstEvent = 1;
+      linesCounted--;
+      linesIgnored++;
+    }
+    if (p.boundaryPendingAtEnd !== null) boundaryPending = p.boundaryPendingAtEnd;
+    for (let k = firstEvent; k < p.events.length; k++) events.push(p.events[k] as PendingEvent);
+    for (let k = 0; k < p.sideTurns.length; k++) side.push({ turn: p.turns[p.sideTurns[k] as number] as RawTurn, uuid: p.sideUuids[k] as string });
+    if (!single) {
+      for (const t of p.turns) turns.push(t);
+      for (const d of p.diagnostics) diagnostics.push(d);
+      for (const [k, v] of p.sideParent) sideParent.set(k, v);
+    }
+    if (noKey === 0 && p.noKey > 0) firstNoKeyLine = p.firstNoKeyLine;
+    noKey += p.noKey;
+    synthetic += p.synthetic;
+    linesRead += p.linesRead;
+    linesCounted += p.linesCounted;
+    linesIgnored += p.linesIgnored;
+    linesSkipped += p.linesSkipped;
+  }
+  const sessionId = path.sessionId ?? lineSessionId ?? sessionIdFromFile(ctx);
+  const project = path.projectDir ?? cwd;
+  const rootCache = new Map<string, string>();
+  const rootOf = (uuid: string): string => {
+    const cached = rootCache.get(uuid);
+    if (cached) return cached;
+    let cur = uuid;
+    const seen = new Set<string>([cur]);
+    for (;;) {
+      const parent = sideParent.get(cur);
+      if (!parent || !sideParent.has(parent) || seen.has(parent)) break;
+      cur = parent;
+      seen.add(cur);
+    }
+    rootCache.set(uuid, cur);
+    return cur;
+  };
+  for (const t of turns) {
+    t.sessionId = sessionId;
+    t.project = project;
+  }
+  for (const x of side) x.turn.streamId = `sidechain-${rootOf(x.uuid).slice(0, 8)}`;
+  const rawEvents: RawEvent[] = events.map((e) => {
+    if (e.sidechainUuid) e.event.streamId = `sidechain-${rootOf(e.sidechainUuid).slice(0, 8)}`;
+    return { sessionId, event: e.event };
+  });
+  const diag = (code: string, severity: Diagnostic['severity'], message: string, line: number, details: Record<string, number>): void => {
+    diagnostics.push({ code, severity, message, source: { file: ctx.file, line }, details });
+  };
+  if (synthetic > 0) {
+    diag('synthetic-ignored', 'info', `${synthetic} <synthetic> assistant line(s) (locally generated, no API call) ignored`, 0, { lines: synthetic });
+  }
+  if (noKey > 0) {
+    diag(
+      'no-request-id',
+      'warning',
+      `${noKey} assistant line(s) carry neither requestId nor message.id; each is counted as its own request (content blocks of one call may be counted twice)`,
+      firstNoKeyLine,
+      { lines: noKey },
+    );
+  }
+  return {
+    format: 'claude-code',
+    turns,
+    events: rawEvents,
+    reportedCosts: [],
+    sessionInfo: [
+      {
         sessionId,
         project,
         taskFingerprint: firstPrompt !== null && firstMainModel !== null ? taskFingerprint(firstMainModel, firstPrompt) : null,
-      });
-      return out.finish({ events: rawEvents });
-    },
+      },
+    ],
+    diagnostics,
+    linesRead,
+    linesCounted,
+    linesIgnored,
+    linesSkipped,
   };
 }
 

@@ -1,0 +1,152 @@
+/**
+ * One large Claude Code file parsed in parts: byte ranges cut at line
+ * boundaries, each pushed through its own parser (possibly on another
+ * thread), then merged into exactly the ParsedFile that FileIngest gives on
+ * the whole file.
+ *
+ * - A cut is the start of a line: the byte after a `\n` (./lines.ts splits on
+ *   0x0A only; `\r` is only trimmed at a line's end and never ends a line, so
+ *   every range but the last ends with its last line's `\n`).
+ * - A range other than the first numbers its lines from 1 and keeps a BOM
+ *   (only the file's first bytes can be one); `mergeFileParts` shifts each
+ *   range's line numbers by the physical lines (blank ones included) of the
+ *   ranges before it, so turns, events and diagnostics keep their exact
+ *   `file:line`.
+ * - The parser state that crosses a cut (first sessionId / cwd / prompt /
+ *   main model, sidechain parents, a `compact_boundary` whose summary is in
+ *   the next range, counts) is merged by `mergeClaudeParts`; dedupe of
+ *   streamed duplicates happens later in normalize, over the merged turns in
+ *   file order, as for an unsplit file.
+ * - Only the last range can end without a newline: its unterminated last
+ *   line gets the same growing-file / truncated-line treatment as in
+ *   FileIngest.
+ */
+import type { ParsedFile } from './ingest.js';
+import { markTruncated } from './ingest.js';
+import { ByteLineSplitter, type ByteLineSink } from './lines.js';
+import type { ParseContext, Tokenizer } from './format.js';
+import { createClaudeParser, mergeClaudeParts, shiftClaudePart, type ClaudeLineParser, type ClaudePart } from './formats/claude-code.js';
+
+/** Files at least this large (and in the claude-code format) are split when several threads parse. */
+export const SPLIT_MIN_BYTES = 64 * 1024 * 1024;
+
+/** One parsed byte range of a file. */
+export interface FilePart {
+  /** Bytes pushed. */
+  bytes: number;
+  /** Physical lines in the range, blank ones included (the next range's line offset). */
+  linesSeen: number;
+  /** Non-blank lines. */
+  linesRead: number;
+  /** Range-relative number of an unterminated last line, 0 when none. */
+  lastUnterminatedLine: number;
+  claude: ClaudePart;
+}
+
+export interface PartIngestOptions {
+  file: string;
+  relativePath: string;
+  getTokenizer: () => Tokenizer;
+}
+
+/** Push-based parse of one byte range of a Claude Code file: `push(chunk)…`, then `finish()`. */
+export class ClaudePartIngest {
+  private readonly splitter: ByteLineSplitter;
+  private readonly parser: ClaudeLineParser;
+  private linesRead = 0;
+  private lastUnterminatedLine = 0;
+  private readonly emit: ByteLineSink = (b, s, e, lineNo, terminated) => {
+    this.linesRead++;
+    if (!terminated) this.lastUnterminatedLine = lineNo;
+    this.parser.pushBytes(b, s, e, lineNo);
+  };
+
+  /** @param atFileStart true for the range starting at byte 0. */
+  constructor(opts: PartIngestOptions, atFileStart: boolean) {
+    this.splitter = new ByteLineSplitter(atFileStart);
+    const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+    this.parser = createClaudeParser(ctx);
+  }
+
+  /** `chunk` may be a reused read buffer: nothing is kept from it after the call. */
+  push(chunk: Uint8Array): void {
+    this.splitter.push(chunk, this.emit);
+  }
+
+  finish(): FilePart {
+    this.splitter.end(this.emit);
+    return {
+      bytes: this.splitter.bytes,
+      linesSeen: this.splitter.linesSeen,
+      linesRead: this.linesRead,
+      lastUnterminatedLine: this.lastUnterminatedLine,
+      claude: this.parser.finishPart(),
+    };
+  }
+}
+
+/**
+ * The ParsedFile of a whole file from its parts in file order (their line
+ * numbers are shifted in place). `isStillGrowing` as in FileIngest.finish.
+ */
+export function mergeFileParts(opts: PartIngestOptions, parts: readonly FilePart[], isStillGrowing = false): ParsedFile {
+  let offset = 0;
+  let bytes = 0;
+  let linesRead = 0;
+  let lastUnterminatedLine = 0;
+  for (const p of parts) {
+    shiftClaudePart(p.claude, offset);
+    if (p.lastUnterminatedLine > 0) lastUnterminatedLine = p.lastUnterminatedLine + offset;
+    offset += p.linesSeen;
+    bytes += p.bytes;
+    linesRead += p.linesRead;
+  }
+  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+  const output = mergeClaudeParts(
+    ctx,
+    parts.map((p) => p.claude),
+  );
+  if (lastUnterminatedLine > 0) markTruncated(output, lastUnterminatedLine, isStillGrowing);
+  return { file: opts.file, relativePath: opts.relativePath, bytes, output, linesRead, fileDiagnostics: [] };
+}
+
+/**
+ * Where a range starting near `offset` really starts: the first line start
+ * at or after `offset` in `window`, a view of the file from byte
+ * `windowStart` (which must be <= offset - 1). -1 when the window holds no
+ * `\n` at or after offset - 1 (read more). Offsets < 1 have no cut.
+ */
+export function lineStartAtOrAfter(window: Uint8Array, windowStart: number, offset: number): number {
+  if (offset < 1) return -1;
+  const from = offset - 1 - windowStart;
+  if (from < 0) throw new RangeError('window starts after offset - 1');
+  const nl = window.indexOf(0x0a, from);
+  return nl < 0 ? -1 : windowStart + nl + 1;
+}
+
+/**
+ * Cuts for `parts` ranges of a `size`-byte file, from nominal offsets (even
+ * shares unless `at` is given): each moved forward to a line start with
+ * `lineStart(offset)` (-1 = none before the end), dropped when it is not
+ * strictly inside the file and after the previous cut. Returns the range
+ * boundaries [0, c1, …, size].
+ */
+export function planCuts(size: number, nominal: readonly number[], lineStart: (offset: number) => number): number[] {
+  const bounds = [0];
+  for (const o of nominal) {
+    const prev = bounds[bounds.length - 1] as number;
+    if (o <= prev || o >= size) continue;
+    const c = lineStart(o);
+    if (c <= prev || c >= size) continue;
+    bounds.push(c);
+  }
+  bounds.push(size);
+  return bounds;
+}
+
+/** Even nominal cut offsets for `parts` ranges. */
+export function evenOffsets(size: number, parts: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k < parts; k++) out.push(Math.floor((size * k) / parts));
+  return out;
+}
