@@ -412,6 +412,12 @@ function* analysisSteps(
       if (s.turns.length > 0) notes[i]?.push('not simulated: no request of this session has a known price');
       return;
     }
+    if (s.format === 'csv') {
+      // A usage-export row is an hourly/daily aggregate of many requests:
+      // there is no per-request workload to replay under another strategy.
+      notes[i]?.push('not simulated: usage-export rows aggregate many requests, so there is no per-request workload');
+      return;
+    }
     const dropped = s.turns.length - keep.length;
     const sub: Session = dropped === 0 ? s : { ...s, turns: keep.map((k) => s.turns[k] as Session['turns'][number]) };
     if (dropped > 0) notes[i]?.push(`${dropped} request${dropped === 1 ? '' : 's'} of unknown models left out of the simulation`);
@@ -623,6 +629,11 @@ function* analysisSteps(
   });
 
   const actual = mergeActualTotals(analyses.map((a) => a.actual));
+  const comparedActual = {
+    sessions: simIndex.length,
+    notSimulated: analyses.filter((a) => a.turns.length > 0).length - simIndex.length,
+    actual: simIndex.length === analyses.length ? actual : mergeActualTotals(simIndex.map((i) => (analyses[i] as SessionAnalysis).actual)),
+  };
   const sessionTurns = analyses.map((a) => ({ sessionId: a.id, turns: a.turns }));
 
   // 5. Focus session: --session when it names one session, else the only one.
@@ -710,6 +721,7 @@ function* analysisSteps(
     unknownModels,
     assumptions: { strategies, simulation: flattenParams(params) },
     actual,
+    compared: comparedActual,
     scenarios,
     misses: summarizeMisses(sessionTurns, miss),
     topTurns: topTurns(sessionTurns, options.top),
@@ -760,8 +772,10 @@ function buildBreakEven(
     transcriptCostUsd: 0,
     points: [],
   };
+  // Patterns compare actual with the simulated strategies: simulated sessions only.
   const patterns = patternTable(
-    analyses.map((a) => {
+    simIndex.map((i) => {
+      const a = analyses[i] as SessionAnalysis;
       const stateScenario = a.scenarios.find((s) => s.id === 'state');
       const transcriptScenario = a.scenarios.find((s) => s.id === 'transcript');
       let maxGap: number | null = null;
@@ -839,7 +853,9 @@ function buildCurves(
   workloads: readonly Workload[],
   focusIndex: number | null,
 ): AnalysisCurves {
-  const indices = focusIndex !== null ? [focusIndex] : analyses.map((_, i) => i);
+  // Aggregate curves cover the simulated sessions only, so actual and the
+  // strategies add up the same turns.
+  const indices = focusIndex !== null ? [focusIndex] : analyses.map((_, i) => i).filter((i) => bySession.has(i));
   const length = Math.max(0, ...indices.map((i) => analyses[i]?.turns.length ?? 0));
   const add = (into: number[], values: readonly number[]) => values.forEach((v, k) => (into[k] = (into[k] ?? 0) + v));
   const actual = new Array<number>(length).fill(0);

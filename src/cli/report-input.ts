@@ -109,6 +109,7 @@ const REPORT_GUARD = obj({
     fleet: obj({ agents: num, runsPerDay: num, retryRate: num, days: num }),
   }),
   actual: actualTotals,
+  compared: obj({ sessions: num, notSimulated: num, actual: actualTotals }),
   scenarios: arrayOf(
     obj({
       id: str,

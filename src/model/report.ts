@@ -371,6 +371,13 @@ export interface AnalysisReport {
     simulation: Record<string, string | number | boolean | null>;
   };
   actual: ActualTotals;
+  /**
+   * The actual cost of the sessions the strategies were simulated on: what
+   * every scenario is compared with. Equals `actual` unless some sessions
+   * could not be simulated (usage-export rows that aggregate many requests,
+   * sessions of unpriced models); those are counted in `notSimulated`.
+   */
+  compared: { sessions: number; notSimulated: number; actual: ActualTotals };
   scenarios: ScenarioTotals[];
   misses: MissSummary;
   topTurns: TopTurn[];

@@ -8,7 +8,7 @@ import { Chalk } from 'chalk';
 import type { AnalysisReport, ScenarioTotals, SessionAnalysis } from '../model/report.js';
 import type { MissReason } from '../model/simulation.js';
 import { renderLineChart } from './chart.js';
-import { replayObservation, replaySentence } from './report-text.js';
+import { comparedNote, replayObservation, replaySentence } from './report-text.js';
 import type { RenderOptions } from './options.js';
 import { renderTable, type Cell, type TableColumn } from './table.js';
 import {
@@ -125,16 +125,19 @@ export function renderAnalyzeTerminal(report: AnalysisReport, options: AnalyzeTe
   out.push(section(chalk, 'Actual vs strategies (same workload)'));
   out.push(comparisonTable(report, options));
   const calibration = report.scenarios.find((s) => s.kind === 'log-ttl');
-  if (calibration && total > 0) {
+  const comparedTotal = report.compared.actual.cost.totalUsd;
+  if (calibration && comparedTotal > 0) {
     out.push(
       wrap(
-        `Simulator check: transcript with the log's own TTL costs ${formatUsd(calibration.totalCostUsd)} vs ${formatUsd(total)} actual (${formatChange(calibration.totalCostUsd, total)}).`,
+        `Simulator check: transcript with the log's own TTL costs ${formatUsd(calibration.totalCostUsd)} vs ${formatUsd(comparedTotal)} actual (${formatChange(calibration.totalCostUsd, comparedTotal)}).`,
         width,
         '  ',
       ),
     );
   }
 
+  const compared = comparedNote(report.compared, report.sessions);
+  if (compared) out.push(wrap(safe(compared), width, '  '));
   const replay = replayObservation(report.sessions);
   if (replay) out.push(wrap(replaySentence(replay), width, '  '));
 
@@ -261,7 +264,7 @@ function scenarioLabel(s: ScenarioTotals): string {
 }
 
 function comparisonTable(report: AnalysisReport, options: AnalyzeTerminalOptions): string {
-  const a = report.actual;
+  const a = report.compared.actual;
   const total = a.cost.totalUsd;
   const narrow = options.width < 100;
   const columns: TableColumn[] = [

@@ -33,6 +33,7 @@ import {
   strategyScenarios,
   summaryFacts,
   summarySentences,
+  comparedNote,
   trimNumber,
   type Inline,
   type Sentence,
@@ -216,7 +217,7 @@ function curvesBasis(report: ReportJson): Sentence {
 
 function strategies(report: ReportJson): string {
   const best = cheapestStrategy(report);
-  const a = report.actual;
+  const a = report.compared.actual;
   const rows: Row[] = [
     {
       className: 'actual',
@@ -289,6 +290,7 @@ function strategies(report: ReportJson): string {
       rows,
     ) +
     `<dl class="kv">${notes}</dl>` +
+    (comparedNote(report.compared, report.sessions) ? `<p class="muted">${escapeHtml(comparedNote(report.compared, report.sessions) ?? '')}</p>` : '') +
     `<div class="grid2">${figure(curves, `Cumulative cost by turn (${inline(curvesBasis(report))}). Dashed lines are simulated.`)}` +
     `${figure(perTurn, `Cost of each turn (${inline(curvesBasis(report))}); spikes are cache misses and side requests.`)}</div>` +
     '</section>'

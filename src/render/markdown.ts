@@ -26,6 +26,7 @@ import {
   sourceText,
   strategyScenarios,
   summarySentences,
+  comparedNote,
   trimNumber,
   type Inline,
   type Sentence,
@@ -84,7 +85,7 @@ function summary(report: ReportJson): string {
 
 function strategies(report: ReportJson): string {
   const best = cheapestStrategy(report);
-  const a = report.actual;
+  const a = report.compared.actual;
   const rows: string[][] = [
     [
       scenarioLabel('actual'),
@@ -134,6 +135,8 @@ function strategies(report: ReportJson): string {
     '',
     ...notes,
   );
+  const note = comparedNote(report.compared, report.sessions);
+  if (note) out.push('', escapeMarkdown(note));
   return out.join('\n');
 }
 

@@ -215,6 +215,8 @@ export interface ReportJson {
     fleet: { agents: number; runsPerDay: number; retryRate: number; days: number };
   };
   actual: ActualTotalsJson;
+  /** Actual cost of the simulated sessions: the baseline of every scenario's changeVsActualRatio. */
+  compared: { sessions: number; notSimulated: number; actual: ActualTotalsJson };
   scenarios: ScenarioTotalsJson[];
   misses: {
     totalMisses: number;
@@ -501,7 +503,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
   }));
   const sum = (k: 'linesRead' | 'linesCounted' | 'linesIgnored' | 'linesSkipped'): number =>
     files.reduce((a, f) => a + f[k], 0);
-  const actualTotal = report.actual.cost.totalUsd;
+  const actualTotal = report.compared.actual.cost.totalUsd;
   const b = report.breakEven;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -546,6 +548,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
       },
     },
     actual: actualTotalsJson(report.actual),
+    compared: { sessions: report.compared.sessions, notSimulated: report.compared.notSimulated, actual: actualTotalsJson(report.compared.actual) },
     scenarios: report.scenarios.map((s) => ({
       id: s.id,
       strategy: s.strategy,

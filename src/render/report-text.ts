@@ -425,3 +425,27 @@ export function replaySentence(o: ReplayObservation): string {
       : `${formatInt(o.fingerprintedRuns)} with a task fingerprint (model + first prompt)${o.assumedHitRate === null ? '; the others cannot replay without --replay-hit-rate' : `; the others replay at the assumed --replay-hit-rate ${formatRatio(o.assumedHitRate)}`}`;
   return `Replay: ${formatInt(o.replays)} of ${runs} repeated an earlier task and replayed (observed repeat rate ${formatRatio(o.observedRepeatRate)}); ${fp}.`;
 }
+
+/**
+ * When some sessions were not simulated: which sessions the strategies are
+ * compared on, the actual cost of those (the "actual" row of the table), and
+ * why the others were left out (their `not simulated:` workload notes).
+ */
+export function comparedNote(
+  compared: { sessions: number; notSimulated: number; actual: { cost: { totalUsd: number } } },
+  sessions: ReadonlyArray<{ workloadNotes: readonly string[] }>,
+): string | null {
+  if (compared.notSimulated === 0) return null;
+  const n = compared.notSimulated;
+  const reasons = new Map<string, number>();
+  for (const s of sessions) {
+    for (const note of s.workloadNotes) {
+      if (note.startsWith('not simulated: ')) reasons.set(note.slice('not simulated: '.length), (reasons.get(note.slice('not simulated: '.length)) ?? 0) + 1);
+    }
+  }
+  const why = [...reasons].map(([reason, count]) => `${reason} (${formatInt(count)})`).join('; ');
+  return (
+    `Strategies are compared on the ${formatInt(compared.sessions)} simulated session${compared.sessions === 1 ? '' : 's'} (actual ${formatUsd(compared.actual.cost.totalUsd)}); ` +
+    `${formatInt(n)} session${n === 1 ? ' is' : 's are'} not simulated${why ? `: ${why}` : ''}.`
+  );
+}

@@ -190,3 +190,30 @@ test('reported vs computed: Claude stream-json total_cost_usd, hidden side calls
   assert.ok(Math.abs(s.hiddenCostUsd - s.byModel.filter((x: { loggedTurns: number }) => x.loggedTurns === 0).reduce((a: number, x: { reportedCostUsd: number }) => a + x.reportedCostUsd, 0)) < 1e-12);
   assert.ok(s.explanation.length > 0);
 });
+
+test('usage-export CSV sessions are priced but not simulated; strategies compare with the simulated sessions only', async () => {
+  const csv = 'test/fixtures/csv/anthropic-console.csv';
+  const both = await runCliInProcess(['analyze', '--json', SHORT, csv], { nowMs: NOW });
+  assert.equal(both.exitCode, 0, both.stderr);
+  const doc = JSON.parse(both.stdout);
+  const alone = JSON.parse((await runCliInProcess(['analyze', '--json', SHORT], { nowMs: NOW })).stdout);
+  assert.ok(validator()(doc), 'still valid against the schema');
+  // The CSV adds to the actual cost, not to what the strategies are compared with.
+  assert.ok(doc.actual.cost.totalUsd > alone.actual.cost.totalUsd);
+  assert.equal(doc.compared.sessions, alone.compared.sessions);
+  assert.equal(doc.compared.notSimulated, 1);
+  assert.equal(alone.compared.notSimulated, 0);
+  assert.deepEqual(doc.compared.actual, alone.actual);
+  const byId = (d: { scenarios: Array<{ id: string; totalCostUsd: number; changeVsActualRatio: number }> }) => new Map(d.scenarios.map((s) => [s.id, s]));
+  for (const [id, s] of byId(doc)) {
+    const ref = byId(alone).get(id);
+    assert.ok(ref, id);
+    assert.equal(s.totalCostUsd, ref.totalCostUsd, `${id}: the CSV session is not simulated`);
+    assert.equal(s.changeVsActualRatio, ref.changeVsActualRatio, `${id}: compared with the simulated sessions' actual`);
+  }
+  const csvSession = doc.sessions.find((s: { format: string }) => s.format === 'csv');
+  assert.ok(csvSession.workloadNotes.some((n: string) => /^not simulated: usage-export rows aggregate many requests/.test(n)));
+  assert.deepEqual(csvSession.scenarios, []);
+  const text = await runCliInProcess(['analyze', SHORT, csv], { nowMs: NOW, columns: 200 });
+  assert.match(text.stdout, /Strategies are compared on the 1 simulated session \(actual \$[\d.]+\); 1 session is not simulated: usage-export rows aggregate many requests/);
+});
