@@ -16,7 +16,8 @@ import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount } from './ingest-workers.js';
-import { planFileSplit, readFilePart, readInput, resolveInputs, type InputFile } from './io.js';
+import { limitHeapGrowth } from './heap-tuning.js';
+import { planFileSplit, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 const TOKENIZERS: readonly TokenizerName[] = ['o200k_base', 'cl100k_base'];
@@ -135,6 +136,9 @@ export function filtersOf(opts: InputOptions): SessionFilters {
   return filters;
 }
 
+/** Inputs from this size on get the heap tuning of ./heap-tuning.ts. */
+const HEAP_TUNING_MIN_BYTES = 64 * 1024 * 1024;
+
 /** Files read at once; small files are bound by syscall latency, big ones by the parser. */
 const READ_CONCURRENCY = 8;
 
@@ -145,7 +149,11 @@ export async function loadSessions(
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
 ): Promise<IngestResult> {
   const inputs = await resolveInputs(ctx, paths);
-  return normalizeSessions(await parseInputs(ctx, inputs, opts, onProgress), filtersOf(opts));
+  const parsed = await parseInputs(ctx, inputs, opts, onProgress);
+  releaseReadBuffer();
+  // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
+  if (inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES) limitHeapGrowth(ctx.env);
+  return normalizeSessions(parsed, filtersOf(opts));
 }
 
 /**

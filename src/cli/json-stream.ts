@@ -61,14 +61,21 @@ function holdsLongArray(v: unknown): boolean {
  * about `chunkChars` characters (a chunk can be larger when one value is).
  */
 export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): Generator<string> {
-  if (indent <= 0 || (!Array.isArray(value) && !isPlainObject(value))) {
+  // As JSON.stringify: a number of spaces, at most 10; 0 (or less) is compact.
+  indent = Math.min(10, Math.max(0, Math.floor(indent)));
+  if (!Array.isArray(value) && !isPlainObject(value) && !(value instanceof LazyList)) {
     yield JSON.stringify(value, null, indent) ?? '';
     return;
   }
   const parts: string[] = [];
   let size = 0;
+  /** Line break before an element or key: none when compact. */
+  const nl = indent > 0 ? '\n' : '';
+  /** Between a key and its value. */
+  const colon = indent > 0 ? ': ' : ':';
   const pads: string[] = [];
-  const pad = (depth: number): string => (pads[depth] ??= ' '.repeat(indent * depth));
+  /** Line break and indentation at `depth`. */
+  const pad = (depth: number): string => (pads[depth] ??= nl + ' '.repeat(indent * depth));
   const put = (s: string): boolean => {
     parts.push(s);
     size += s.length;
@@ -85,10 +92,11 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
     let wrapped: unknown = values;
     for (let i = 1; i < depth; i++) wrapped = [wrapped];
     const text = JSON.stringify(wrapped, null, indent);
+    // Each wrapper opens with "[" + line break + pad of the level inside, and closes with line break + its pad + "]".
     let head = 0;
-    for (let j = 0; j < depth; j++) head += 2 + indent * (j + 1);
+    for (let j = 0; j < depth; j++) head += 1 + nl.length + indent * (j + 1);
     let tail = 0;
-    for (let j = 0; j < depth; j++) tail += 2 + indent * j;
+    for (let j = 0; j < depth; j++) tail += 1 + nl.length + indent * j;
     return text.slice(head, text.length - tail);
   };
 
@@ -103,7 +111,7 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
     while (i < arr.length) {
       const el = arr[i];
       if (typeof el === 'object' && el !== null && holdsLongArray(el)) {
-        put(i === 0 ? `\n${pad(depth + 1)}` : `,\n${pad(depth + 1)}`);
+        put(i === 0 ? pad(depth + 1) : `,${pad(depth + 1)}`);
         yield* walkValue(el, depth + 1);
         i++;
         continue;
@@ -114,10 +122,10 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
         if (typeof x === 'object' && x !== null && holdsLongArray(x)) break;
         j++;
       }
-      if (put(`${i === 0 ? '' : ','}\n${pad(depth + 1)}${inner(arr.slice(i, j), depth + 1)}`)) yield flush();
+      if (put(`${i === 0 ? '' : ','}${pad(depth + 1)}${inner(arr.slice(i, j), depth + 1)}`)) yield flush();
       i = j;
     }
-    if (put(`\n${pad(depth)}]`)) yield flush();
+    if (put(`${pad(depth)}]`)) yield flush();
   }
 
   function* walkObject(obj: Record<string, unknown>, depth: number): Generator<string> {
@@ -125,12 +133,12 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
     for (const k of Object.keys(obj)) {
       const v = obj[k];
       if (isOmitted(v)) continue;
-      put(`${first ? '{' : ','}\n${pad(depth + 1)}${JSON.stringify(k)}: `);
+      put(`${first ? '{' : ','}${pad(depth + 1)}${JSON.stringify(k)}${colon}`);
       first = false;
       yield* walkValue(v, depth + 1);
     }
     if (first) put('{}');
-    else if (put(`\n${pad(depth)}}`)) yield flush();
+    else if (put(`${pad(depth)}}`)) yield flush();
   }
 
   function* walkLazy(list: LazyList<unknown>, depth: number): Generator<string> {
@@ -143,7 +151,7 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
     let batchSize = 16;
     let first = true;
     const sep = (): string => {
-      const s = first ? `[\n${pad(depth + 1)}` : `,\n${pad(depth + 1)}`;
+      const s = first ? `[${pad(depth + 1)}` : `,${pad(depth + 1)}`;
       first = false;
       return s;
     };
@@ -166,7 +174,7 @@ export function* jsonChunks(value: unknown, indent = 2, chunkChars = 1 << 20): G
       if (batch.length >= batchSize && flushBatch()) yield flush();
     }
     flushBatch();
-    if (put(`\n${pad(depth)}]`)) yield flush();
+    if (put(`${pad(depth)}]`)) yield flush();
   }
 
   function* walkValue(v: unknown, depth: number): Generator<string> {

@@ -60,7 +60,7 @@ class SweepPool implements SweepEvaluator {
   private readonly shardRanges: Array<[number, number]>;
 
   constructor(
-    private readonly workloads: readonly Workload[],
+    private workloads: readonly Workload[],
     priceTable: PriceTable,
     count: number,
     turns: number,
@@ -141,8 +141,13 @@ class SweepPool implements SweepEvaluator {
   }
 
   close(): void {
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) {
+      void w.terminate();
+      w.removeAllListeners('message');
+    }
     this.workers.length = 0;
+    // The caller may keep the pool until its output is written: let the workloads (every turn) go now.
+    this.workloads = [];
   }
 }
 
@@ -164,6 +169,7 @@ export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: Swe
     },
     close: () => {
       for (const p of pools) p.close();
+      pools.length = 0;
     },
   };
 }

@@ -51,7 +51,7 @@ test('analyze: the skipped line is summarised on stderr', async () => {
 });
 
 test('analyze --json: valid against schema/report.schema.json, deterministic (golden)', async () => {
-  const run = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW });
+  const run = await runCliInProcess(['analyze', '--json', '--pretty', LONG, SHORT], { nowMs: NOW });
   assert.equal(run.exitCode, 0, run.stderr);
   const doc = JSON.parse(run.stdout);
   const validate = validator();
@@ -61,7 +61,7 @@ test('analyze --json: valid against schema/report.schema.json, deterministic (go
   // Per-file invariant.
   for (const f of doc.inputs.files) assert.equal(f.linesRead, f.linesCounted + f.linesIgnored + f.linesSkipped);
   golden('analyze-fixtures.json', run.stdout);
-  const again = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW });
+  const again = await runCliInProcess(['analyze', '--json', '--pretty', LONG, SHORT], { nowMs: NOW });
   assert.equal(again.stdout, run.stdout);
 });
 

@@ -108,3 +108,14 @@ test('--pricing accepts a LiteLLM file and our schema; bad files are one-line us
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   }
 });
+
+test('--json is compact into a pipe, indented with --pretty: the same document', async () => {
+  for (const args of [['pricing', '--json'], ['pricing', 'gpt-4o', '--json']]) {
+    const compact = await runCliInProcess(args);
+    const pretty = await runCliInProcess([...args, '--pretty']);
+    assert.equal(compact.exitCode, 0, compact.stderr);
+    assert.equal(compact.stdout.indexOf('\n'), compact.stdout.length - 1, 'one line + final newline');
+    assert.equal(pretty.stdout, `${JSON.stringify(JSON.parse(compact.stdout), null, 2)}\n`);
+    assert.equal((await runCliInProcess([...args, '--pretty', '--no-pretty'])).stdout, compact.stdout);
+  }
+});

@@ -164,7 +164,13 @@ test('--json is streamed in pieces whose text is exactly JSON.stringify of the w
     const result = await loadSessions(ctx, paths, readInputOptions({}));
     const pieces = [...sessionsJsonChunks(result)];
     assert.equal(pieces.join(''), `${JSON.stringify(sessionsDocument(result), null, 2)}\n`);
+    const pretty = await runCliInProcess(['sessions', '--json', '--pretty', ...paths], { env: { TOKEN_ECON_THREADS: '1' } });
+    assert.equal(pretty.stdout, pieces.join(''));
+    // Not a TTY: compact by default, JSON.stringify without indentation.
+    const compactPieces = [...sessionsJsonChunks(result, 0)];
+    assert.equal(compactPieces.join(''), `${JSON.stringify(sessionsDocument(result))}\n`);
     const run = await runCliInProcess(['sessions', '--json', ...paths], { env: { TOKEN_ECON_THREADS: '1' } });
-    assert.equal(run.stdout, pieces.join(''));
+    assert.equal(run.stdout, compactPieces.join(''));
+    assert.equal(run.stdout.indexOf('\n'), run.stdout.length - 1);
   }
 });

@@ -93,7 +93,7 @@ test('simulate: every line fits narrow and wide terminals', async () => {
 });
 
 test('simulate --json: valid against schema/simulate.schema.json, deterministic (golden)', async () => {
-  const run = await runCliInProcess([...GROWING, '--json']);
+  const run = await runCliInProcess([...GROWING, '--json', '--pretty']);
   assert.equal(run.exitCode, 0, run.stderr);
   const doc = JSON.parse(run.stdout);
   const validate = validator();
@@ -111,8 +111,12 @@ test('simulate --json: valid against schema/simulate.schema.json, deterministic 
     assert.equal(s.requests, rows.length);
   }
   golden('simulate-growing.json', run.stdout);
-  const again = await runCliInProcess([...GROWING, '--json']);
+  const again = await runCliInProcess([...GROWING, '--json', '--pretty']);
   assert.equal(again.stdout, run.stdout);
+  // Into a pipe (not a TTY) the default is compact: one line, the same value and key order.
+  const compact = await runCliInProcess([...GROWING, '--json']);
+  assert.equal(compact.stdout, `${JSON.stringify(JSON.parse(run.stdout))}\n`);
+  assert.equal((await runCliInProcess([...GROWING, '--json', '--pretty', '--no-pretty'])).stdout, compact.stdout);
 });
 
 test('simulate --json: every flag combination validates; the schema can fail', async () => {

@@ -17,7 +17,8 @@ import { sessionJson, toReportJson, type ListMaker } from '../../render/report-j
 import { renderNdjson } from '../../render/ndjson.js';
 import { renderCsv } from '../../render/csv.js';
 import { formatUsd } from '../../render/text.js';
-import { jsonChunks, LazyList } from '../json-stream.js';
+import { LazyList } from '../json-stream.js';
+import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
 import { sweepPoolFactory } from '../sweep-workers.js';
 
 const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
@@ -172,11 +173,8 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       // Within a session, the per-request lists are made while written too (the largest session can hold half the requests).
       const lazy: ListMaker = <T>(length: number, get: (index: number) => T): T[] => new LazyList(length, get) as unknown as T[];
       (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy));
-      const chunks = (function* () {
-        // Small chunks: strings under 128 KB are made in the young generation and die there.
-        yield* jsonChunks(doc, 2, 1 << 15);
-        yield '\n';
-      })();
+      // Small chunks: strings under 128 KB are made in the young generation and die there.
+      const chunks = jsonDocumentChunks(doc, jsonIndent(ctx, raw, out !== null), 1 << 15);
       if (out) {
         try {
           await writeFile(out, chunks, 'utf8');
@@ -241,6 +239,7 @@ export const analyzeCommand: CommandModule = {
       .option('--days <n>', 'fleet projection: days projected', String(DEFAULT_FLEET.days))
       .addOption(new Option('--color', 'force colours'))
       .addOption(new Option('--no-color', 'no colours (also NO_COLOR=1)'));
+    addJsonFormatOptions(cmd);
     addInputOptions(cmd);
     addPricingOptions(cmd);
     addSimulationOptions(cmd);

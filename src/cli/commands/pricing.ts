@@ -9,6 +9,7 @@ import { renderPricingList, renderPricingModel } from '../../render/pricing.js';
 import type { RenderOptions } from '../../render/options.js';
 import { TOOL_VERSION } from '../../version.js';
 import { addPricingOptions, loadPriceTable } from '../pricing-options.js';
+import { addJsonFormatOptions, jsonDocumentText, jsonIndent } from '../json-output.js';
 
 export const PRICING_SCHEMA_VERSION = 1;
 
@@ -44,9 +45,7 @@ async function run(ctx: CliContext, model: string | undefined, raw: Record<strin
       );
     }
     if (json) {
-      await ctx.writeStdout(
-        `${JSON.stringify(document([resolution.price], { query: model, matchedBy: resolution.matchedBy }), null, 2)}\n`,
-      );
+      await ctx.writeStdout(jsonDocumentText(document([resolution.price], { query: model, matchedBy: resolution.matchedBy }), jsonIndent(ctx, raw)));
       return;
     }
     await ctx.writeStdout(
@@ -57,7 +56,7 @@ async function run(ctx: CliContext, model: string | undefined, raw: Record<strin
 
   const models = typeof providerFilter === 'string' ? table.models.filter((m) => m.provider === providerFilter) : table.models;
   if (json) {
-    await ctx.writeStdout(`${JSON.stringify(document(models), null, 2)}\n`);
+    await ctx.writeStdout(jsonDocumentText(document(models), jsonIndent(ctx, raw)));
     return;
   }
   await ctx.writeStdout(renderPricingList({ models, provenance }, renderOptions(ctx)));
@@ -72,6 +71,7 @@ export const pricingCommand: CommandModule = {
       .argument('[model]', 'a model id as it appears in logs, e.g. claude-sonnet-4-5-20250929')
       .option('--provider <provider>', 'only models of this provider (anthropic, openai, google, deepseek, xai, moonshot, zai)')
       .option('--json', 'print a versioned JSON document');
+    addJsonFormatOptions(cmd);
     addPricingOptions(cmd);
     cmd.action(async (model: string | undefined, raw: Record<string, unknown>) => {
       await run(ctx, model, raw);

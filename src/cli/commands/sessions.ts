@@ -7,7 +7,8 @@ import type { Session } from '../../model/usage.js';
 import { addTurn, emptyTotals, totalsByStream, totalsOf, unsplitWriteTokens } from '../../normalize/totals.js';
 import { renderSessions, type SessionRow } from '../../render/sessions.js';
 import { TOOL_VERSION } from '../../version.js';
-import { jsonChunks, LazyList } from '../json-stream.js';
+import { LazyList } from '../json-stream.js';
+import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
 
 export const SESSIONS_SCHEMA_VERSION = 1;
 
@@ -64,11 +65,10 @@ export function sessionsDocument(result: IngestResult, lazy = false): Record<str
   };
 }
 
-/** `JSON.stringify(sessionsDocument(result), null, 2) + '\n'` in pieces of ~64K characters (33 MB for 1 GB of logs). */
-export function* sessionsJsonChunks(result: IngestResult): Generator<string> {
+/** `JSON.stringify(sessionsDocument(result), null, indent) + '\n'` in pieces of ~64K characters (33 MB for 1 GB of logs, indented). */
+export function* sessionsJsonChunks(result: IngestResult, indent = 2): Generator<string> {
   // Small chunks: strings under ~128 KB stay in the young generation and die there.
-  yield* jsonChunks(sessionsDocument(result, true), 2, 1 << 16);
-  yield '\n';
+  yield* jsonDocumentChunks(sessionsDocument(result, true), indent, 1 << 16);
 }
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
@@ -77,7 +77,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const summary = formatSkipSummary(result);
   if (raw['json'] === true) {
     // Streamed, never one string.
-    for (const chunk of sessionsJsonChunks(result)) await ctx.writeStdout(chunk);
+    for (const chunk of sessionsJsonChunks(result, jsonIndent(ctx, raw))) await ctx.writeStdout(chunk);
   } else {
     const total = emptyTotals();
     const rows: SessionRow[] = result.sessions.map((s) => {
@@ -114,6 +114,7 @@ export const sessionsCommand: CommandModule = {
       .description('list the sessions found in agent logs with their token totals')
       .argument('[paths...]', 'log files, directories, globs, or - for stdin (default: ~/.claude/projects and ~/.codex/sessions)')
       .option('--json', 'print a versioned JSON document with every turn, file and diagnostic');
+    addJsonFormatOptions(cmd);
     addInputOptions(cmd);
     addRedactOption(cmd);
     cmd.action(async (paths: string[], raw: Record<string, unknown>) => {

@@ -12,6 +12,7 @@ import {
   readSimulationParams,
 } from '../simulation-options.js';
 import { decideColor } from './analyze.js';
+import { addJsonFormatOptions, jsonDocumentText, jsonIndent } from '../json-output.js';
 import { DEFAULT_FLEET } from '../../pipeline.js';
 import type { ScenarioPause } from '../../model/simulate-report.js';
 import type { StrategyId } from '../../model/simulation.js';
@@ -164,7 +165,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const report = buildSimulationReport(spec, createPriceResolver(table), params, { strategies, fleet, fleetDefaulted: defaulted, notes });
   const text =
     raw['json'] === true
-      ? `${JSON.stringify(toSimulationJson(report), null, 2)}\n`
+      ? jsonDocumentText(toSimulationJson(report), jsonIndent(ctx, raw))
       : renderSimulationTerminal(report, { color: decideColor(ctx, raw, false), width: ctx.columns, detail });
   await ctx.writeStdout(text);
 }
@@ -194,6 +195,7 @@ export const simulateCommand: CommandModule = {
       .option('--json', 'print the versioned JSON document (schema/simulate.schema.json)')
       .addOption(new Option('--color', 'force colours'))
       .addOption(new Option('--no-color', 'no colours (also NO_COLOR=1)'));
+    addJsonFormatOptions(cmd);
     addFleetOptions(cmd, DEFAULT_FLEET);
     addPricingOptions(cmd);
     addSimulationOptions(cmd);
