@@ -24,7 +24,6 @@ import type {
 import type { CostBreakdown } from './model/pricing.js';
 import type { StrategyId, StrategyResult, Workload } from './model/simulation.js';
 import type { Session } from './model/usage.js';
-import { addCost, ZERO_COST } from './price/cost.js';
 import type { PriceResolver } from './price/resolve.js';
 import type { PriceTable } from './model/pricing.js';
 import { simulate, simulateTotals } from './simulate/simulate.js';
@@ -50,6 +49,7 @@ import {
 } from './analyze/break-even.js';
 import { applyOverrides, flattenParams, stateRatioOf } from './analyze/params.js';
 import { SimulatedTurnTable } from './analyze/turn-table.js';
+import { ScenarioSum, scenarioId, sessionScenario, summedTranscript, totalsOfScenario, type SummedJob, type SummedScenario } from './analyze/summed.js';
 
 export interface FleetOptions {
   agents: number;
@@ -86,81 +86,6 @@ export interface AnalysisOptions {
 interface Sim {
   strategy: StrategyId;
   result: StrategyResult;
-}
-
-function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
-  switch (kind) {
-    case 'strategy':
-      return strategy;
-    case 'ttl-5m':
-      return `${strategy}@5m`;
-    case 'ttl-1h':
-      return `${strategy}@1h`;
-    case 'log-ttl':
-      return `${strategy}@log`;
-  }
-}
-
-/**
- * Running totals of a scenario over its results, row by row in workload
- * order (the order fixes the floating-point sums, so a totals-only run that
- * drops each workload's rows right after adding them gives the same bits).
- */
-class ScenarioSum {
-  cost: CostBreakdown = ZERO_COST;
-  promptTokens = 0;
-  cacheReadTokens = 0;
-  outputTokens = 0;
-  requests = 0;
-  sideRequests = 0;
-  missCostUsd = 0;
-  total = 0;
-  sessions = 0;
-
-  add(r: StrategyResult): void {
-    this.total += r.totalCostUsd;
-    this.sessions++;
-    for (const t of r.turns) {
-      this.cost = addCost(this.cost, t.cost);
-      this.promptTokens += t.promptTokens;
-      this.cacheReadTokens += t.cacheReadTokens;
-      this.outputTokens += t.outputTokens;
-      this.requests++;
-      if (t.kind !== 'turn') this.sideRequests++;
-      this.missCostUsd += t.missCostUsd;
-    }
-  }
-
-  totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {
-    return {
-      id,
-      strategy,
-      kind,
-      totalCostUsd: this.total,
-      cost: { ...this.cost },
-      promptTokens: this.promptTokens,
-      cacheReadTokens: this.cacheReadTokens,
-      outputTokens: this.outputTokens,
-      cacheHitRatio: this.promptTokens > 0 ? this.cacheReadTokens / this.promptTokens : 0,
-      requests: this.requests,
-      sideRequests: this.sideRequests,
-      missCostUsd: this.missCostUsd,
-      sessions: this.sessions,
-    };
-  }
-}
-
-function totalsOfScenario(id: string, strategy: StrategyId, kind: ScenarioKind, results: readonly StrategyResult[]): ScenarioTotals {
-  const sum = new ScenarioSum();
-  for (const r of results) sum.add(r);
-  return sum.totals(id, strategy, kind);
-}
-
-/** A scenario whose per-turn rows are only summed: its totals and per-session summaries (rows null). */
-interface SummedScenario {
-  totals: ScenarioTotals;
-  /** By workload. */
-  perWorkload: SessionScenario[];
 }
 
 /** A compared strategy's result for one workload, its rows in columns. */
@@ -214,22 +139,6 @@ function cumulativeOfTable(table: SimulatedTurnTable, turnCount: number): number
   return perTurnCostOfTable(table, turnCount).map((v) => (sum += v));
 }
 
-function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResult, withTurns: boolean): SessionScenario {
-  let cacheRead = 0;
-  for (const t of r.turns) cacheRead += t.cacheReadTokens;
-  return {
-    id,
-    strategy: r.strategy,
-    kind,
-    totalCostUsd: r.totalCostUsd,
-    totalPromptTokens: r.totalPromptTokens,
-    totalOutputTokens: r.totalOutputTokens,
-    cacheReadTokens: cacheRead,
-    turns: withTurns ? SimulatedTurnTable.from(r.turns) : null,
-    params: { ...r.params },
-  };
-}
-
 function timeRange(s: Session): { first: number | null; last: number | null } {
   let first: number | null = null;
   let last: number | null = null;
@@ -266,6 +175,11 @@ export interface SweepJob {
  */
 export interface SweepEvaluator {
   evaluate(jobs: readonly SweepJob[]): Promise<Float64Array[]>;
+  /**
+   * Optional: runs summed-only transcript scenarios (`summedTranscript` of
+   * src/analyze/summed.ts, the same code in any thread), e.g. the TTL variants.
+   */
+  summed?(jobs: readonly SummedJob[]): Promise<SummedScenario[]>;
 }
 
 /** Called once the workloads are known; returns null to evaluate in this thread. */
@@ -275,7 +189,12 @@ export type SweepEvaluatorFactory = (input: { workloads: readonly Workload[]; pr
 type AnalysisRequest =
   | { kind: 'workloads'; workloads: readonly Workload[] }
   | { kind: 'submit'; jobs: readonly SweepJob[] }
-  | { kind: 'await'; ticket: number };
+  | { kind: 'await'; ticket: number }
+  | { kind: 'summed'; jobs: readonly SummedJob[] }
+  | { kind: 'awaitSummed' };
+
+/** What the driver answers: a ticket or totals (`number[]`), or summed scenarios (`awaitSummed`). */
+type AnalysisAnswer = readonly number[] | readonly SummedScenario[];
 
 /** Per-workload totals of one job, in this thread. */
 function jobTotals(workloads: readonly Workload[], job: SweepJob, resolver: PriceResolver): Float64Array {
@@ -328,12 +247,18 @@ export function buildAnalysis(ingest: IngestResult, resolver: PriceResolver, par
   const steps = analysisSteps(ingest, resolver, params, options);
   let workloads: readonly Workload[] = [];
   const done: number[][] = [];
+  let summed: SummedScenario[] = [];
   let r = steps.next();
   while (!r.done) {
     const q = r.value;
     if (q.kind === 'workloads') {
       workloads = q.workloads;
       r = steps.next([]);
+    } else if (q.kind === 'summed') {
+      summed = q.jobs.map((job) => summedTranscript(workloads, resolver, job));
+      r = steps.next([]);
+    } else if (q.kind === 'awaitSummed') {
+      r = steps.next(summed);
     } else if (q.kind === 'submit') {
       done.push(q.jobs.map((job) => sumInOrder(jobTotals(workloads, job, resolver))));
       r = steps.next([done.length - 1]);
@@ -361,10 +286,17 @@ export async function buildAnalysisAsync(
   let workloads: readonly Workload[] = [];
   let evaluator: SweepEvaluator | null = null;
   const tickets: Array<Promise<number[]> | number[]> = [];
+  let summed: Promise<SummedScenario[]> | SummedScenario[] = [];
   let r = steps.next();
   while (!r.done) {
     const q = r.value;
-    if (q.kind === 'workloads') {
+    if (q.kind === 'summed') {
+      const ev = evaluator;
+      summed = ev?.summed ? ev.summed(q.jobs) : q.jobs.map((job) => summedTranscript(workloads, resolver, job));
+      r = steps.next([]);
+    } else if (q.kind === 'awaitSummed') {
+      r = steps.next(await summed);
+    } else if (q.kind === 'workloads') {
       workloads = q.workloads;
       let turns = 0;
       for (const w of workloads) turns += w.turns.length;
@@ -386,7 +318,7 @@ function* analysisSteps(
   resolver: PriceResolver,
   params: SimulationParams,
   options: AnalysisOptions,
-): Generator<AnalysisRequest, AnalysisReport, readonly number[]> {
+): Generator<AnalysisRequest, AnalysisReport, AnalysisAnswer> {
   const miss = options.miss ?? DEFAULT_MISS_OPTIONS;
   const fleetOptions = options.fleet ?? DEFAULT_FLEET;
   const strategies = [...new Set(options.strategies)];
@@ -507,21 +439,6 @@ function* analysisSteps(
       if (r) each(remapOne(r, w), w);
     });
   };
-  /**
-   * Transcript with `overrides`, rows only summed: one workload at a time, its
-   * rows added and dropped (transcript keeps nothing across workloads).
-   */
-  const runSummed = (kind: ScenarioKind, overrides: ParamOverrides): SummedScenario => {
-    const sum = new ScenarioSum();
-    const perWorkload: SessionScenario[] = [];
-    const id = scenarioId('transcript', kind);
-    forEachResult('transcript', overrides, (r) => {
-      sum.add(r);
-      perWorkload.push(sessionScenario(id, kind, r, false));
-    });
-    return { totals: sum.totals(id, 'transcript', kind), perWorkload };
-  };
-
   // Average context (the state-size sweep reports it) and the sweeps, started
   // now: their grid needs only the workloads, so a parallel driver runs it
   // while this thread simulates the compared strategies.
@@ -539,6 +456,17 @@ function* analysisSteps(
   );
   const jobsOf = (queries: readonly TotalsQuery[]): SweepJob[] => queries.map((q) => ({ strategy: q.strategy, params: applyOverrides(params, q.overrides) }));
   let sweepStep = sweeping ? sweepSteps.next() : null;
+  // The transcript TTL variants (rows only summed) go first: a parallel driver
+  // runs them on another thread while this one simulates the compared
+  // strategies. `transcript@log` is the compared transcript run itself when
+  // `ttlSeconds` is null (each turn's logged TTL is then the default).
+  const logFromTranscript = strategies.includes('transcript') && params.ttlSeconds === null;
+  const summedRuns: Array<[ScenarioKind, ParamOverrides]> = [
+    ['ttl-5m', { ttl: '5m' }],
+    ['ttl-1h', { ttl: '1h' }],
+  ];
+  if (!logFromTranscript) summedRuns.push(['log-ttl', { ttl: 'log' }]);
+  if (workloads.length > 0) yield { kind: 'summed', jobs: summedRuns.map(([kind, overrides]) => ({ kind, params: applyOverrides(params, overrides) })) };
   let ticket = sweepStep && !sweepStep.done ? ((yield { kind: 'submit', jobs: jobsOf(sweepStep.value) })[0] as number) : -1;
 
   // 3. Strategies of --compare, the TTL variants of transcript, and the calibration run.
@@ -566,13 +494,14 @@ function* analysisSteps(
   const transcriptRuns = compared.get('transcript');
   if (transcriptRuns) knownTranscriptCostUsd = transcriptRuns.reduce((a, r) => a + r.totalCostUsd, 0);
   const emptySummed: SummedScenario = { totals: totalsOfScenario('', 'transcript', 'ttl-5m', []), perWorkload: [] };
-  const ttl5m = workloads.length > 0 ? runSummed('ttl-5m', { ttl: '5m' }) : emptySummed;
-  const ttl1h = workloads.length > 0 ? runSummed('ttl-1h', { ttl: '1h' }) : emptySummed;
+  const summed = workloads.length > 0 ? ((yield { kind: 'awaitSummed' }) as readonly SummedScenario[]) : [];
+  const ttl5m = summed[0] ?? emptySummed;
+  const ttl1h = summed[1] ?? emptySummed;
   // Calibration: transcript with each turn's own logged TTL class (the simulator's `ttlSeconds: null`).
   const calibration: SummedScenario =
     workloads.length === 0
       ? emptySummed
-      : (logTtlFromTranscript ?? runSummed('log-ttl', { ttl: 'log' }));
+      : (logTtlFromTranscript ?? summed[2] ?? emptySummed);
 
   const scenarios: ScenarioTotals[] = [];
   for (const id of strategies) scenarios.push(comparedTotals.get(id) ?? totalsOfScenario(id, id, 'strategy', []));
@@ -655,7 +584,7 @@ function* analysisSteps(
       [gap, stateSize] = sweepStep.value;
       break;
     }
-    const totals = yield { kind: 'await', ticket };
+    const totals = (yield { kind: 'await', ticket }) as readonly number[];
     sweepStep = sweepSteps.next(totals);
     if (!sweepStep.done) ticket = (yield { kind: 'submit', jobs: jobsOf(sweepStep.value) })[0] as number;
   }

@@ -234,7 +234,14 @@ export function analyzeSessionTurns(
 
 /** Totals of analysed turns. */
 export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputTokens = 0): ActualTotals {
-  let cost: CostBreakdown = ZERO_COST;
+  // The cost breakdown as running sums: the additions of `cost = addCost(cost, t.cost)` from ZERO_COST, without an object per turn.
+  let inputUsd = 0;
+  let cacheWrite5mUsd = 0;
+  let cacheWrite1hUsd = 0;
+  let cacheReadUsd = 0;
+  let outputUsd = 0;
+  let storageUsd = 0;
+  let totalUsd = 0;
   const tokens = {
     inputTokens: 0,
     cacheWrite5mTokens: 0,
@@ -255,15 +262,22 @@ export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputToke
     tokens.outputTokens += t.outputTokens;
     tokens.promptTokens += t.promptTokens;
     tokens.turns++;
-    if (t.cost) {
-      cost = addCost(cost, t.cost);
+    const c = t.cost;
+    if (c) {
+      inputUsd += c.inputUsd;
+      cacheWrite5mUsd += c.cacheWrite5mUsd;
+      cacheWrite1hUsd += c.cacheWrite1hUsd;
+      cacheReadUsd += c.cacheReadUsd;
+      outputUsd += c.outputUsd;
+      storageUsd += c.storageUsd;
+      totalUsd += c.totalUsd;
       pricedTurns++;
     }
     missCostUsd += t.missCostUsd;
   }
   return {
     tokens,
-    cost: { ...cost },
+    cost: { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd },
     cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
     pricedTurns,
     unpricedTurns: tokens.turns - pricedTurns,

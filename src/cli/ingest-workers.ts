@@ -185,6 +185,8 @@ export interface ParallelParseOptions extends WorkerParseOptions {
   jobs?: IngestJob[];
   /** Called when a file parsed by a worker arrives. */
   onWorkerFile?: (index: number, file: ParsedFile) => void;
+  /** Called once every worker has posted its last file (its core is free from then on). */
+  onWorkersDone?: () => void;
   /** Files the main thread parses at once (growth checks wait a little). */
   concurrency: number;
   /** Tests: another worker entry. */
@@ -232,6 +234,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   };
   const workers: Worker[] = [];
   const finished: Array<Promise<void>> = [];
+  let workersDone = 0;
   for (let w = 0; w < opts.workers; w++) {
     const worker = new Worker(opts.workerUrl ?? INGEST_WORKER_URL, { workerData: data, resourceLimits: INGEST_WORKER_LIMITS });
     workers.push(worker);
@@ -251,6 +254,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             fail({ index: m.index, error });
           } else {
             done = true;
+            if (++workersDone === opts.workers) opts.onWorkersDone?.();
             resolve();
           }
         });

@@ -13,16 +13,20 @@ import { availableParallelism } from 'node:os';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
+import type { SummedJob, SummedScenario } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { packWorkloads, runTotalsBatch, type TotalsBatch, type TotalsBatchReply, type TotalsRequest } from '../simulate/sweep.js';
 
 /**
  * Smallest input (workload turns, i.e. priced requests) for which the pool is
  * started by default. Measured on 1 GB of Claude Code logs (36,935 requests,
- * 2 vCPUs, BENCHMARKS.md run F): the sweeps are ~0.35 s of CPU after the gap
- * classes, mostly overlapped with the compared strategies anyway, and a
- * worker gave no measurable wall-time gain but ~25-30 MB more peak RSS. At
- * ~100,000 requests (~2.7 GB of logs) the sweeps are ~1 s of CPU.
+ * 2 vCPUs, BENCHMARKS.md runs F and I): the sweeps and the TTL variants are
+ * ~0.3-0.4 s of CPU, and a worker running them while this thread simulates
+ * the compared strategies gave no wall-time gain (+0.3 CPU s, +15-30 MiB peak
+ * RSS): on two cores the second one is not idle during the analysis, it runs
+ * V8's concurrent marking and parallel scavenges of this thread's heap, which
+ * is GC-bound there. At ~100,000 requests (~2.7 GB of logs) the sweeps are
+ * ~1 s of CPU.
  */
 export const MIN_PARALLEL_SWEEP_TURNS = 100_000;
 
@@ -51,7 +55,17 @@ function ranges(workloads: readonly Workload[], target: number): Array<[number, 
   return out;
 }
 
+/** A `summed` request to a sweep worker: transcript scenarios with rows only summed. */
+export interface SummedRequest {
+  kind: 'summed';
+  id: number;
+  jobs: SummedJob[];
+}
+
+export type SummedReply = { kind: 'summed'; id: number; results: SummedScenario[]; error: null } | { kind: 'summed'; id: number; results: null; error: string };
+
 class SweepPool implements SweepEvaluator {
+  private readonly summedPending = new Map<number, { resolve: (r: SummedScenario[]) => void; reject: (e: Error) => void }>();
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { left: number; replies: TotalsBatchReply[]; done: () => void; fail: (e: Error) => void }>();
   private nextId = 0;
@@ -62,18 +76,24 @@ class SweepPool implements SweepEvaluator {
   constructor(
     private workloads: readonly Workload[],
     priceTable: PriceTable,
-    count: number,
+    workers: readonly Worker[],
     turns: number,
   ) {
     this.resolver = createPriceResolver(priceTable);
+    const count = workers.length;
     // ~4 shards per job per thread keeps every thread busy to the end of a batch.
     this.shardRanges = ranges(workloads, Math.max(1, Math.ceil(turns / (4 * (count + 1)))));
     const init: TotalsRequest = { kind: 'workloads', priceTable, workloads: packWorkloads(workloads) };
-    for (let i = 0; i < count; i++) {
-      // A small young generation: the totals-only loop allocates little, and every MB here is peak RSS.
-      const worker = new Worker(new URL('./sweep-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-      worker.unref();
-      worker.on('message', (reply: TotalsBatchReply) => {
+    for (const worker of workers) {
+      worker.on('message', (reply: TotalsBatchReply | SummedReply) => {
+        if ('kind' in reply) {
+          const s = this.summedPending.get(reply.id);
+          if (s === undefined) return;
+          this.summedPending.delete(reply.id);
+          if (reply.error !== null) s.reject(new Error(reply.error));
+          else s.resolve(reply.results);
+          return;
+        }
         const p = this.pending.get(reply.id);
         if (p === undefined) return;
         if (reply.error !== null) return p.fail(new Error(reply.error));
@@ -82,7 +102,7 @@ class SweepPool implements SweepEvaluator {
       });
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => {
-        if (this.pending.size > 0) this.fail(new Error(`sweep worker exited (code ${code})`));
+        if (this.pending.size > 0 || this.summedPending.size > 0) this.fail(new Error(`sweep worker exited (code ${code})`));
       });
       worker.postMessage(init);
       this.workers.push(worker);
@@ -93,6 +113,20 @@ class SweepPool implements SweepEvaluator {
     this.failure ??= err;
     for (const p of this.pending.values()) p.fail(err);
     this.pending.clear();
+    for (const s of this.summedPending.values()) s.reject(err);
+    this.summedPending.clear();
+  }
+
+  /** On the first worker (posted before any sweep batch, so it runs first there). */
+  summed(jobs: readonly SummedJob[]): Promise<SummedScenario[]> {
+    return new Promise<SummedScenario[]>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      const worker = this.workers[0];
+      if (worker === undefined) return reject(new Error('sweep pool: no worker'));
+      const id = this.nextId++;
+      this.summedPending.set(id, { resolve, reject });
+      worker.postMessage({ kind: 'summed', id, jobs: [...jobs] } satisfies SummedRequest);
+    });
   }
 
   evaluate(jobs: readonly SweepJob[]): Promise<Float64Array[]> {
@@ -156,20 +190,59 @@ class SweepPool implements SweepEvaluator {
  * and there is a core to spare, else null (the sweeps run in this thread).
  * `close()` terminates the workers it started.
  */
-export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: SweepEvaluatorFactory; close: () => void } {
+export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: SweepEvaluatorFactory; prestart: () => void; close: () => void } {
   const pools: SweepPool[] = [];
+  let spare: Worker[] = [];
   const count = options.workers ?? Math.min(3, Math.max(0, availableParallelism() - 1));
   const minTurns = options.minTurns ?? MIN_PARALLEL_SWEEP_TURNS;
+  const terminate = (workers: readonly Worker[]): void => {
+    for (const w of workers) void w.terminate();
+  };
   return {
     factory: ({ workloads, priceTable, turns }) => {
-      if (count <= 0 || turns < minTurns || workloads.length === 0) return null;
-      const pool = new SweepPool(workloads, priceTable, count, turns);
+      if (count <= 0 || turns < minTurns || workloads.length === 0) {
+        terminate(spare);
+        spare = [];
+        return null;
+      }
+      const workers = spare.filter((w) => !dead.has(w));
+      spare = [];
+      while (workers.length < count) workers.push(startSweepWorker());
+      const pool = new SweepPool(workloads, priceTable, workers, turns);
       pools.push(pool);
       return pool;
+    },
+    prestart: () => {
+      while (count > 0 && spare.length < count) spare.push(startSweepWorker());
     },
     close: () => {
       for (const p of pools) p.close();
       pools.length = 0;
+      terminate(spare);
+      spare = [];
     },
   };
 }
+
+/**
+ * One sweep worker, idle until the pool posts the workloads. Started early
+ * (`prestart`), its start-up (~0.1-0.2 s of module loading and compiling)
+ * overlaps the end of ingest instead of delaying the sweeps.
+ */
+function startSweepWorker(): Worker {
+  // A small young generation: the totals-only loop allocates little, and every MB here is peak RSS.
+  const worker = new Worker(new URL('./sweep-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: SWEEP_WORKER_YOUNG_MB } });
+  worker.unref();
+  // Until a pool takes it: a worker that fails or exits meanwhile is not used.
+  const gone = (): void => {
+    dead.add(worker);
+  };
+  worker.on('error', gone);
+  worker.on('exit', gone);
+  return worker;
+}
+
+/** Prestarted workers that failed or exited before a pool took them. */
+const dead = new WeakSet<Worker>();
+
+const SWEEP_WORKER_YOUNG_MB = 4;

@@ -319,13 +319,14 @@ export function runTotalsBatch(batch: TotalsBatch, workloads: readonly Workload[
 export type TotalsRequest = { kind: 'workloads'; priceTable: PriceTable; workloads: PackedWorkloads } | ({ kind: 'batch' } & TotalsBatch);
 
 /** The worker side of the job protocol: answers each batch (null for `workloads`). */
-export function createTotalsWorkerHandler(): (msg: TotalsRequest) => TotalsBatchReply | null {
+export function createTotalsWorkerHandler(onWorkloads?: (workloads: readonly Workload[], resolver: PriceResolver) => void): (msg: TotalsRequest) => TotalsBatchReply | null {
   let workloads: Workload[] | null = null;
   let resolver: PriceResolver | null = null;
   return (msg) => {
     if (msg.kind === 'workloads') {
       workloads = unpackWorkloads(msg.workloads);
       resolver = createPriceResolver(msg.priceTable);
+      onWorkloads?.(workloads, resolver);
       return null;
     }
     if (workloads === null || resolver === null) return { id: msg.id, shards: [], totals: [], error: 'sweep worker: batch before workloads' };

@@ -12,6 +12,8 @@ import { buildAnalysis, buildAnalysisAsync, DEFAULT_STRATEGIES, gapClassOf, type
 import { DEFAULT_GAP_GRID_MS, sweepIdleGap, type TotalCost } from '../../src/analyze/break-even.js';
 import { applyOverrides } from '../../src/analyze/params.js';
 import { SimulatedTurnTable } from '../../src/analyze/turn-table.js';
+import { ScenarioSum, summedTranscript } from '../../src/analyze/summed.js';
+import { simulatedTurnJson } from '../../src/render/report-json.js';
 import { createPriceResolver } from '../../src/price/resolve.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
 import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
@@ -113,6 +115,8 @@ test('SimulatedTurnTable gives back every row (deepEqual), side requests and nul
       r.turns.forEach((t, i) => {
         assert.equal(table.turnIndexAt(i), t.turnIndex);
         assert.equal(table.totalUsdAt(i), t.cost.totalUsd);
+        // The JSON row made from the columns: same text (keys, order, values) as the renderer's.
+        assert.equal(JSON.stringify(table.jsonAt(i)), JSON.stringify(simulatedTurnJson(t)));
       });
     }
   }
@@ -121,4 +125,62 @@ test('SimulatedTurnTable gives back every row (deepEqual), side requests and nul
   assert.ok(row);
   const huge = SimulatedTurnTable.from([{ ...row, promptTokens: 2 ** 40, idleGapMs: null }]);
   assert.deepEqual(huge.at(0), { ...row, promptTokens: 2 ** 40, idleGapMs: null });
+});
+
+test('TTL variants on the pool worker (summed runs) = in this thread, with and without a --ttl and without transcript compared', async () => {
+  const cases = [
+    { params, options },
+    { params: { ...params, ttlSeconds: 3600 }, options },
+    { params, options: { ...options, strategies: ['state', 'nocache'] as const } },
+  ];
+  for (const c of cases) {
+    const pool = sweepPoolFactory({ workers: 1, minTurns: 0 });
+    try {
+      const parallel = await buildAnalysisAsync(ingestDir(FIX), resolver, c.params, { ...c.options, consumeSessions: true }, pool.factory);
+      const sync = buildAnalysis(ingestDir(FIX), resolver, c.params, c.options);
+      assert.ok(sync.scenarios.some((s) => s.id === 'transcript@log'));
+      assert.deepEqual(parallel, sync);
+    } finally {
+      pool.close();
+    }
+  }
+});
+
+test('summedTranscript: running sums = the sums of simulate over all workloads at once; transcript@log reuse is exact', () => {
+  const workloads = pricedWorkloads();
+  const job = { kind: 'ttl-5m' as const, params: applyOverrides(params, { ttl: '5m' }) };
+  const summed = summedTranscript(workloads, resolver, job);
+  const all = simulate(workloads, ['transcript'], { resolver, params: job.params }).get('transcript') ?? [];
+  const sum = new ScenarioSum();
+  for (const r of all) sum.add(r);
+  assert.deepEqual(summed.totals, sum.totals('transcript@5m', 'transcript', 'ttl-5m'));
+  assert.equal(summed.perWorkload.length, workloads.length);
+  // With ttlSeconds null, transcript@log (ttl: 'log') is the plain transcript run.
+  const log = summedTranscript(workloads, resolver, { kind: 'log-ttl', params: applyOverrides(params, { ttl: 'log' }) });
+  const plain = summedTranscript(workloads, resolver, { kind: 'log-ttl', params });
+  assert.equal(params.ttlSeconds, null);
+  assert.deepEqual(log, plain);
+});
+
+test('sweep pool prestart: a prestarted worker is used, or terminated when the input is too small', async () => {
+  const workloads = pricedWorkloads();
+  const turns = workloads.reduce((a, w) => a + w.turns.length, 0);
+  const small = sweepPoolFactory({ workers: 1, minTurns: turns + 1 });
+  small.prestart();
+  assert.equal(small.factory({ workloads, priceTable: EMBEDDED_PRICE_TABLE, turns, jobsHint: 1 }), null);
+  small.close();
+  const big = sweepPoolFactory({ workers: 1, minTurns: 0 });
+  try {
+    big.prestart();
+    const ev = big.factory({ workloads, priceTable: EMBEDDED_PRICE_TABLE, turns, jobsHint: 1 });
+    assert.ok(ev);
+    const job = { strategy: 'state' as const, params };
+    const [totals] = await ev.evaluate([job]);
+    assert.deepEqual(
+      [...(totals as Float64Array)],
+      workloads.map((w) => simulateTotals(w, 'state', { resolver, params }).totalCostUsd),
+    );
+  } finally {
+    big.close();
+  }
 });

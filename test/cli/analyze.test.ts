@@ -217,3 +217,32 @@ test('usage-export CSV sessions are priced but not simulated; strategies compare
   const text = await runCliInProcess(['analyze', SHORT, csv], { nowMs: NOW, columns: 200 });
   assert.match(text.stdout, /Strategies are compared on the 1 simulated session \(actual \$[\d.]+\); 1 session is not simulated: usage-export rows aggregate many requests/);
 });
+
+test('writeChunksToFile writes the bytes writeFile writes: multi-byte text, split surrogate pairs, chunks larger than its buffer', async () => {
+  const { writeChunksToFile } = await import('../../src/cli/commands/analyze.js');
+  const { writeFile } = await import('node:fs/promises');
+  const dir = mkdtempSync(join(tmpdir(), 'te-write-'));
+  try {
+    const pair = '\u{1F600}';
+    const chunks = [
+      '',
+      'plain ascii, ',
+      'é ü 日本語 ',
+      `${pair.charAt(0)}`, // a pair cut between two chunks: each half is encoded on its own, as by writeFile
+      `${pair.charAt(1)} tail`,
+      'x'.repeat(400_000) + '日'.repeat(200_000), // more than the 1 MiB buffer at 3 bytes per unit
+      ...Array.from({ length: 300 }, (_, i) => `chunk ${i} ${'ä'.repeat(i * 7)}`),
+      '\n',
+    ];
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeChunksToFile(a, chunks);
+    await writeFile(b, chunks, 'utf8');
+    assert.ok(readFileSync(a).equals(readFileSync(b)));
+    writeChunksToFile(a, []);
+    assert.equal(readFileSync(a).length, 0);
+    assert.throws(() => writeChunksToFile(join(dir, 'missing', 'x.json'), ['x']), /ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,5 @@
 import { writeFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Option } from 'commander';
 import type { CommandModule } from './index.js';
@@ -23,6 +24,13 @@ import { sweepPoolFactory } from '../sweep-workers.js';
 
 const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
 const DEFAULT_TOP = 10;
+/**
+ * Inputs from this size on start the sweep worker before the analysis knows
+ * the request count (MIN_PARALLEL_SWEEP_TURNS, 100,000 requests, is ~2.7 GB
+ * of Claude Code logs), while this thread finishes ingest; a worker started
+ * for nothing is terminated when the count is known.
+ */
+const PRESTART_SWEEP_MIN_BYTES = 2.5 * 1024 * 1024 * 1024;
 
 type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'csv';
 
@@ -67,6 +75,41 @@ export function decideColor(ctx: CliContext, raw: Record<string, unknown>, toFil
   if (noColor !== undefined && noColor !== '') return false;
   if (ctx.env['FORCE_COLOR'] !== undefined && ctx.env['FORCE_COLOR'] !== '0') return true;
   return ctx.isStdoutTTY;
+}
+
+/**
+ * Writes string chunks to a file synchronously through one reused 1 MiB
+ * buffer: the same bytes as `writeFile(path, chunks, 'utf8')` (each chunk is
+ * UTF-8-encoded on its own either way), without an awaited thread-pool write
+ * per 32 KiB chunk, during which this thread sat idle (BENCHMARKS.md run I).
+ */
+export function writeChunksToFile(path: string, chunks: Iterable<string>): void {
+  const fd = openSync(path, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let pos = 0;
+    const flush = (): void => {
+      let off = 0;
+      while (off < pos) off += writeSync(fd, buf, off, pos - off);
+      pos = 0;
+    };
+    for (const chunk of chunks) {
+      // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+      const worst = chunk.length * 3;
+      if (worst > buf.length) {
+        flush();
+        const bytes = Buffer.from(chunk, 'utf8');
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        continue;
+      }
+      if (pos + worst > buf.length) flush();
+      pos += buf.write(chunk, pos, 'utf8');
+    }
+    flush();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function fleetOptions(raw: Record<string, unknown>): FleetOptions {
@@ -125,21 +168,29 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const out = typeof raw['out'] === 'string' ? await checkOutPath(ctx, raw['out'], paths) : null;
   const resolver = await loadPriceResolver(ctx, raw);
 
+  // The break-even sweeps go to worker threads on large inputs (src/cli/sweep-workers.ts);
+  // TOKEN_ECON_SWEEP_WORKERS=n forces n workers whatever the input size (0: none).
+  const forced = ctx.env['TOKEN_ECON_SWEEP_WORKERS'];
+  const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
+  const pool = sweepPoolFactory(workers === undefined ? {} : { workers, minTurns: 0 });
   const progress = progressReporter(ctx);
   let ingest;
   try {
-    ingest = await loadSessions(ctx, paths, opts, progress.onProgress);
+    ingest = await loadSessions(ctx, paths, opts, progress.onProgress, {
+      // Large inputs: the sweep worker starts while this thread finishes ingest (the ingest worker's core is free).
+      onWorkersDone: ({ totalBytes }) => {
+        if (workers !== undefined || totalBytes >= PRESTART_SWEEP_MIN_BYTES) pool.prestart();
+      },
+    });
+  } catch (err) {
+    pool.close();
+    throw err;
   } finally {
     progress.done();
   }
   ingest = redactIfRequested(ctx, raw, ingest);
 
   const skipSummary = formatSkipSummary(ingest);
-  // The break-even sweeps go to worker threads on large inputs (src/cli/sweep-workers.ts);
-  // TOKEN_ECON_SWEEP_WORKERS=n forces n workers whatever the input size (0: none).
-  const forced = ctx.env['TOKEN_ECON_SWEEP_WORKERS'];
-  const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
-  const pool = sweepPoolFactory(workers === undefined ? {} : { workers, minTurns: 0 });
   const analysisOptions = {
     strategies,
     top,
@@ -177,7 +228,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       const chunks = jsonDocumentChunks(doc, jsonIndent(ctx, raw, out !== null), 1 << 15);
       if (out) {
         try {
-          await writeFile(out, chunks, 'utf8');
+          writeChunksToFile(out, chunks);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
