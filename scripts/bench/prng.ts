@@ -2,43 +2,13 @@
  * Seeded PRNG for the benchmark data generator: the same seed always yields the
  * same bytes, so a benchmark can be re-run on identical data anywhere.
  */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+import { Prng } from '../../src/simulate/prng.js';
 
-  constructor(seed: number) {
-    // sfc32 seeded through splitmix32 so small seeds still give well-mixed state.
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-      return (z ^ (z >>> 15)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  /** Uniform 32-bit unsigned integer. */
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
+/** The simulator's sfc32 generator plus the draws the data generator needs. */
+export class Rng extends Prng {
   /** Uniform in [0, 1). */
   float(): number {
-    return this.u32() / 4294967296;
+    return this.next();
   }
 
   /** Uniform integer in [min, max] (inclusive). */
