@@ -1,26 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { runCliInProcess } from '../helpers/cli.js';
+import { golden } from '../helpers/golden.js';
 
 const FIX = 'test/fixtures/analyze';
 const LONG = `${FIX}/long-1h.jsonl`;
 const SHORT = `${FIX}/short-5m.jsonl`;
 const NOW = Date.UTC(2026, 1, 1, 12, 0, 0);
-
-function golden(name: string, actual: string): void {
-  const path = `test/golden/${name}`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
-    mkdirSync('test/golden', { recursive: true });
-    writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden ${path} was missing and has been written; re-run`);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden ${path} differs (UPDATE_GOLDEN=1 to rewrite)`);
-}
 
 function validator() {
   const schema = JSON.parse(readFileSync('schema/report.schema.json', 'utf8'));

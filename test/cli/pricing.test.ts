@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runCliInProcess } from '../helpers/cli.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
-
-/** Compares with test/golden/<name>; UPDATE_GOLDEN=1 rewrites it. */
-function golden(name: string, actual: string): void {
-  const path = `test/golden/${name}`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`missing golden ${path}; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'));
-}
+import { golden } from '../helpers/golden.js';
 
 test('golden: `pricing` at 120 columns', async () => {
   const r = await runCliInProcess(['pricing'], { columns: 120 });

@@ -7,24 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { runCliInProcess } from '../helpers/cli.js';
 import { FIXTURE_PATH, loadFixture } from '../helpers/report-fixture.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/render/html.js';
+import { golden } from '../helpers/golden.js';
 
 export const HOSTILE_DIR = 'test/fixtures/report/hostile';
 export const NOW = Date.UTC(2026, 1, 1, 12, 0, 0);
-
-function golden(name: string, actual: string): void {
-  const path = `test/golden/${name}`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
-    mkdirSync('test/golden', { recursive: true });
-    writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden ${path} was missing and has been written; re-run`);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden ${path} differs (UPDATE_GOLDEN=1 to rewrite)`);
-}
 
 async function report(format: 'markdown' | 'html', args: string[], stdin?: string): Promise<string> {
   const run = await runCliInProcess(['report', '--format', format, ...args], { nowMs: NOW, ...(stdin !== undefined ? { stdin } : {}) });

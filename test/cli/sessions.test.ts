@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliInProcess, spawnCli } from '../helpers/cli.js';
+import { golden } from '../helpers/golden.js';
 
 const TRAPS = 'test/fixtures/claude-code/traps';
 const TRAPS_GLOB = `${TRAPS}/**/*.jsonl`;
-
-function golden(name: string, actual: string): void {
-  const path = `test/golden/${name}`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
-    mkdirSync('test/golden', { recursive: true });
-    writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden ${path} was missing and has been written; re-run`);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden ${path} differs (UPDATE_GOLDEN=1 to rewrite)`);
-}
 
 test('sessions on the shipped Claude Code samples (golden)', async () => {
   const run = await runCliInProcess(['sessions', 'samples/claude-code'], { columns: 120 });

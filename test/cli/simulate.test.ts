@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { runCliInProcess, spawnCli } from '../helpers/cli.js';
+import { golden } from '../helpers/golden.js';
 
 /** Article 3's growing transcript, with a pause past the TTL, against state and no cache. */
 const GROWING = [
@@ -29,17 +30,6 @@ const FLEET = [
   '--runs-per-day', '40',
   '--compact-at', '60k',
 ];
-
-function golden(name: string, actual: string): void {
-  const path = `test/golden/${name}`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(path)) {
-    mkdirSync('test/golden', { recursive: true });
-    writeFileSync(path, actual);
-    if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden ${path} was missing and has been written; re-run`);
-    return;
-  }
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden ${path} differs (UPDATE_GOLDEN=1 to rewrite)`);
-}
 
 function validator() {
   const schema = JSON.parse(readFileSync('schema/simulate.schema.json', 'utf8'));
