@@ -11,6 +11,7 @@ import type { CostBreakdown } from '../model/pricing.js';
 import type { FleetSummary, GapSpec, MissCause, ScenarioPause, ScenarioPricing, SimulationReport, StrategySimulation } from '../model/simulate-report.js';
 import type { MissReason, SimulatedTurn, StrategyId } from '../model/simulation.js';
 import { TOOL_VERSION } from '../version.js';
+import { costJson } from './report-json.js';
 
 /** Bumped only on a breaking change; fields are only ever added within a version. */
 export const SIMULATION_SCHEMA_VERSION = 1;
@@ -99,18 +100,6 @@ export interface SimulationJson {
   }>;
   fleet: FleetSummary;
   notes: string[];
-}
-
-function costJson(c: CostBreakdown): CostBreakdown {
-  return {
-    inputUsd: c.inputUsd,
-    cacheWrite5mUsd: c.cacheWrite5mUsd,
-    cacheWrite1hUsd: c.cacheWrite1hUsd,
-    cacheReadUsd: c.cacheReadUsd,
-    outputUsd: c.outputUsd,
-    storageUsd: c.storageUsd,
-    totalUsd: c.totalUsd,
-  };
 }
 
 function turnJson(t: SimulatedTurn): SimulatedTurnJson {
