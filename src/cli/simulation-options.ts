@@ -8,7 +8,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { parseDurationMs } from '../simulate/duration.js';
+import type { StrategyId } from '../model/simulation.js';
 import { DEFAULT_SIMULATION_PARAMS, validateSimulationParams, type SimulationParams } from '../simulate/params.js';
+import { isStrategyId, STRATEGY_IDS } from '../simulate/strategies/index.js';
 
 export function addSimulationOptions(cmd: Command): Command {
   return cmd
@@ -152,4 +154,18 @@ export function readFleetOptions(raw: Record<string, unknown>, defaults: FleetFl
     days: pick('days', 'days', '--days'),
   };
   return { fleet, defaulted };
+}
+
+/** `--compare a,b`: known strategy ids, each once, in the order given; `defaults` when the flag is absent. */
+export function parseStrategies(raw: unknown, defaults: readonly StrategyId[]): StrategyId[] {
+  if (raw === undefined) return [...defaults];
+  const list = String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new InputError('--compare needs at least one strategy', `one or more of: ${STRATEGY_IDS.join(', ')}`);
+  for (const s of list) {
+    if (!isStrategyId(s)) throw new InputError(`--compare: unknown strategy "${s}"`, `one or more of: ${STRATEGY_IDS.join(', ')}`);
+  }
+  return [...new Set(list)] as StrategyId[];
 }

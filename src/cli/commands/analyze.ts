@@ -8,10 +8,10 @@ import { ConditionError, InputError } from '../../errors.js';
 import { addInputOptions, formatSkipSummary, loadSessions, readInputOptions, type InputOptions } from '../input-options.js';
 import { addPricingOptions, loadPriceResolver } from '../pricing-options.js';
 import { addRedactOption, redactIfRequested } from '../redact-option.js';
-import { addSimulationOptions, readSimulationParams } from '../simulation-options.js';
+import { addFleetOptions, addSimulationOptions, parseStrategies, readFleetOptions, readSimulationParams } from '../simulation-options.js';
+import { STRATEGY_IDS } from '../../simulate/strategies/index.js';
 import { resolveInputs } from '../io.js';
 import { buildAnalysisAsync, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
-import type { StrategyId } from '../../model/simulation.js';
 import type { RenderOptions } from '../../render/options.js';
 import { renderAnalyzeTerminal } from '../../render/analyze-terminal.js';
 import { sessionJson, toReportJson, type ListMaker } from '../../render/report-json.js';
@@ -22,7 +22,6 @@ import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
 import { sweepPoolFactory } from '../sweep-workers.js';
 
-const STRATEGY_IDS: readonly StrategyId[] = ['transcript', 'state', 'replay', 'nocache'];
 const DEFAULT_TOP = 10;
 /**
  * Inputs from this size on start the sweep worker before the analysis knows
@@ -33,21 +32,6 @@ const DEFAULT_TOP = 10;
 const PRESTART_SWEEP_MIN_BYTES = 2.5 * 1024 * 1024 * 1024;
 
 type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'csv';
-
-function parseStrategies(raw: unknown): StrategyId[] {
-  if (raw === undefined) return [...DEFAULT_STRATEGIES];
-  const list = String(raw)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (list.length === 0) throw new InputError('--compare needs at least one strategy', `one or more of: ${STRATEGY_IDS.join(', ')}`);
-  for (const s of list) {
-    if (!(STRATEGY_IDS as readonly string[]).includes(s)) {
-      throw new InputError(`--compare: unknown strategy "${s}"`, `one or more of: ${STRATEGY_IDS.join(', ')}`);
-    }
-  }
-  return [...new Set(list)] as StrategyId[];
-}
 
 function parseNumber(flag: string, raw: unknown, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
   if (raw === undefined) return undefined;
@@ -112,15 +96,6 @@ export function writeChunksToFile(path: string, chunks: Iterable<string>): void 
   }
 }
 
-function fleetOptions(raw: Record<string, unknown>): FleetOptions {
-  return {
-    agents: parseNumber('--agents', raw['agents'], { min: 0 }) ?? DEFAULT_FLEET.agents,
-    runsPerDay: parseNumber('--runs-per-day', raw['runsPerDay'], { min: 0 }) ?? DEFAULT_FLEET.runsPerDay,
-    retryRate: parseNumber('--retry-rate', raw['retryRate'], { min: 0 }) ?? DEFAULT_FLEET.retryRate,
-    days: parseNumber('--days', raw['days'], { min: 0 }) ?? DEFAULT_FLEET.days,
-  };
-}
-
 async function checkOutPath(ctx: CliContext, out: string, paths: string[]): Promise<string> {
   const abs = resolvePath(ctx.cwd, out);
   try {
@@ -159,10 +134,10 @@ function progressReporter(ctx: CliContext): { onProgress?: (p: { files: number; 
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
   const format = outputFormat(raw);
-  const strategies = parseStrategies(raw['compare']);
+  const strategies = parseStrategies(raw['compare'], DEFAULT_STRATEGIES);
   const top = parseNumber('--top', raw['top'], { min: 0, integer: true }) ?? DEFAULT_TOP;
   const failAbove = parseNumber('--fail-above', raw['failAbove'], { min: 0 });
-  const fleet = fleetOptions(raw);
+  const fleet: FleetOptions = readFleetOptions(raw, DEFAULT_FLEET).fleet;
   const opts: InputOptions = readInputOptions(raw);
   const params = readSimulationParams(raw);
   const out = typeof raw['out'] === 'string' ? await checkOutPath(ctx, raw['out'], paths) : null;
@@ -284,15 +259,12 @@ export const analyzeCommand: CommandModule = {
       .option('--csv', 'print one CSV row per request (actual and each strategy)')
       .option('--out <file>', 'write the output to this file instead of stdout')
       .option('--fail-above <usd>', 'exit with code 1 when the actual total cost is above this many USD')
-      .option('--agents <n>', 'fleet projection: number of agents', String(DEFAULT_FLEET.agents))
-      .option('--runs-per-day <n>', 'fleet projection: runs per agent per day', String(DEFAULT_FLEET.runsPerDay))
-      .option('--retry-rate <ratio>', 'fleet projection: share of runs retried (0.1 = 10%)', String(DEFAULT_FLEET.retryRate))
-      .option('--days <n>', 'fleet projection: days projected', String(DEFAULT_FLEET.days))
       .addOption(new Option('--color', 'force colours'))
       .addOption(new Option('--no-color', 'no colours (also NO_COLOR=1)'));
     addJsonFormatOptions(cmd);
     addInputOptions(cmd);
     addPricingOptions(cmd);
+    addFleetOptions(cmd, DEFAULT_FLEET);
     addSimulationOptions(cmd);
     addRedactOption(cmd);
     cmd.action(async (paths: string[], raw: Record<string, unknown>) => {

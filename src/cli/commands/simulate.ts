@@ -10,6 +10,7 @@ import {
   parseTokenFlag,
   readFleetOptions,
   readSimulationParams,
+  parseStrategies,
 } from '../simulation-options.js';
 import { decideColor } from './analyze.js';
 import { addJsonFormatOptions, jsonDocumentText, jsonIndent } from '../json-output.js';
@@ -50,19 +51,6 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-function parseStrategies(raw: unknown, hasReplayRate: boolean): StrategyId[] {
-  if (raw === undefined) return hasReplayRate ? ['transcript', 'state', 'replay', 'nocache'] : ['transcript', 'state', 'nocache'];
-  const list = String(raw)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (list.length === 0) throw new InputError('--compare needs at least one strategy', `one or more of: ${STRATEGY_IDS.join(', ')}`);
-  for (const s of list) {
-    if (!isStrategyId(s)) throw new InputError(`--compare: unknown strategy "${s}"`, `one or more of: ${STRATEGY_IDS.join(', ')}`);
-  }
-  return [...new Set(list)] as StrategyId[];
-}
-
 function parseWhole(flag: string, raw: unknown, min: number, max: number): number {
   const text = String(raw).trim().replace(/_/g, '');
   const n = Number(text);
@@ -96,7 +84,7 @@ function parseDetail(raw: unknown): SimulationTerminalOptions['detail'] {
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
   const params = readSimulationParams(raw);
-  const strategies = parseStrategies(raw['compare'], params.replayHitRate !== null);
+  const strategies = parseStrategies(raw['compare'], params.replayHitRate !== null ? ['transcript', 'state', 'replay', 'nocache'] : ['transcript', 'state', 'nocache']);
   const detail = parseDetail(raw['detail']);
   if (detail !== 'auto' && detail !== 'none' && !strategies.includes(detail)) {
     throw new InputError(`--detail ${detail}: not among the compared strategies (${strategies.join(', ')})`);
