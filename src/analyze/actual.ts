@@ -18,7 +18,7 @@ import type { CostBreakdown, ModelPrice } from '../model/pricing.js';
 import type { ActualTotals, ActualTurn, CacheTtl } from '../model/report.js';
 import type { MissReason } from '../model/simulation.js';
 import type { CompactionEvent, Session, Turn } from '../model/usage.js';
-import { addCost, priceRequest, ratesForRequest, ZERO_COST } from '../price/cost.js';
+import { addCost, CostSum, priceRequest, ratesForRequest, ZERO_COST } from '../price/cost.js';
 import type { PriceResolver } from '../price/resolve.js';
 
 export interface MissAttributionOptions {
@@ -234,14 +234,7 @@ export function analyzeSessionTurns(
 
 /** Totals of analysed turns. */
 export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputTokens = 0): ActualTotals {
-  // The cost breakdown as running sums: the additions of `cost = addCost(cost, t.cost)` from ZERO_COST, without an object per turn.
-  let inputUsd = 0;
-  let cacheWrite5mUsd = 0;
-  let cacheWrite1hUsd = 0;
-  let cacheReadUsd = 0;
-  let outputUsd = 0;
-  let storageUsd = 0;
-  let totalUsd = 0;
+  const cost = new CostSum();
   const tokens = {
     inputTokens: 0,
     cacheWrite5mTokens: 0,
@@ -264,20 +257,14 @@ export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputToke
     tokens.turns++;
     const c = t.cost;
     if (c) {
-      inputUsd += c.inputUsd;
-      cacheWrite5mUsd += c.cacheWrite5mUsd;
-      cacheWrite1hUsd += c.cacheWrite1hUsd;
-      cacheReadUsd += c.cacheReadUsd;
-      outputUsd += c.outputUsd;
-      storageUsd += c.storageUsd;
-      totalUsd += c.totalUsd;
+      cost.add(c);
       pricedTurns++;
     }
     missCostUsd += t.missCostUsd;
   }
   return {
     tokens,
-    cost: { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd },
+    cost: cost.breakdown(),
     cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
     pricedTurns,
     unpricedTurns: tokens.turns - pricedTurns,

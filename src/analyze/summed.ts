@@ -5,10 +5,10 @@
  * sweep worker (src/cli/sweep-workers.ts), which runs this same code on the
  * same workloads, so the results are identical bit for bit.
  */
-import type { CostBreakdown } from '../model/pricing.js';
 import type { ScenarioKind, ScenarioTotals, SessionScenario } from '../model/report.js';
 import type { StrategyId, StrategyResult, Workload } from '../model/simulation.js';
 import type { PriceResolver } from '../price/resolve.js';
+import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
 import { simulate } from '../simulate/simulate.js';
 import { SimulatedTurnTable } from './turn-table.js';
@@ -32,16 +32,7 @@ export function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
  * drops each workload's rows right after adding them gives the same bits).
  */
 export class ScenarioSum {
-  // The cost breakdown as seven running sums (the same additions, in the same
-  // order, as `cost = addCost(cost, row.cost)` from ZERO_COST, without a new
-  // object per row).
-  inputUsd = 0;
-  cacheWrite5mUsd = 0;
-  cacheWrite1hUsd = 0;
-  cacheReadUsd = 0;
-  outputUsd = 0;
-  storageUsd = 0;
-  totalUsd = 0;
+  readonly cost = new CostSum();
   promptTokens = 0;
   cacheReadTokens = 0;
   outputTokens = 0;
@@ -57,14 +48,7 @@ export class ScenarioSum {
     const turns = r.turns;
     for (let i = 0; i < turns.length; i++) {
       const t = turns[i] as StrategyResult['turns'][number];
-      const c = t.cost;
-      this.inputUsd += c.inputUsd;
-      this.cacheWrite5mUsd += c.cacheWrite5mUsd;
-      this.cacheWrite1hUsd += c.cacheWrite1hUsd;
-      this.cacheReadUsd += c.cacheReadUsd;
-      this.outputUsd += c.outputUsd;
-      this.storageUsd += c.storageUsd;
-      this.totalUsd += c.totalUsd;
+      this.cost.add(t.cost);
       this.promptTokens += t.promptTokens;
       this.cacheReadTokens += t.cacheReadTokens;
       this.outputTokens += t.outputTokens;
@@ -75,15 +59,7 @@ export class ScenarioSum {
   }
 
   totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {
-    const cost: CostBreakdown = {
-      inputUsd: this.inputUsd,
-      cacheWrite5mUsd: this.cacheWrite5mUsd,
-      cacheWrite1hUsd: this.cacheWrite1hUsd,
-      cacheReadUsd: this.cacheReadUsd,
-      outputUsd: this.outputUsd,
-      storageUsd: this.storageUsd,
-      totalUsd: this.totalUsd,
-    };
+    const cost = this.cost.breakdown();
     return {
       id,
       strategy,

@@ -76,6 +76,36 @@ export const ZERO_COST: CostBreakdown = Object.freeze({
   totalUsd: 0,
 });
 
+/**
+ * A running cost sum: the same additions, field by field and in the same
+ * order, as `sum = addCost(sum, c)` from ZERO_COST, without an object per
+ * addition (hot loops over every request).
+ */
+export class CostSum {
+  inputUsd = 0;
+  cacheWrite5mUsd = 0;
+  cacheWrite1hUsd = 0;
+  cacheReadUsd = 0;
+  outputUsd = 0;
+  storageUsd = 0;
+  totalUsd = 0;
+
+  add(c: CostBreakdown): void {
+    this.inputUsd += c.inputUsd;
+    this.cacheWrite5mUsd += c.cacheWrite5mUsd;
+    this.cacheWrite1hUsd += c.cacheWrite1hUsd;
+    this.cacheReadUsd += c.cacheReadUsd;
+    this.outputUsd += c.outputUsd;
+    this.storageUsd += c.storageUsd;
+    this.totalUsd += c.totalUsd;
+  }
+
+  breakdown(): CostBreakdown {
+    const { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd } = this;
+    return { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd };
+  }
+}
+
 export function addCost(a: CostBreakdown, b: CostBreakdown): CostBreakdown {
   return {
     inputUsd: a.inputUsd + b.inputUsd,
