@@ -22,9 +22,6 @@ function fitsInt32(v: number): boolean {
   return (v | 0) === v && !Object.is(v, -0);
 }
 
-/** A simulated row as the analysis JSON writes it: `SimulatedTurn` without `timestampMs`. */
-export type SimulatedTurnRowJson = Omit<SimulatedTurn, 'timestampMs'>;
-
 export class SimulatedTurnTable implements SimulatedTurnList {
   readonly length: number;
   private readonly doubles: Float64Array;
@@ -99,44 +96,6 @@ export class SimulatedTurnTable implements SimulatedTurnList {
       turnIndex: n[k] as number,
       kind: KINDS[this.codes[i * 2] as number] as SimulatedTurn['kind'],
       timestampMs: x[d] as number,
-      model: this.models[n[k + 7] as number] as string,
-      promptTokens: n[k + 1] as number,
-      uncachedInputTokens: n[k + 2] as number,
-      cacheWrite5mTokens: n[k + 3] as number,
-      cacheWrite1hTokens: n[k + 4] as number,
-      cacheReadTokens: n[k + 5] as number,
-      outputTokens: n[k + 6] as number,
-      cost: {
-        inputUsd: x[d + 1] as number,
-        cacheWrite5mUsd: x[d + 2] as number,
-        cacheWrite1hUsd: x[d + 3] as number,
-        cacheReadUsd: x[d + 4] as number,
-        outputUsd: x[d + 5] as number,
-        storageUsd: x[d + 6] as number,
-        totalUsd: x[d + 7] as number,
-      },
-      cumulativeCostUsd: x[d + 8] as number,
-      missReason: REASONS[this.codes[i * 2 + 1] as number] ?? null,
-      missCostUsd: x[d + 9] as number,
-      idleGapMs: Number.isNaN(gap) ? null : gap,
-    };
-  }
-
-  /**
-   * Row `i` in the shape (and key order) of `simulatedTurnJson(at(i))` of
-   * src/render/report-json.ts — no `timestampMs` — made directly from the
-   * columns: two objects per row instead of four while the document is
-   * written. Same values (the JSON copies every field as is).
-   */
-  jsonAt(i: number): SimulatedTurnRowJson {
-    const d = i * D;
-    const k = i * I;
-    const x = this.doubles;
-    const n = this.ints;
-    const gap = x[d + 10] as number;
-    return {
-      turnIndex: n[k] as number,
-      kind: KINDS[this.codes[i * 2] as number] as SimulatedTurn['kind'],
       model: this.models[n[k + 7] as number] as string,
       promptTokens: n[k + 1] as number,
       uncachedInputTokens: n[k + 2] as number,

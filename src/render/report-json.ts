@@ -409,10 +409,6 @@ export function simulatedTurnJson(t: SimulatedTurn): SimulatedTurnJson {
 }
 
 function simulatedTurnsJson(turns: SimulatedTurnList, list: ListMaker): SimulatedTurnJson[] {
-  // A columnar list (the analysis' SimulatedTurnTable) makes each row's JSON
-  // object directly (same keys, order and values as simulatedTurnJson).
-  const direct = (turns as { jsonAt?: (i: number) => SimulatedTurnJson }).jsonAt;
-  if (typeof direct === 'function') return list(turns.length, (i) => direct.call(turns, i));
   return list(turns.length, (i) => simulatedTurnJson(turns.at(i)));
 }
 
