@@ -242,47 +242,70 @@ export async function readInput(ctx: CliContext, input: InputFile, opts: ReadOpt
   return readFileInput(input, opts);
 }
 
-/** Streams one file (not stdin) through the pure ingest driver; needs no CliContext, so worker threads use it too. */
-export async function readFileInput(input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
-  const ingest = newIngest(input, opts);
-  // Synchronous reads into one shared 4 MiB buffer: no idle time between
-  // chunks, no per-file buffer. Nothing awaits between two reads, so files
-  // read "concurrently" by loadSessions never share the buffer at once.
-  let fd: number;
+function openInput(input: InputFile): number {
   try {
-    fd = openSync(input.path, 'r');
+    return openSync(input.path, 'r');
   } catch (err) {
     throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
   }
+}
+
+/**
+ * Reads bytes [start, end) of `fd` into the shared 4 MiB buffer and hands
+ * each chunk to `push`: synchronous, so no idle time between chunks and no
+ * per-file buffer (nothing awaits between two reads, so files read
+ * "concurrently" by loadSessions never share the buffer at once).
+ */
+function readRange(
+  fd: number,
+  input: InputFile,
+  start: number,
+  end: number,
+  push: (bytes: Uint8Array) => void,
+  onBytes: ((pos: number) => void) | undefined,
+): { readBytes: number; lastByte: number } {
+  const buffer = readBuffer();
+  let pos = start;
+  let lastByte = 0x0a;
+  while (pos < end) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, Math.min(buffer.length, end - pos), pos);
+    } catch (err) {
+      throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
+    }
+    if (n === 0) break; // truncated while reading
+    push(buffer.subarray(0, n));
+    lastByte = buffer[n - 1] as number;
+    pos += n;
+    onBytes?.(pos);
+  }
+  return { readBytes: pos - start, lastByte };
+}
+
+/**
+ * Whether the file grew past `size` (the size read up to). A last line
+ * without newline may be an agent mid-write or a cut file; reading is
+ * synchronous and fast, so a writer gets a moment before deciding.
+ */
+async function grewAfter(fd: number, size: number, read: { readBytes: number; lastByte: number }): Promise<boolean> {
+  if (fstatSync(fd).size > size) return true;
+  if (read.readBytes === 0 || read.lastByte === 0x0a) return false;
+  await new Promise((r) => setTimeout(r, GROWTH_WAIT_MS));
+  return fstatSync(fd).size > size;
+}
+
+/** Streams one file (not stdin) through the pure ingest driver; needs no CliContext, so worker threads use it too. */
+export async function readFileInput(input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
+  const ingest = newIngest(input, opts);
+  const fd = openInput(input);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
     // Read only what existed at open: a file still being written yields a consistent prefix.
     const size = st.size;
-    const buffer = readBuffer();
-    let pos = 0;
-    let lastByte = 0x0a;
-    while (pos < size) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, 0, Math.min(buffer.length, size - pos), pos);
-      } catch (err) {
-        throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
-      }
-      if (n === 0) break; // truncated while reading
-      ingest.push(buffer.subarray(0, n));
-      lastByte = buffer[n - 1] as number;
-      pos += n;
-      opts.onBytes?.(pos);
-    }
-    let grown = fstatSync(fd).size > size;
-    if (!grown && pos > 0 && lastByte !== 0x0a) {
-      // A last line without newline: an agent mid-write, or a cut file? Reading
-      // is synchronous and fast, so give a writer a moment before deciding.
-      await new Promise((r) => setTimeout(r, GROWTH_WAIT_MS));
-      grown = fstatSync(fd).size > size;
-    }
-    return ingest.finish(grown);
+    const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
+    return ingest.finish(await grewAfter(fd, size, read));
   } finally {
     closeSync(fd);
   }
@@ -351,37 +374,12 @@ export function planFileSplit(
 /** Reads and parses bytes [range.start, range.end) of a Claude Code file as one part (same reading as readFileInput). */
 export async function readFilePart(input: InputFile, range: FileRange, opts: ReadOptions): Promise<FilePartResult> {
   const ingest = new ClaudePartIngest({ file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer }, range.start === 0);
-  let fd: number;
+  const fd = openInput(input);
   try {
-    fd = openSync(input.path, 'r');
-  } catch (err) {
-    throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
-  }
-  try {
-    const buffer = readBuffer();
-    let pos = range.start;
-    let lastByte = 0x0a;
-    while (pos < range.end) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, 0, Math.min(buffer.length, range.end - pos), pos);
-      } catch (err) {
-        throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
-      }
-      if (n === 0) break; // truncated while reading
-      ingest.push(buffer.subarray(0, n));
-      lastByte = buffer[n - 1] as number;
-      pos += n;
-      opts.onBytes?.(pos - range.start);
-    }
-    let grown = false;
-    if (range.end === range.fileSize) {
-      grown = fstatSync(fd).size > range.fileSize;
-      if (!grown && pos > range.start && lastByte !== 0x0a) {
-        await new Promise((r) => setTimeout(r, GROWTH_WAIT_MS));
-        grown = fstatSync(fd).size > range.fileSize;
-      }
-    }
+    const onBytes = opts.onBytes;
+    const read = readRange(fd, input, range.start, range.end, (bytes) => ingest.push(bytes), onBytes && ((pos) => onBytes(pos - range.start)));
+    // Only the last range can end in a line still being written.
+    const grown = range.end === range.fileSize ? await grewAfter(fd, range.fileSize, read) : false;
     return { part: ingest.finish(), grown };
   } finally {
     closeSync(fd);
