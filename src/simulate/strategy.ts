@@ -123,3 +123,29 @@ export function systemTokensOf(workload: Workload, streamId: string): number {
 export function turnTime(params: SimulationParams, index: number, timestampMs: number): number {
   return params.gapOverrideMs === null ? timestampMs : index * params.gapOverrideMs;
 }
+
+/**
+ * Per-stream state of a strategy, made on a stream's first turn, with a
+ * one-entry memo (consecutive turns usually share a stream).
+ */
+export class StreamStates<T> {
+  private readonly byId = new Map<string, T>();
+  private lastId = '';
+  private last: T | null = null;
+  private readonly create: (streamId: string) => T;
+  constructor(create: (streamId: string) => T) {
+    this.create = create;
+  }
+
+  get(streamId: string): T {
+    if (this.last !== null && streamId === this.lastId) return this.last;
+    let found = this.byId.get(streamId);
+    if (found === undefined) {
+      found = this.create(streamId);
+      this.byId.set(streamId, found);
+    }
+    this.last = found;
+    this.lastId = streamId;
+    return found;
+  }
+}

@@ -25,7 +25,7 @@
  */
 import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_STATE_UPDATE, KIND_TURN, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
-import { PriceLookup, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
+import { PriceLookup, StreamStates, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
 
 class StateStream {
   readonly cache: StreamCache;
@@ -59,9 +59,9 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
   const params = env.params;
   const prices = new PriceLookup(env.resolver);
   const updatePrices = new PriceLookup(env.resolver);
-  const streams = new Map<string, StateStream>();
-  let last: StateStream | null = null;
-  let lastId = '';
+  const streams = new StreamStates(
+    (id) => new StateStream(meter.stream(id), meter.stream(`${id}#state-update`), params.stateSchemaTokens ?? systemTokensOf(workload, id)),
+  );
   const req = new CacheRequest();
   const every = params.stateUpdateEvery;
   let updates = 0;
@@ -69,19 +69,7 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
   const turns = workload.turns;
   for (let i = 0; i < turns.length; i++) {
     const turn = turns[i]!;
-    let st: StateStream;
-    if (last !== null && turn.streamId === lastId) st = last;
-    else {
-      let found = streams.get(turn.streamId);
-      if (found === undefined) {
-        const schema = params.stateSchemaTokens ?? systemTokensOf(workload, turn.streamId);
-        found = new StateStream(meter.stream(turn.streamId), meter.stream(`${turn.streamId}#state-update`), schema);
-        streams.set(turn.streamId, found);
-      }
-      st = found;
-      last = found;
-      lastId = turn.streamId;
-    }
+    const st = streams.get(turn.streamId);
     const price = prices.priceOf(turn.model);
     const t = turnTime(params, i, turn.timestampMs);
     const appended = turn.appendedTokens;

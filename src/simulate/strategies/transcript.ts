@@ -18,7 +18,7 @@
 import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_COMPACTION, KIND_TURN, MISS_COMPACTION, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
 import { COMPACT_BUFFER_TOKENS, contextWindowOf } from '../params.js';
-import { PriceLookup, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
+import { PriceLookup, StreamStates, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
 
 class TranscriptStream {
   readonly cache: StreamCache;
@@ -47,9 +47,7 @@ function compactThreshold(env: SimulationEnv, contextWindowTokens: number): numb
 export function runTranscript(workload: Workload, env: SimulationEnv, meter: CacheMeter, cacheDisabled: boolean): StrategyParamValues {
   const params = env.params;
   const prices = new PriceLookup(env.resolver);
-  const streams = new Map<string, TranscriptStream>();
-  let last: TranscriptStream | null = null;
-  let lastId = '';
+  const streams = new StreamStates((id) => new TranscriptStream(meter.stream(id), systemTokensOf(workload, id)));
   const req = new CacheRequest();
   req.cacheDisabled = cacheDisabled;
   let compactions = 0;
@@ -58,18 +56,7 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
   const turns = workload.turns;
   for (let i = 0; i < turns.length; i++) {
     const turn = turns[i]!;
-    let st: TranscriptStream;
-    if (last !== null && turn.streamId === lastId) st = last;
-    else {
-      let found = streams.get(turn.streamId);
-      if (found === undefined) {
-        found = new TranscriptStream(meter.stream(turn.streamId), systemTokensOf(workload, turn.streamId));
-        streams.set(turn.streamId, found);
-      }
-      st = found;
-      last = found;
-      lastId = turn.streamId;
-    }
+    const st = streams.get(turn.streamId);
     const price = prices.priceOf(turn.model);
     const t = turnTime(params, i, turn.timestampMs);
     req.turnIndex = i;
