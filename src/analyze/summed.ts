@@ -10,7 +10,9 @@ import type { StrategyId, StrategyResult, Workload } from '../model/simulation.j
 import type { PriceResolver } from '../price/resolve.js';
 import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
-import { simulate } from '../simulate/simulate.js';
+import { simulateColumns } from '../simulate/simulate.js';
+import { COST_STRIDE } from '../simulate/cache.js';
+import type { ColumnResult } from '../simulate/strategy.js';
 import { SimulatedTurnTable } from './turn-table.js';
 
 export function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
@@ -56,6 +58,28 @@ export class ScenarioSum {
       if (t.kind !== 'turn') this.sideRequests++;
       this.missCostUsd += t.missCostUsd;
     }
+  }
+
+  /**
+   * `add` of a result whose requests' costs are in columns: the same sums in
+   * the same order (token counts are whole numbers, so their sums do not
+   * depend on the order; the meter's are used).
+   */
+  addColumns(r: ColumnResult): void {
+    this.total += r.totals.totalCostUsd;
+    this.sessions++;
+    const c = r.columns.costs;
+    const n = r.columns.length;
+    for (let k = 0; k < n; k++) {
+      const o = k * COST_STRIDE;
+      this.cost.addParts(c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number, c[o + 4] as number, c[o + 5] as number, c[o + 6] as number);
+      this.missCostUsd += c[o + 7] as number;
+    }
+    this.promptTokens += r.totals.promptTokens;
+    this.cacheReadTokens += r.totals.cacheReadTokens;
+    this.outputTokens += r.totals.outputTokens;
+    this.requests += r.totals.requests;
+    this.sideRequests += r.totals.sideRequests;
   }
 
   totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {
@@ -107,6 +131,21 @@ export function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResul
   };
 }
 
+/** A session scenario without rows, from a column result. */
+export function columnScenario(id: string, kind: ScenarioKind, r: ColumnResult): SessionScenario {
+  return {
+    id,
+    strategy: r.strategy,
+    kind,
+    totalCostUsd: r.totals.totalCostUsd,
+    totalPromptTokens: r.totals.promptTokens,
+    totalOutputTokens: r.totals.outputTokens,
+    cacheReadTokens: r.totals.cacheReadTokens,
+    turns: null,
+    params: { ...r.params },
+  };
+}
+
 /** One summed-only scenario to run: transcript with `params` (overrides applied), reported as `kind`. */
 export interface SummedJob {
   kind: ScenarioKind;
@@ -115,7 +154,7 @@ export interface SummedJob {
 
 /**
  * Transcript with `job.params` over every workload, rows only summed: one
- * workload at a time, its rows added (in workload order) and dropped
+ * workload at a time, its requests' costs added (in workload order) and dropped
  * (transcript keeps nothing across workloads, so this equals one `simulate`
  * over all of them).
  */
@@ -125,10 +164,10 @@ export function summedTranscript(workloads: readonly Workload[], resolver: Price
   const id = scenarioId('transcript', job.kind);
   const env = { resolver, params: job.params };
   for (const wl of workloads) {
-    const r = simulate([wl], ['transcript'], env).get('transcript')?.[0];
+    const r = simulateColumns([wl], 'transcript', env)[0];
     if (!r) continue;
-    sum.add(r);
-    perWorkload.push(sessionScenario(id, job.kind, r, false));
+    sum.addColumns(r);
+    perWorkload.push(columnScenario(id, job.kind, r));
   }
   return { totals: sum.totals(id, 'transcript', job.kind), perWorkload };
 }

@@ -176,6 +176,60 @@ export class CacheRequest {
   cacheDisabled = false;
 }
 
+/**
+ * Per-request costs in columns: the row sink of an analysis that keeps no
+ * per-request rows. It holds exactly the numbers the rows' consumers add up
+ * (each request's turn and cost components, the storage tail of `finish`
+ * included), so sums and per-turn curves over it are the same floating-point
+ * operations in the same order as over `SimulatedTurn` rows, bit for bit,
+ * without two objects per request.
+ */
+export class CostColumns {
+  length = 0;
+  turnIndex: Int32Array;
+  /** Per request, COST_STRIDE values: input, 5m write, 1h write, read, output, storage, total, miss cost (USD). */
+  costs: Float64Array;
+
+  constructor(capacity = 64) {
+    const n = Math.max(1, capacity);
+    this.turnIndex = new Int32Array(n);
+    this.costs = new Float64Array(n * COST_STRIDE);
+  }
+
+  push(turnIndex: number, inputUsd: number, w5Usd: number, w1Usd: number, readUsd: number, outputUsd: number, storageUsd: number, totalUsd: number, missCostUsd: number): void {
+    const k = this.length;
+    if (k === this.turnIndex.length) this.grow();
+    this.turnIndex[k] = turnIndex;
+    const c = this.costs;
+    const o = k * COST_STRIDE;
+    c[o] = inputUsd;
+    c[o + 1] = w5Usd;
+    c[o + 2] = w1Usd;
+    c[o + 3] = readUsd;
+    c[o + 4] = outputUsd;
+    c[o + 5] = storageUsd;
+    c[o + 6] = totalUsd;
+    c[o + 7] = missCostUsd;
+    this.length = k + 1;
+  }
+
+  totalUsdAt(k: number): number {
+    return this.costs[k * COST_STRIDE + 6] as number;
+  }
+
+  private grow(): void {
+    const t = new Int32Array(this.turnIndex.length * 2);
+    t.set(this.turnIndex);
+    this.turnIndex = t;
+    const c = new Float64Array(this.costs.length * 2);
+    c.set(this.costs);
+    this.costs = c;
+  }
+}
+
+/** Values per request in `CostColumns.costs`. */
+export const COST_STRIDE = 8;
+
 /** Totals of a simulated workload (what the fast path returns). */
 export interface SimulationTotals {
   totalCostUsd: number;
@@ -201,6 +255,7 @@ export interface SimulationTotals {
 export class CacheMeter {
   private readonly params: SimulationParams;
   private readonly rows: SimulatedTurn[] | null;
+  private readonly columns: CostColumns | null;
   private readonly streams = new Map<string, StreamCache>();
   private lastStream: StreamCache | null = null;
   private hasStorage = false;
@@ -227,9 +282,12 @@ export class CacheMeter {
   missedTokens = 0;
   missCostUsd = 0;
 
-  constructor(params: SimulationParams, rows: SimulatedTurn[] | null) {
+  /** One sink at most: `rows` (per-request objects) or `columns` (costs only); neither for totals only. */
+  constructor(params: SimulationParams, rows: SimulatedTurn[] | null, columns: CostColumns | null = null) {
+    if (rows !== null && columns !== null) throw new Error('CacheMeter: rows or columns, not both');
     this.params = params;
     this.rows = rows;
+    this.columns = columns;
     this.ttlOverrideMs = params.ttlSeconds !== null ? params.ttlSeconds * 1000 : 0;
     this.anthropicWriteTtl = params.anthropicWriteTtl;
   }
@@ -395,6 +453,9 @@ export class CacheMeter {
         storageUsd,
         totalUsd,
       });
+    } else if (this.columns !== null) {
+      if (entry !== null) entry.lastRowIndex = this.columns.length;
+      this.columns.push(req.turnIndex, inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd, missCostUsd);
     }
     if (stream.hasRequest && t !== stream.lastTimestampMs) stream.gapBeforeMs = t - stream.lastTimestampMs;
     stream.hasRequest = true;
@@ -463,6 +524,13 @@ export class CacheMeter {
           this.storageUsd += usd;
           this.totalUsd += usd;
           e.cachedTokens = 0;
+          const columns = this.columns;
+          if (columns !== null && e.lastRowIndex >= 0 && e.lastRowIndex < columns.length) {
+            // As the row's cost below: storage and total of that request grow by the tail.
+            const o = e.lastRowIndex * COST_STRIDE;
+            columns.costs[o + 5] = (columns.costs[o + 5] as number) + usd;
+            columns.costs[o + 6] = (columns.costs[o + 6] as number) + usd;
+          }
           const row = rows !== null && e.lastRowIndex >= 0 ? rows[e.lastRowIndex] : undefined;
           if (row) {
             row.cost = { ...row.cost, storageUsd: row.cost.storageUsd + usd, totalUsd: row.cost.totalUsd + usd };

@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import type { ModelPrice } from '../model/pricing.js';
 import type { SimulatedTurn, StrategyId, StrategyResult, Workload } from '../model/simulation.js';
 import type { PriceResolver } from '../price/resolve.js';
-import { CacheMeter, type SimulationTotals } from './cache.js';
+import { CacheMeter, CostColumns, type SimulationTotals } from './cache.js';
 import type { SimulationParams } from './params.js';
 
 export interface SimulationEnv {
@@ -27,10 +27,25 @@ export interface Strategy {
    */
   simulate(workloads: readonly Workload[], env: SimulationEnv): StrategyResult[];
   /**
+   * As `simulate`, with each request's costs in columns instead of a row
+   * object (`CostColumns`): what an analysis that keeps no per-request rows
+   * sums and plots, the same numbers as the rows hold.
+   */
+  simulateColumns(workloads: readonly Workload[], env: SimulationEnv): ColumnResult[];
+  /**
    * Totals of one workload without per-turn rows: the same run with the row
    * sink switched off. Cross-session memory (replay) starts empty.
    */
   totals(workload: Workload, env: SimulationEnv): SimulationTotals;
+}
+
+/** One workload under one strategy, its requests' costs in columns (see `CostColumns`). */
+export interface ColumnResult {
+  strategy: StrategyId;
+  sessionId: string;
+  totals: SimulationTotals;
+  columns: CostColumns;
+  params: StrategyParamValues;
 }
 
 export function defineStrategy(s: Strategy): Strategy {
@@ -73,6 +88,19 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
           totalOutputTokens: totals.outputTokens,
           params,
         });
+      }
+      const summary = runner.summarize?.(memory);
+      if (summary) for (const r of results) Object.assign(r.params, summary);
+      return results;
+    },
+    simulateColumns(workloads, env) {
+      const memory = runner.createMemory(env);
+      const results: ColumnResult[] = [];
+      for (const workload of workloads) {
+        const columns = new CostColumns(workload.turns.length + 8);
+        const meter = new CacheMeter(env.params, null, columns);
+        const params = runner.run(workload, env, meter, memory);
+        results.push({ strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params });
       }
       const summary = runner.summarize?.(memory);
       if (summary) for (const r of results) Object.assign(r.params, summary);

@@ -5,7 +5,8 @@
  * - a cache never makes a request dearer than no cache except by the write
  *   premium (and Gemini explicit storage);
  * - transcript and nocache send the same prompts;
- * - simulate() and simulateTotals() agree bit for bit; runs are deterministic;
+ * - simulate() and simulateTotals() agree bit for bit, and so do simulate()'s
+ *   rows and simulateColumns()' per-request costs; runs are deterministic;
  * - cost is monotone in tokens, on the domain where that holds (see the last
  *   tests for the two documented exceptions: the minimum cacheable length and
  *   128-token increments, where more tokens can be cheaper).
@@ -17,7 +18,8 @@ import type { ModelPrice } from '../../src/model/pricing.js';
 import type { SimulatedTurn, StrategyId, Workload, WorkloadTurn } from '../../src/model/simulation.js';
 import { priceRequest, ratesForRequest } from '../../src/price/cost.js';
 import { DEFAULT_SIMULATION_PARAMS, type SimulationParams } from '../../src/simulate/params.js';
-import { simulate, simulateTotals } from '../../src/simulate/simulate.js';
+import { simulate, simulateColumns, simulateTotals } from '../../src/simulate/simulate.js';
+import { COST_STRIDE } from '../../src/simulate/cache.js';
 import type { SimulationEnv } from '../../src/simulate/strategy.js';
 import { anthropicRow, deepseekRow, geminiRow, openaiRow, resolverOf, workloadAt } from '../helpers/sim.js';
 
@@ -208,6 +210,36 @@ test('simulate() and simulateTotals() agree bit for bit; the rows sum to the tot
       }
     }),
     RUNS,
+  );
+});
+
+test('simulateColumns() holds each request\'s costs exactly as the rows of simulate() do (storage tail included)', () => {
+  fc.assert(
+    fc.property(fc.array(workloadArb(ALL_MODELS, { compactions: true }), { minLength: 1, maxLength: 3 }), paramsArb, (ws, p) => {
+      const e = env(p);
+      for (const id of STRATEGIES) {
+        const rows = simulate(ws, [id], e).get(id) ?? [];
+        const cols = simulateColumns(ws, id, e);
+        assert.equal(cols.length, rows.length, id);
+        rows.forEach((r, w) => {
+          const c = cols[w];
+          assert.ok(c);
+          assert.equal(c.totals.totalCostUsd, r.totalCostUsd, id);
+          assert.equal(c.totals.promptTokens, r.totalPromptTokens, id);
+          assert.equal(c.totals.outputTokens, r.totalOutputTokens, id);
+          assert.deepEqual(c.params, r.params, id);
+          assert.equal(c.columns.length, r.turns.length, id);
+          r.turns.forEach((t, k) => {
+            const o = k * COST_STRIDE;
+            const got = [...c.columns.costs.subarray(o, o + COST_STRIDE)];
+            const want = [t.cost.inputUsd, t.cost.cacheWrite5mUsd, t.cost.cacheWrite1hUsd, t.cost.cacheReadUsd, t.cost.outputUsd, t.cost.storageUsd, t.cost.totalUsd, t.missCostUsd];
+            assert.deepEqual(got, want, `${id} request ${k}`);
+            assert.equal(c.columns.turnIndex[k], t.turnIndex, `${id} request ${k}`);
+          });
+        });
+      }
+    }),
+    { numRuns: 100 },
   );
 });
 
