@@ -26,7 +26,8 @@ import type { StrategyId, StrategyResult, Workload } from './model/simulation.js
 import type { Session } from './model/usage.js';
 import type { PriceResolver } from './price/resolve.js';
 import type { PriceTable } from './model/pricing.js';
-import { simulate, simulateTotals } from './simulate/simulate.js';
+import { simulate, simulateColumns, simulateTotals } from './simulate/simulate.js';
+import type { ColumnResult } from './simulate/strategy.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
 import { projectFleet } from './simulate/fleet.js';
@@ -49,7 +50,7 @@ import {
 } from './analyze/break-even.js';
 import { applyOverrides, flattenParams, stateRatioOf } from './analyze/params.js';
 import { SimulatedTurnTable } from './analyze/turn-table.js';
-import { ScenarioSum, scenarioId, sessionScenario, summedTranscript, totalsOfScenario, type SummedJob, type SummedScenario } from './analyze/summed.js';
+import { columnScenario, ScenarioSum, scenarioId, sessionScenario, summedTranscript, totalsOfScenario, type SummedJob, type SummedScenario } from './analyze/summed.js';
 
 export interface FleetOptions {
   agents: number;
@@ -81,6 +82,14 @@ export interface AnalysisOptions {
    * does not use the sessions afterwards (the CLI). Default false.
    */
   consumeSessions?: boolean;
+  /**
+   * Keep every simulated request of the compared strategies (as
+   * `sessions[].scenarios[].turns`), for outputs that list them (`--ndjson`,
+   * `--csv`, `--json --requests`). Without them the strategies run with their
+   * requests' costs in columns: every total, curve and break-even is the same
+   * number, and no per-request objects are made. Default true.
+   */
+  keepRows?: boolean;
 }
 
 interface Sim {
@@ -88,10 +97,47 @@ interface Sim {
   result: StrategyResult;
 }
 
-/** A compared strategy's result for one workload, its rows in columns. */
+/**
+ * A compared strategy's result for one workload: its rows in columns
+ * (`turns`), or, when rows are not kept, only its per-turn cost
+ * (`perTurnUsd`, in actual-turn numbering).
+ */
 interface KeptResult extends Omit<StrategyResult, 'turns'> {
-  turns: SimulatedTurnTable;
+  turns: SimulatedTurnTable | null;
+  perTurnUsd: number[] | null;
   cacheReadTokens: number;
+}
+
+/** Per-turn cost of a kept result over `turnCount` actual turns. */
+function perTurnOf(r: KeptResult, turnCount: number): number[] {
+  if (r.perTurnUsd !== null) return r.perTurnUsd;
+  return r.turns === null ? new Array<number>(turnCount).fill(0) : perTurnCostOfTable(r.turns, turnCount);
+}
+
+/**
+ * A column result kept without rows: its per-turn cost in actual-turn
+ * numbering (`map`: workload turn → actual turn, null when the same), summed
+ * as `perTurnCostOfTable` sums rows, so the numbers are identical.
+ */
+function keepColumns(r: ColumnResult, map: readonly number[] | null, turnCount: number): KeptResult {
+  const per = new Array<number>(turnCount).fill(0);
+  const c = r.columns;
+  for (let k = 0; k < c.length; k++) {
+    const wi = c.turnIndex[k] as number;
+    const ti = map === null ? wi : (map[wi] ?? wi);
+    if (ti >= 0 && ti < turnCount) per[ti] = (per[ti] ?? 0) + c.totalUsdAt(k);
+  }
+  return {
+    strategy: r.strategy,
+    sessionId: r.sessionId,
+    totalCostUsd: r.totals.totalCostUsd,
+    totalPromptTokens: r.totals.promptTokens,
+    totalOutputTokens: r.totals.outputTokens,
+    params: r.params,
+    cacheReadTokens: r.totals.cacheReadTokens,
+    turns: null,
+    perTurnUsd: per,
+  };
 }
 
 function keep(r: StrategyResult): KeptResult {
@@ -106,6 +152,7 @@ function keep(r: StrategyResult): KeptResult {
     params: r.params,
     cacheReadTokens: cacheRead,
     turns: SimulatedTurnTable.from(r.turns),
+    perTurnUsd: null,
   };
 }
 
@@ -133,10 +180,10 @@ function perTurnCostOfTable(table: SimulatedTurnTable, turnCount: number): numbe
   return per;
 }
 
-/** As `cumulativeByTurn` of break-even.ts, from columns. */
-function cumulativeOfTable(table: SimulatedTurnTable, turnCount: number): number[] {
+/** As `cumulativeByTurn` of break-even.ts, from a kept result. */
+function cumulativeOfKept(r: KeptResult, turnCount: number): number[] {
   let sum = 0;
-  return perTurnCostOfTable(table, turnCount).map((v) => (sum += v));
+  return perTurnOf(r, turnCount).map((v) => (sum += v));
 }
 
 function timeRange(s: Session): { first: number | null; last: number | null } {
@@ -322,6 +369,7 @@ function* analysisSteps(
   const miss = options.miss ?? DEFAULT_MISS_OPTIONS;
   const fleetOptions = options.fleet ?? DEFAULT_FLEET;
   const strategies = [...new Set(options.strategies)];
+  const keepRows = options.keepRows ?? true;
   let sessions = ingest.sessions;
 
   // 1. Actual cost and misses per session.
@@ -439,6 +487,20 @@ function* analysisSteps(
       if (r) each(remapOne(r, w), w);
     });
   };
+  /** As `forEachResult`, each request's costs in columns instead of rows. */
+  const forEachColumns = (id: StrategyId, each: (r: ColumnResult, w: number) => void): void => {
+    if (workloads.length === 0) return;
+    const env = envFor(undefined);
+    if (id === 'replay') {
+      simulateColumns(workloads, id, env).forEach(each);
+      return;
+    }
+    workloads.forEach((wl, w) => {
+      const r = simulateColumns([wl], id, env)[0];
+      if (r) each(r, w);
+    });
+  };
+  const identity = turnMaps.map((map) => map.every((v, k) => v === k));
   // Average context (the state-size sweep reports it) and the sweeps, started
   // now: their grid needs only the workloads, so a parallel driver runs it
   // while this thread simulates the compared strategies.
@@ -479,14 +541,26 @@ function* analysisSteps(
     const sum = new ScenarioSum();
     const kept: KeptResult[] = [];
     const asLogTtl = id === 'transcript' && params.ttlSeconds === null ? { sum: new ScenarioSum(), perWorkload: [] as SessionScenario[] } : null;
-    forEachResult(id, undefined, (r) => {
-      sum.add(r);
-      if (asLogTtl) {
-        asLogTtl.sum.add(r);
-        asLogTtl.perWorkload.push(sessionScenario(logTtlId, 'log-ttl', r, false));
-      }
-      kept.push(keep(r));
-    });
+    if (keepRows) {
+      forEachResult(id, undefined, (r) => {
+        sum.add(r);
+        if (asLogTtl) {
+          asLogTtl.sum.add(r);
+          asLogTtl.perWorkload.push(sessionScenario(logTtlId, 'log-ttl', r, false));
+        }
+        kept.push(keep(r));
+      });
+    } else {
+      forEachColumns(id, (r, w) => {
+        sum.addColumns(r);
+        if (asLogTtl) {
+          asLogTtl.sum.addColumns(r);
+          asLogTtl.perWorkload.push(columnScenario(logTtlId, 'log-ttl', r));
+        }
+        const turnCount = (actualTurns[simIndex[w] as number] as ActualTurn[]).length;
+        kept.push(keepColumns(r, identity[w] ? null : (turnMaps[w] as number[]), turnCount));
+      });
+    }
     comparedTotals.set(id, sum.totals(id, id, 'strategy'));
     if (asLogTtl && workloads.length > 0) logTtlFromTranscript = { totals: asLogTtl.sum.totals(logTtlId, 'transcript', 'log-ttl'), perWorkload: asLogTtl.perWorkload };
     if (workloads.length > 0) compared.set(id, kept);
@@ -513,6 +587,15 @@ function* analysisSteps(
 
   // 4. Per-session assembly.
   const sessionBreakEvens: Array<SessionBreakEven | null> = [];
+  /** Cumulative transcript and state cost by actual turn of session i (null when not both simulated). */
+  const breakEvenCurveOf = (i: number): BreakEvenReport['focusCurve'] => {
+    const w = bySession.get(i);
+    const tr = w === undefined ? undefined : compared.get('transcript')?.[w];
+    const st = w === undefined ? undefined : compared.get('state')?.[w];
+    if (!tr || !st) return null;
+    const n = (actualTurns[i] as ActualTurn[]).length;
+    return { transcriptCumulativeUsd: cumulativeOfKept(tr, n), stateCumulativeUsd: cumulativeOfKept(st, n) };
+  };
   const analyses: SessionAnalysis[] = sessionMeta.map((s, i) => {
     const turns = actualTurns[i] as ActualTurn[];
     const w = bySession.get(i);
@@ -529,12 +612,8 @@ function* analysisSteps(
       if (r5) sc.push(r5);
       if (r1) sc.push(r1);
       if (rl) sc.push(rl);
-      const tr = compared.get('transcript')?.[w];
-      const st = compared.get('state')?.[w];
-      if (tr && st) {
-        const n = turns.length;
-        breakEven = findBreakEvenTurn(cumulativeOfTable(tr.turns, n), cumulativeOfTable(st.turns, n));
-      }
+      const curve = breakEvenCurveOf(i);
+      if (curve) breakEven = findBreakEvenTurn(curve.transcriptCumulativeUsd, curve.stateCumulativeUsd);
     }
     sessionBreakEvens.push(breakEven);
     return {
@@ -602,6 +681,7 @@ function* analysisSteps(
     averageContextTokens,
     gap,
     stateSize,
+    breakEvenCurveOf,
   );
 
   // 7. Fleet: per-run averages over the simulated sessions (actual over all priced sessions).
@@ -677,6 +757,7 @@ function buildBreakEven(
   averageContextTokens: number,
   gap: BreakEvenReport['gap'] | null,
   stateSize: BreakEvenReport['stateSize'] | null,
+  curveOf: (sessionIndex: number) => BreakEvenReport['focusCurve'],
 ): BreakEvenReport {
   const available = strategies.includes('state') && strategies.includes('transcript') && workloads.length > 0;
   const evaluated = sessionBreakEvens.filter((b): b is SessionBreakEven => b !== null);
@@ -723,6 +804,7 @@ function buildBreakEven(
     available,
     focusSessionId: focus !== null ? (analyses[focus]?.id ?? null) : null,
     focus: focus !== null ? (sessionBreakEvens[focus] ?? null) : null,
+    focusCurve: focus !== null && sessionBreakEvens[focus] ? curveOf(focus) : null,
     sessionsEvaluated: evaluated.length,
     sessionsWithBreakEven: turnsWithBreakEven.length,
     sessionsStateCheaper: evaluated.filter((b) => b.stateCostUsd < b.transcriptCostUsd).length,
@@ -796,7 +878,7 @@ function buildCurves(
       const w = bySession.get(i);
       if (w === undefined) continue;
       const r = compared.get(id)?.[w];
-      if (r) add(per, perTurnCostOfTable(r.turns, analyses[i]?.turns.length ?? 0));
+      if (r) add(per, perTurnOf(r, analyses[i]?.turns.length ?? 0));
     }
     series.push({ id, perTurnUsd: per, cumulativeUsd: cumulate(per) });
   }

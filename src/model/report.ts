@@ -254,6 +254,11 @@ export interface BreakEvenReport {
   /** Session the per-turn break-even refers to: `--session`, else the one with the most turns. */
   focusSessionId: string | null;
   focus: SessionBreakEven | null;
+  /**
+   * Cumulative cost by actual turn of the focus session under transcript and
+   * state (what `focus.breakEvenTurn` is read from; index i = turn i + 1).
+   */
+  focusCurve: { transcriptCumulativeUsd: number[]; stateCumulativeUsd: number[] } | null;
   sessionsEvaluated: number;
   sessionsWithBreakEven: number;
   /** Sessions where state is cheaper than transcript at the end. */

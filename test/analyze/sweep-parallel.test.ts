@@ -181,3 +181,21 @@ test('sweep pool prestart: a prestarted worker is used, or terminated when the i
     big.close();
   }
 });
+
+test('keepRows: false changes nothing but the simulated rows (costs in columns give the same numbers)', () => {
+  for (const p of [params, applyOverrides(params, { ttl: '1h' }), { ...params, stateUpdateEvery: 3 }]) {
+    const withRows = buildAnalysis(ingestDir(FIX), resolver, p, options);
+    const without = buildAnalysis(ingestDir(FIX), resolver, p, { ...options, keepRows: false });
+    let rowsSeen = 0;
+    for (const s of withRows.sessions) {
+      for (const sc of s.scenarios) {
+        if (sc.turns !== null) rowsSeen += sc.turns.length;
+        sc.turns = null;
+      }
+    }
+    assert.ok(rowsSeen > 0, 'the fixtures simulate some requests');
+    assert.ok(without.sessions.every((s) => s.scenarios.every((sc) => sc.turns === null)));
+    assert.ok(without.breakEven.focus !== null && without.curves.series.length > 1);
+    assert.deepEqual(without, withRows);
+  }
+});
