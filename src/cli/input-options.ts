@@ -152,6 +152,8 @@ export interface IngestHooks {
    * Not called when the input is parsed on one thread.
    */
   onWorkersDone?: (info: { totalBytes: number }) => void;
+  /** Phase marks (./timing.ts). */
+  mark?: (label: string) => void;
 }
 
 export async function loadSessions(
@@ -162,7 +164,9 @@ export async function loadSessions(
   hooks: IngestHooks = {},
 ): Promise<IngestResult> {
   const inputs = await resolveInputs(ctx, paths);
+  hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
   const parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks);
+  hooks.mark?.('parsed');
   releaseReadBuffer();
   // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
   const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
@@ -173,6 +177,7 @@ export async function loadSessions(
     parsed.length = 0;
     collectGarbageNow();
   }
+  hooks.mark?.('sessions built');
   return result;
 }
 

@@ -21,6 +21,7 @@ import { formatUsd } from '../../render/text.js';
 import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
 import { sweepPoolFactory } from '../sweep-workers.js';
+import { phaseTimer } from '../timing.js';
 
 const DEFAULT_TOP = 10;
 /**
@@ -149,13 +150,16 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
   const pool = sweepPoolFactory(workers === undefined ? {} : { workers, minTurns: 0 });
   const progress = progressReporter(ctx);
+  const mark = phaseTimer(ctx);
   let ingest;
   try {
     ingest = await loadSessions(ctx, paths, opts, progress.onProgress, {
       // Large inputs: the sweep worker starts while this thread finishes ingest (the ingest worker's core is free).
       onWorkersDone: ({ totalBytes }) => {
+        mark('ingest workers done');
         if (workers !== undefined || totalBytes >= PRESTART_SWEEP_MIN_BYTES) pool.prestart();
       },
+      mark,
     });
   } catch (err) {
     pool.close();
@@ -188,6 +192,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     pool.close();
   }
   ingest = undefined;
+  mark('analysis');
 
   let text: string;
   switch (format) {
@@ -237,6 +242,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   } else {
     await ctx.writeStdout(text);
   }
+  mark('output written');
   if (skipSummary) ctx.writeStderr(`${skipSummary}\n`);
   if (failAbove !== undefined && report.actual.cost.totalUsd > failAbove) {
     throw new ConditionError(

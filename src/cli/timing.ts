@@ -1,0 +1,17 @@
+/**
+ * `TOKEN_ECON_TIMING=1`: phase marks on stderr (time since the process
+ * started, so start-up is included), for profiling large runs; the output is
+ * unchanged. See docs/DEVELOPMENT.md.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CliContext } from './context.js';
+
+export const TIMING_ENV = 'TOKEN_ECON_TIMING';
+
+export type PhaseMark = (label: string) => void;
+
+export function phaseTimer(ctx: CliContext): PhaseMark {
+  const raw = ctx.env[TIMING_ENV];
+  if (raw === undefined || raw === '' || raw === '0') return () => {};
+  return (label) => ctx.writeStderr(`token-econ timing: ${performance.now().toFixed(0).padStart(6)} ms  ${label}\n`);
+}
