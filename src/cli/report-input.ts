@@ -89,6 +89,7 @@ const sessionBreakEven = obj({ breakEvenTurn: nullable(num), staysBelow: bool, t
 const REPORT_GUARD = obj({
   tool: obj({ version: str }),
   generatedAt: nullable(str),
+  perRequest: bool,
   inputs: obj({
     files: arrayOf(obj({ file: str, format: str, bytes: num, linesRead: num, linesCounted: num, linesIgnored: num, linesSkipped: num })),
     formats: arrayOf(str),
@@ -149,6 +150,7 @@ const REPORT_GUARD = obj({
     available: bool,
     focusSessionId: nullable(str),
     focus: nullable(sessionBreakEven),
+    focusCurve: nullable(obj({ transcriptCumulativeUsd: arrayOf(num), stateCumulativeUsd: arrayOf(num) })),
     sessionsEvaluated: num,
     sessionsWithBreakEven: num,
     sessionsStateCheaper: num,
@@ -250,7 +252,8 @@ export function parseReportInput(text: string, name: string): ReportJson {
     );
   }
   const version = rec['schemaVersion'];
-  if (version !== REPORT_SCHEMA_VERSION) {
+  if (version === 1) upgradeFromVersion1(rec);
+  else if (version !== REPORT_SCHEMA_VERSION) {
     const newer = typeof version === 'number' && version > REPORT_SCHEMA_VERSION;
     throw new InputError(
       `report: input has schemaVersion ${version === undefined ? '(missing)' : JSON.stringify(version)}; token-econ ${TOOL_VERSION} reads schemaVersion ${REPORT_SCHEMA_VERSION}`,
@@ -262,4 +265,19 @@ export function parseReportInput(text: string, name: string): ReportJson {
     throw new InputError(`report: input is not a valid analysis document: ${problem}`, `was it edited or cut short? regenerate it: ${PIPE_HINT}`);
   }
   return doc as ReportJson;
+}
+
+/**
+ * Version 1 documents are read too: version 2 made the per-request lists
+ * optional (`perRequest`, `--requests`) and added `breakEven.focusCurve`; a
+ * version 1 document always listed every request and had no focus curve (the
+ * break-even plot then reads the focus session's scenario rows).
+ */
+function upgradeFromVersion1(rec: Record<string, unknown>): void {
+  rec['schemaVersion'] = REPORT_SCHEMA_VERSION;
+  if (rec['perRequest'] === undefined) rec['perRequest'] = true;
+  const b = rec['breakEven'];
+  if (typeof b === 'object' && b !== null && !Array.isArray(b) && (b as Record<string, unknown>)['focusCurve'] === undefined) {
+    (b as Record<string, unknown>)['focusCurve'] = null;
+  }
 }

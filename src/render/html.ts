@@ -370,8 +370,11 @@ function breakEvenTurnChart(report: ReportJson): { svg: string; caption: string 
   if (!b.available || b.focusSessionId === null) return null;
   const session = report.sessions.find((s) => s.id === b.focusSessionId);
   if (!session) return null;
-  const transcript = scenarioCurve(session, 'transcript');
-  const state = scenarioCurve(session, 'state');
+  const curve = b.focusCurve;
+  const points = (values: readonly number[]) => values.map((y, i) => ({ x: i + 1, y }));
+  // The focus curve (schema 2) whatever --requests was; a version 1 document has the session's rows.
+  const transcript = curve ? points(curve.transcriptCumulativeUsd) : scenarioCurve(session, 'transcript');
+  const state = curve ? points(curve.stateCumulativeUsd) : scenarioCurve(session, 'state');
   if (!transcript || !state) return null;
   const a: ChartSeries = { name: scenarioLabel('transcript'), points: transcript };
   const s: ChartSeries = { name: scenarioLabel('state'), points: state, dashed: true };

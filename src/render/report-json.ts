@@ -27,7 +27,7 @@ import type { MissReason, SimulatedTurn, StrategyId } from '../model/simulation.
 import { TOOL_VERSION } from '../version.js';
 
 /** Bumped only on a breaking change; fields are only ever added within a version. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface CostJson {
   inputUsd: number;
@@ -153,7 +153,7 @@ export interface SessionJson {
   isEstimated: boolean;
   logTtl: CacheTtl | null;
   actual: ActualTotalsJson;
-  turns: ActualTurnJson[];
+  turns: ActualTurnJson[] | null;
   scenarios: SessionScenarioJson[];
   breakEven: SessionBreakEvenJson | null;
   reported: SessionReportedJson | null;
@@ -183,6 +183,8 @@ export interface ReportJson {
   kind: 'analysis';
   tool: { name: 'token-econ'; version: string };
   generatedAt: string | null;
+  /** Whether `sessions[].turns` and `sessions[].scenarios[].turns` list every request (`--requests`); else they are null. */
+  perRequest: boolean;
   inputs: {
     files: Array<{
       file: string;
@@ -259,6 +261,7 @@ export interface ReportJson {
     available: boolean;
     focusSessionId: string | null;
     focus: SessionBreakEvenJson | null;
+    focusCurve: { transcriptCumulativeUsd: number[]; stateCumulativeUsd: number[] } | null;
     sessionsEvaluated: number;
     sessionsWithBreakEven: number;
     sessionsStateCheaper: number;
@@ -447,8 +450,11 @@ const arrayOf: ListMaker = <T>(length: number, get: (index: number) => T): T[] =
   return out;
 };
 
-/** One session of the document; `list` makes its per-request lists (`turns`, `scenarios[].turns`). */
-export function sessionJson(s: SessionAnalysis, list: ListMaker = arrayOf): SessionJson {
+/**
+ * One session of the document; `list` makes its per-request lists (`turns`,
+ * `scenarios[].turns`), which are null when `perRequest` is false.
+ */
+export function sessionJson(s: SessionAnalysis, list: ListMaker = arrayOf, perRequest = true): SessionJson {
   const actual = s.turns;
   return {
     id: s.id,
@@ -462,7 +468,7 @@ export function sessionJson(s: SessionAnalysis, list: ListMaker = arrayOf): Sess
     isEstimated: s.isEstimated,
     logTtl: s.logTtl,
     actual: actualTotalsJson(s.actual),
-    turns: list(actual.length, (i) => actualTurnJson(actual[i] as ActualTurn)),
+    turns: perRequest ? list(actual.length, (i) => actualTurnJson(actual[i] as ActualTurn)) : null,
     scenarios: s.scenarios.map((x) => ({
       id: x.id,
       strategy: x.strategy,
@@ -472,7 +478,7 @@ export function sessionJson(s: SessionAnalysis, list: ListMaker = arrayOf): Sess
       totalOutputTokens: x.totalOutputTokens,
       cacheReadTokens: x.cacheReadTokens,
       params: { ...x.params },
-      turns: x.turns ? simulatedTurnsJson(x.turns, list) : null,
+      turns: perRequest && x.turns ? simulatedTurnsJson(x.turns, list) : null,
     })),
     breakEven: breakEvenJson(s.breakEven),
     reported: s.reported ? reportedJson(s.reported) : null,
@@ -491,7 +497,8 @@ function diagnosticJson(d: Diagnostic): ReportJson['diagnostics'][number] {
 }
 
 /** Maps the internal report to the public document (explicitly, field by field). */
-export function toReportJson(report: AnalysisReport): ReportJson {
+/** `perRequest` (default true): list every actual and simulated request of each session (`--requests`). */
+export function toReportJson(report: AnalysisReport, { perRequest = true }: { perRequest?: boolean } = {}): ReportJson {
   const files = report.inputs.files.map((f) => ({
     file: f.file,
     format: f.format,
@@ -510,6 +517,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
     kind: 'analysis',
     tool: { name: 'token-econ', version: TOOL_VERSION },
     generatedAt: iso(report.generatedAtMs),
+    perRequest,
     inputs: {
       files,
       formats: [...report.inputs.formats],
@@ -592,6 +600,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
       available: b.available,
       focusSessionId: b.focusSessionId,
       focus: breakEvenJson(b.focus),
+      focusCurve: b.focusCurve ? { transcriptCumulativeUsd: [...b.focusCurve.transcriptCumulativeUsd], stateCumulativeUsd: [...b.focusCurve.stateCumulativeUsd] } : null,
       sessionsEvaluated: b.sessionsEvaluated,
       sessionsWithBreakEven: b.sessionsWithBreakEven,
       sessionsStateCheaper: b.sessionsStateCheaper,
@@ -629,7 +638,7 @@ export function toReportJson(report: AnalysisReport): ReportJson {
         .map((s) => ({ sessionId: s.id, ...reportedJson(s.reported as SessionReported) })),
     },
     unknownModels: report.unknownModels.map((u) => ({ ...u })),
-    sessions: report.sessions.map((s) => sessionJson(s)),
+    sessions: report.sessions.map((s) => sessionJson(s, arrayOf, perRequest)),
     diagnostics: report.diagnostics.map(diagnosticJson),
   };
 }

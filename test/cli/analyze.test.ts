@@ -40,24 +40,60 @@ test('analyze: the skipped line is summarised on stderr', async () => {
   assert.match(run.stderr, /skipped 1 malformed line in 1 file \(first: test\/fixtures\/analyze\/long-1h\.jsonl:5/);
 });
 
-test('analyze --json: valid against schema/report.schema.json, deterministic (golden)', async () => {
+test('analyze --json --requests: valid against schema/report.schema.json, deterministic (golden)', async () => {
+  const run = await runCliInProcess(['analyze', '--json', '--requests', '--pretty', LONG, SHORT], { nowMs: NOW });
+  assert.equal(run.exitCode, 0, run.stderr);
+  const doc = JSON.parse(run.stdout);
+  const validate = validator();
+  assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+  assert.equal(doc.schemaVersion, 2);
+  assert.equal(doc.perRequest, true);
+  assert.equal(doc.generatedAt, '2026-02-01T12:00:00.000Z');
+  // Per-file invariant.
+  for (const f of doc.inputs.files) assert.equal(f.linesRead, f.linesCounted + f.linesIgnored + f.linesSkipped);
+  golden('analyze-fixtures-requests.json', run.stdout);
+  const again = await runCliInProcess(['analyze', '--json', '--requests', '--pretty', LONG, SHORT], { nowMs: NOW });
+  assert.equal(again.stdout, run.stdout);
+});
+
+test('analyze --json without --requests: the same document with the per-request lists null (golden)', async () => {
   const run = await runCliInProcess(['analyze', '--json', '--pretty', LONG, SHORT], { nowMs: NOW });
   assert.equal(run.exitCode, 0, run.stderr);
   const doc = JSON.parse(run.stdout);
   const validate = validator();
   assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
-  assert.equal(doc.schemaVersion, 1);
-  assert.equal(doc.generatedAt, '2026-02-01T12:00:00.000Z');
-  // Per-file invariant.
-  for (const f of doc.inputs.files) assert.equal(f.linesRead, f.linesCounted + f.linesIgnored + f.linesSkipped);
+  assert.equal(doc.perRequest, false);
   golden('analyze-fixtures.json', run.stdout);
-  const again = await runCliInProcess(['analyze', '--json', '--pretty', LONG, SHORT], { nowMs: NOW });
-  assert.equal(again.stdout, run.stdout);
+  const full = JSON.parse((await runCliInProcess(['analyze', '--json', '--requests', LONG, SHORT], { nowMs: NOW })).stdout);
+  let listed = 0;
+  for (const s of full.sessions) {
+    listed += s.turns.length;
+    s.turns = null;
+    for (const sc of s.scenarios) {
+      listed += sc.turns?.length ?? 0;
+      sc.turns = null;
+    }
+  }
+  assert.ok(listed > 0);
+  full.perRequest = false;
+  // Every total, curve, break-even and sweep is the same number, computed without rows.
+  assert.deepEqual(doc, full);
+  // The break-even focus curve is what the focus session's break-even turn is read from.
+  const c = doc.breakEven.focusCurve;
+  assert.ok(c !== null && c.transcriptCumulativeUsd.length === doc.breakEven.focus.turns);
+  const k = doc.breakEven.focus.breakEvenTurn;
+  if (k !== null) assert.ok(c.stateCumulativeUsd[k - 1] < c.transcriptCumulativeUsd[k - 1]);
+});
+
+test('analyze --requests without --json is a usage error', async () => {
+  const run = await runCliInProcess(['analyze', '--requests', SHORT], { nowMs: NOW });
+  assert.equal(run.exitCode, 2);
+  assert.match(run.stderr, /--requests goes with --json/);
 });
 
 test('analyze --json: the same bytes with the break-even sweeps on a worker thread or in this one', async () => {
-  const here = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '0' } });
-  const pooled = await runCliInProcess(['analyze', '--json', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '1' } });
+  const here = await runCliInProcess(['analyze', '--json', '--requests', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '0' } });
+  const pooled = await runCliInProcess(['analyze', '--json', '--requests', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '1' } });
   assert.equal(pooled.exitCode, 0, pooled.stderr);
   assert.equal(pooled.stdout, here.stdout);
 });
@@ -67,13 +103,14 @@ test('analyze --json: the schema rejects a document that breaks it (the validati
   const doc = JSON.parse(run.stdout);
   const validate = validator();
   assert.ok(validate(doc));
-  assert.equal(validate({ ...doc, schemaVersion: 2 }), false);
+  assert.equal(validate({ ...doc, schemaVersion: 1 }), false);
+  assert.equal(validate({ ...doc, perRequest: 'no' }), false);
   assert.equal(validate({ ...doc, actual: { ...doc.actual, cost: { ...doc.actual.cost, totalUsd: '1' } } }), false);
   assert.equal(validate({ ...doc, surprise: true }), false);
 });
 
 test('analyze --json: actual costs, misses and the unknown model are what the fixtures say', async () => {
-  const run = await runCliInProcess(['analyze', '--json', SHORT], { nowMs: NOW });
+  const run = await runCliInProcess(['analyze', '--json', '--requests', SHORT], { nowMs: NOW });
   const doc = JSON.parse(run.stdout);
   const s = doc.sessions[0];
   assert.deepEqual(
@@ -124,7 +161,7 @@ test('--out writes the file; refuses to overwrite an input file', async () => {
     const ok = await runCliInProcess(['analyze', '--json', input, '--out', out], { nowMs: NOW });
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.equal(ok.stdout, '');
-    assert.equal(JSON.parse(readFileSync(out, 'utf8')).schemaVersion, 1);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).schemaVersion, 2);
     const refused = await runCliInProcess(['analyze', input, '--out', input], { nowMs: NOW });
     assert.equal(refused.exitCode, 2);
     assert.match(refused.stderr, /is one of the input files/);

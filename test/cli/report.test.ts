@@ -151,3 +151,26 @@ test('analyze --csv over hostile logs: formula-looking log text is neutralised, 
   assert.ok(rows.some((r) => r.includes(`,'@SUM(1+1)*cmd|' /C calc'!A0,`)), 'the model is neutralised');
   assert.ok(!/(^|,)"?[=+@]/.test(rows.join('\n').replace(/,-?\d/g, ',0')), 'no cell starts a formula');
 });
+
+test('report: the page is the same without the per-request lists (analyze --json without --requests) and from a schemaVersion 1 document', async () => {
+  const full = await report('html', [FIXTURE_PATH]);
+  assert.match(full, /Break-even: cumulative cost, state vs transcript/);
+  const summary = loadFixture();
+  summary.perRequest = false;
+  for (const s of summary.sessions) {
+    s.turns = null;
+    for (const sc of s.scenarios) sc.turns = null;
+  }
+  assert.equal(await report('html', [], JSON.stringify(summary)), full, 'the break-even plot reads breakEven.focusCurve');
+  // Version 1: every request listed, no perRequest, no focusCurve (the plot reads the focus session's rows).
+  const v1 = loadFixture() as unknown as Record<string, unknown> & { breakEven: Record<string, unknown> };
+  v1['schemaVersion'] = 1;
+  delete v1['perRequest'];
+  delete v1.breakEven['focusCurve'];
+  assert.equal(await report('html', [], JSON.stringify(v1)), full);
+  // Without either source the plot is left out, nothing fails.
+  const neither = loadFixture();
+  neither.breakEven.focusCurve = null;
+  for (const s of neither.sessions) for (const sc of s.scenarios) sc.turns = null;
+  assert.doesNotMatch(await report('html', [], JSON.stringify(neither)), /Break-even: cumulative cost, state vs transcript/);
+});

@@ -58,6 +58,7 @@ export function emptyReport(): ReportJson {
     available: false,
     focusSessionId: null,
     focus: null,
+    focusCurve: null,
     sessionsEvaluated: 0,
     sessionsWithBreakEven: 0,
     sessionsStateCheaper: 0,

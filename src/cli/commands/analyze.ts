@@ -135,6 +135,8 @@ function progressReporter(ctx: CliContext): { onProgress?: (p: { files: number; 
 
 async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown>): Promise<void> {
   const format = outputFormat(raw);
+  if (raw['requests'] === true && format !== 'json') throw new InputError('--requests goes with --json (--ndjson and --csv always list every request)');
+  const perRequest = format === 'ndjson' || format === 'csv' || raw['requests'] === true;
   const strategies = parseStrategies(raw['compare'], DEFAULT_STRATEGIES);
   const top = parseNumber('--top', raw['top'], { min: 0, integer: true }) ?? DEFAULT_TOP;
   const failAbove = parseNumber('--fail-above', raw['failAbove'], { min: 0 });
@@ -184,6 +186,9 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     generatedAtMs: ctx.now(),
     // The sessions are not used after the analysis: their memory can go before the simulation.
     consumeSessions: true,
+    // Simulated requests are listed only by --ndjson, --csv and --json --requests; otherwise
+    // the strategies keep their costs in columns (same numbers, no per-request objects).
+    keepRows: perRequest,
   };
   let report;
   try {
@@ -199,11 +204,11 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     case 'json': {
       // Streamed: for large inputs the document is hundreds of MB.
       // Sessions (every request under every strategy) are converted one at a time while written.
-      const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) });
+      const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) }, { perRequest });
       const all = report.sessions;
       // Within a session, the per-request lists are made while written too (the largest session can hold half the requests).
       const lazy: ListMaker = <T>(length: number, get: (index: number) => T): T[] => new LazyList(length, get) as unknown as T[];
-      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy));
+      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy, perRequest));
       // Small chunks: strings under 128 KB are made in the young generation and die there.
       const chunks = jsonDocumentChunks(doc, jsonIndent(ctx, raw, out !== null), 1 << 15);
       if (out) {
@@ -261,6 +266,7 @@ export const analyzeCommand: CommandModule = {
       .option('--compare <strategies>', `strategies to simulate, comma-separated (${STRATEGY_IDS.join(', ')})`, DEFAULT_STRATEGIES.join(','))
       .option('--top <n>', 'rows of the per-session and most-expensive-request tables', String(DEFAULT_TOP))
       .option('--json', 'print the versioned JSON report (schema/report.schema.json)')
+      .option('--requests', 'with --json: also list every request, actual and under each strategy (large: ~0.1 of the logs\' size)')
       .option('--ndjson', 'print one JSON line per request (actual and each strategy)')
       .option('--csv', 'print one CSV row per request (actual and each strategy)')
       .option('--out <file>', 'write the output to this file instead of stdout')
