@@ -10,7 +10,7 @@ import type { Tokenizer } from '../ingest/format.js';
 import { packFilePart, packParsedFile, partTransferables, transferablesOf } from '../ingest/packed.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
 import { SLOT_NEXT, SLOT_STOP, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
-import { readFileInput, readFilePart, type InputFile } from './io.js';
+import { readFileInput, readFileOrPart, readFilePart, type InputFile } from './io.js';
 
 /** Files parsed at once (growth checks of unterminated last lines wait a little). */
 const CONCURRENCY = 8;
@@ -37,7 +37,21 @@ async function loop(): Promise<void> {
         post({ type: 'part', index, part: job.part, data: packed, grown }, partTransferables(packed));
         continue;
       }
-      const file = await readFileInput(data.inputs[index] as InputFile, { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer });
+      const input = data.inputs[index] as InputFile;
+      const readOptions = { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer };
+      if (data.keepParts) {
+        // The parse cache keeps Claude Code files as parts: send the part, the main thread merges it.
+        const r = await readFileOrPart(input, readOptions);
+        if (r.kind === 'part') {
+          const packed = packFilePart(r.part);
+          post({ type: 'whole-part', index, data: packed, grown: r.grown }, partTransferables(packed));
+          continue;
+        }
+        const packed = packParsedFile(r.file);
+        post({ type: 'file', index, file: packed }, transferablesOf(packed));
+        continue;
+      }
+      const file = await readFileInput(input, readOptions);
       const packed = packParsedFile(file);
       post({ type: 'file', index, file: packed }, transferablesOf(packed));
     } catch (err) {

@@ -23,12 +23,12 @@ import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { unpackFilePart, unpackParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { clonePackedPart, packFilePart, unpackFilePart, unpackParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import type { CliContext } from './context.js';
-import type { FilePartResult, FileRange, InputFile } from './io.js';
+import type { FilePartResult, FileRange, InputFile, readFileOrPart } from './io.js';
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
 
@@ -150,6 +150,8 @@ export interface WorkerParseOptions {
 export interface IngestWorkerData extends WorkerParseOptions {
   inputs: InputFile[];
   jobs: IngestJob[];
+  /** Whole Claude Code files come back as one packed part (`whole-part`), for the parse cache. */
+  keepParts: boolean;
   /** Int32Array[2]: next position in `jobs`; non-zero = stop (an error somewhere). */
   shared: SharedArrayBuffer;
 }
@@ -157,6 +159,7 @@ export interface IngestWorkerData extends WorkerParseOptions {
 export type IngestWorkerMessage =
   | { type: 'file'; index: number; file: PackedFile }
   | { type: 'part'; index: number; part: number; data: PackedPart; grown: boolean }
+  | { type: 'whole-part'; index: number; data: PackedPart; grown: boolean }
   | { type: 'error'; index: number; name: string; message: string; hint: string | null }
   | { type: 'done' };
 
@@ -187,6 +190,17 @@ export interface ParallelParseOptions extends WorkerParseOptions {
   onWorkerFile?: (index: number, file: ParsedFile) => void;
   /** Called once every worker has posted its last file (its core is free from then on). */
   onWorkersDone?: () => void;
+  /**
+   * The parse cache's mode (./parse-cache.ts): whole Claude Code files are
+   * parsed as one part (`parseWholeHere` on this thread), and `onParts`
+   * receives, for every file parsed as parts, all of them packed, in file
+   * order (`prefixParts` first).
+   */
+  keepParts?: boolean;
+  parseWholeHere?: (index: number) => ReturnType<typeof readFileOrPart>;
+  /** Parts already parsed (cached) of files whose jobs parse only the rest. */
+  prefixParts?: ReadonlyMap<number, readonly PackedPart[]>;
+  onParts?: (index: number, parts: PackedPart[]) => void;
   /** Files the main thread parses at once (growth checks wait a little). */
   concurrency: number;
   /** Tests: another worker entry. */
@@ -212,12 +226,31 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   const parsed = new Array<ParsedFile | undefined>(inputs.length);
   /** Parsed ranges of split files, by input index. */
   const partsOf = new Map<number, Array<FilePart | undefined>>();
+  /** keepParts: the same ranges packed (as parsed, before any merge), by input index. */
+  const packedOf = new Map<number, Array<PackedPart | undefined>>();
   const grownOf = new Map<number, boolean>();
-  const putPart = (index: number, part: number, parts: number, result: FilePartResult): void => {
+  const keepParts = opts.keepParts === true;
+  /** `packed`: the part as a worker posted it (else packed here when kept). */
+  const putPart = (index: number, part: number, parts: number, result: FilePartResult, packed?: PackedPart): void => {
     let list = partsOf.get(index);
     if (!list) partsOf.set(index, (list = new Array<FilePart | undefined>(parts)));
+    if (keepParts) {
+      let kept = packedOf.get(index);
+      if (!kept) packedOf.set(index, (kept = new Array<PackedPart | undefined>(parts)));
+      kept[part] = packed ?? clonePackedPart(packFilePart(result.part));
+    }
     list[part] = result.part;
     if (result.grown) grownOf.set(index, true);
+  };
+  const prefixOf = (index: number): FilePart[] => (opts.prefixParts?.get(index) ?? []).map((p) => unpackFilePart(clonePackedPart(p)));
+  const partOptions = (index: number) => {
+    const input = inputs[index] as InputFile;
+    return { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer };
+  };
+  /** A whole Claude Code file parsed as one part (keepParts). */
+  const putWhole = (index: number, packed: PackedPart, part: FilePart, grown: boolean): void => {
+    parsed[index] = mergeFileParts(partOptions(index), [...prefixOf(index), part], grown);
+    opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), packed]);
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
@@ -231,6 +264,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     forcedFormat: opts.forcedFormat,
     columns: opts.columns,
     tokenizer: opts.tokenizer,
+    keepParts,
   };
   const workers: Worker[] = [];
   const finished: Array<Promise<void>> = [];
@@ -248,7 +282,10 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             opts.onWorkerFile?.(m.index, file);
           } else if (m.type === 'part') {
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
-            putPart(m.index, m.part, job.parts, { part: unpackFilePart(m.data), grown: m.grown });
+            putPart(m.index, m.part, job.parts, { part: unpackFilePart(keepParts ? clonePackedPart(m.data) : m.data), grown: m.grown }, keepParts ? m.data : undefined);
+          } else if (m.type === 'whole-part') {
+            putWhole(m.index, m.data, unpackFilePart(clonePackedPart(m.data)), m.grown);
+            opts.onWorkerFile?.(m.index, parsed[m.index] as ParsedFile);
           } else if (m.type === 'error') {
             const error = m.name === 'InputError' ? new InputError(m.message, m.hint) : new InternalError(`ingest worker failed on ${(inputs[m.index] as InputFile).display}: ${m.message}`);
             fail({ index: m.index, error });
@@ -284,6 +321,10 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
         if (job.range) {
           if (!opts.parsePartHere) throw new Error('parseInParallel: split files need parsePartHere');
           putPart(i, job.part, job.parts, await opts.parsePartHere(i, job.range));
+        } else if (keepParts && opts.parseWholeHere) {
+          const r = await opts.parseWholeHere(i);
+          if (r.kind === 'file') parsed[i] = r.file;
+          else putWhole(i, clonePackedPart(packFilePart(r.part)), r.part, r.grown);
         } else parsed[i] = await opts.parseHere(i);
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });
@@ -308,11 +349,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   for (const [index, list] of partsOf) {
     const input = inputs[index] as InputFile;
     if (list.some((p) => p === undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
-    const file = mergeFileParts(
-      { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer },
-      list as FilePart[],
-      grownOf.get(index) === true,
-    );
+    const kept = packedOf.get(index);
+    if (kept) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...(kept as PackedPart[])]);
+    const file = mergeFileParts(partOptions(index), [...prefixOf(index), ...(list as FilePart[])], grownOf.get(index) === true);
     parsed[index] = file;
     opts.onWorkerFile?.(index, file);
   }

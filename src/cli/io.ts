@@ -36,6 +36,16 @@ export interface InputFile {
   relativePath: string;
   /** Size in bytes when listed (0 for stdin). */
   size: number;
+  /** Identity and modification times when listed (files only; the parse cache's validity check). */
+  stat?: FileIdentity;
+}
+
+/** What the parse cache compares to decide a file is unchanged or only appended to. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
 }
 
 const toSlash = (p: string): string => p.split(sep).join('/');
@@ -142,13 +152,13 @@ export async function resolveInputs(ctx: CliContext, paths: readonly string[]): 
     }
     if (seen.has(real)) return;
     seen.add(real);
-    let size: number;
+    let st;
     try {
-      size = statSync(abs).size;
+      st = statSync(abs);
     } catch (err) {
       throw new InputError(`cannot read ${display}: ${errText(err)}`);
     }
-    files.push({ path: abs, display, relativePath: rel, size });
+    files.push({ path: abs, display, relativePath: rel, size: st.size, stat: { dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } });
   };
 
   if (paths.length === 0) {
@@ -306,6 +316,28 @@ export async function readFileInput(input: InputFile, opts: ReadOptions): Promis
     const size = st.size;
     const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
     return ingest.finish(await grewAfter(fd, size, read));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * As readFileInput, but a Claude Code file comes back unmerged, as one part
+ * of src/ingest/split.ts covering the whole file (`mergeFileParts([part],
+ * grown)` is what readFileInput gives): the parse cache keeps parts, and a
+ * part crosses threads packed. Other formats come back parsed.
+ */
+export async function readFileOrPart(input: InputFile, opts: ReadOptions): Promise<{ kind: 'part'; part: FilePart; grown: boolean } | { kind: 'file'; file: ParsedFile }> {
+  const ingest = newIngest(input, opts);
+  const fd = openInput(input);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
+    const size = st.size;
+    const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
+    const grown = await grewAfter(fd, size, read);
+    const part = ingest.finishAsPart();
+    return part === null ? { kind: 'file', file: ingest.finish(grown) } : { kind: 'part', part, grown };
   } finally {
     closeSync(fd);
   }

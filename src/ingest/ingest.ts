@@ -8,7 +8,8 @@ import type { FormatId } from '../model/usage.js';
 import type { ColumnMapping, InputFormat, LineParser, ParseContext, ParseOutput, Tokenizer } from './format.js';
 import { detectFormat, getFormat } from './index.js';
 import { ByteLineSplitter, LineSplitter, asBuffer, decodeHead, type ByteLineSink, type SplitLine } from './lines.js';
-import { claudeCodeFormat, isClaudeCodeHead } from './formats/claude-code.js';
+import { claudeCodeFormat, isClaudeCodeHead, type ClaudeLineParser } from './formats/claude-code.js';
+import type { FilePart } from './split.js';
 
 /** Bytes of a file looked at to detect its format. */
 export const HEAD_BYTES = 64 * 1024;
@@ -100,6 +101,29 @@ export class FileIngest {
     }
     if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter();
     this.feed(all);
+  }
+
+  /**
+   * A Claude Code file as one part of ./split.ts (the whole file from byte 0),
+   * instead of `finish`: `mergeFileParts(…, [part], isStillGrowing)` is the
+   * ParsedFile `finish(isStillGrowing)` gives. The shell keeps parts in its
+   * parse cache and appends a part for the bytes a growing file gains. Null,
+   * with nothing consumed, when the file is not parsed as claude-code: call
+   * `finish` then.
+   */
+  finishAsPart(): FilePart | null {
+    if (!this.decided) this.decide(null);
+    const parser = this.parser as Partial<ClaudeLineParser> | null;
+    const splitter = this.byteSplitter;
+    if (this.format?.id !== 'claude-code' || !parser?.finishPart || !splitter) return null;
+    splitter.end(this.emitBytes);
+    return {
+      bytes: splitter.bytes,
+      linesSeen: splitter.linesSeen,
+      linesRead: this.linesRead,
+      lastUnterminatedLine: this.lastUnterminatedLine,
+      claude: parser.finishPart(),
+    };
   }
 
   /**

@@ -196,3 +196,16 @@ export function partTransferables(p: PackedPart): ArrayBuffer[] {
   const t = p.claude.turns;
   return [t.nums.buffer, t.strs.buffer, t.flags.buffer, t.lengths.buffer] as ArrayBuffer[];
 }
+
+/**
+ * A copy of a packed part that shares nothing mutable with it: merging parts
+ * (./split.ts) shifts line numbers and rewrites records of the parts it is
+ * given in place, and unpacking shares those records with the packed form.
+ * The turns' typed arrays are only ever read, so they are shared.
+ */
+export function clonePackedPart(p: PackedPart): PackedPart {
+  // The merge shifts the line numbers of events and diagnostics, sets the events' streams and appends
+  // diagnostics: those are copied. It only reads sideParent, sideTurns and sideUuids (the bulk), and the turns.
+  const { turns, events, diagnostics, ...rest } = p.claude;
+  return { ...p, claude: { ...rest, events: structuredClone(events), diagnostics: structuredClone(diagnostics), turns } };
+}
