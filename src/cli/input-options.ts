@@ -15,11 +15,14 @@ import { createTokenizer } from '../normalize/tokenizer.js';
 import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
-import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount } from './ingest-workers.js';
+import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
+import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
+import { clonePackedPart, unpackFilePart, type PackedPart } from '../ingest/packed.js';
+import { mergeFileParts } from '../ingest/split.js';
 import { limitHeapGrowth } from './heap-tuning.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { planFileSplit, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile } from './io.js';
+import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 const TOKENIZERS: readonly TokenizerName[] = ['o200k_base', 'cl100k_base'];
@@ -33,6 +36,8 @@ export interface InputOptions {
   tokenizer: TokenizerName;
   /** Hand-made CSV column mapping (`--columns`). */
   columns?: ColumnMapping;
+  /** `--no-cache`: parse every file, read and write no parse cache (./parse-cache.ts). */
+  noCache?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -48,7 +53,8 @@ export function addInputOptions(cmd: Command): Command {
     .option('--session <id>', 'only sessions with this id or id prefix (repeat or comma-separate for several)', collect)
     .option('--project <name>', 'only sessions whose project contains this text (repeat or comma-separate for several)', collect)
     .addOption(new Option('--tokenizer <name>', 'tokenizer for logs without usage').choices([...TOKENIZERS]).default('o200k_base'))
-    .option('--columns <spec>', 'map CSV headers by hand, e.g. "timestamp=Date,model=Model,input=Input,output=Output,cacheRead=Cached,inputIncludesCached=true"');
+    .option('--columns <spec>', 'map CSV headers by hand, e.g. "timestamp=Date,model=Model,input=Input,output=Output,cacheRead=Cached,inputIncludesCached=true"')
+    .option('--no-cache', 'parse every file again: neither read nor write the parse cache (TOKEN_ECON_CACHE_DIR, default ~/.cache/token-econ)');
 }
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -121,6 +127,7 @@ export function readInputOptions(raw: Record<string, unknown>): InputOptions {
       throw new InputError(`--since ${opts.since} is after --until ${opts.until}`);
     }
   }
+  if (raw['cache'] === false) opts.noCache = true;
   const session = stringList(raw['session'], '--session');
   if (session) opts.session = session;
   const project = stringList(raw['project'], '--project');
@@ -165,7 +172,16 @@ export async function loadSessions(
 ): Promise<IngestResult> {
   const inputs = await resolveInputs(ctx, paths);
   hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
-  const parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks);
+  const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
+  const cache = cacheDir === null ? null : ParseCache.open(cacheDir, parserBuild());
+  let parsed: ParsedFile[];
+  try {
+    parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks, cache);
+  } catch (err) {
+    cache?.discard();
+    throw err;
+  }
+  cache?.save();
   hooks.mark?.('parsed');
   releaseReadBuffer();
   // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
@@ -212,6 +228,7 @@ export async function parseInputs(
   opts: InputOptions,
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
   hooks: IngestHooks = {},
+  cache: ParseCache | null = null,
 ): Promise<ParsedFile[]> {
   const totalBytes = inputs.reduce((a, f) => a + f.size, 0);
   let tokenizer: Tokenizer | null = null;
@@ -238,18 +255,43 @@ export async function parseInputs(
     onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
     return file;
   };
+  // Parse cache: files unchanged since a run that cached them are not read;
+  // files appended to are parsed from where that run stopped (./parse-cache.ts).
+  const cached = new Array<ParsedFile | undefined>(inputs.length);
+  const prefixParts = new Map<number, PackedPart[]>();
+  const resumeJobs: IngestJob[] = [];
+  if (cache) {
+    inputs.forEach((input, i) => {
+      const found = cache.lookup(input, opts.format);
+      if (found.kind === 'hit') {
+        cached[i] = mergeFileParts(
+          { file: input.display, relativePath: input.relativePath, getTokenizer },
+          found.parts.map((p) => unpackFilePart(clonePackedPart(p))),
+        );
+        doneBytes += input.size;
+        doneFiles++;
+      } else if (found.kind === 'grown') {
+        prefixParts.set(i, found.parts);
+        resumeJobs.push({ index: i, part: 0, parts: 1, range: { fileSize: input.size, start: found.from, end: input.size }, size: input.size - found.from });
+      }
+    });
+    if (doneFiles > 0) onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes });
+  }
+  const needsParse = (i: number): boolean => cached[i] === undefined && !prefixParts.has(i);
   const threads = ingestThreads(ctx.env);
   // Big Claude Code files are cut into one range per thread (src/ingest/split.ts).
   const split = splitSettings(ctx.env, threads);
   const splits = new Map<number, number[]>();
   if (split) {
     inputs.forEach((input, i) => {
-      if (input.size < split.minBytes) return;
+      if (input.size < split.minBytes || !needsParse(i)) return;
       const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
       if (bounds) splits.set(i, bounds);
     });
   }
-  const jobs = scheduleJobs(inputs, splits);
+  const jobs = cache
+    ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
+    : scheduleJobs(inputs, splits);
   // A split file (SPLIT_MIN_BYTES or more) is worth a worker whatever else there is to read.
   const workers =
     splits.size > 0
@@ -258,7 +300,7 @@ export async function parseInputs(
           jobs.map((j) => ({ path: '', display: '', relativePath: '', size: j.size })),
           threads,
         );
-  if (workers > 0) {
+  if (workers > 0 || cache) {
     const parsed = await parseInParallel(inputs, {
       workers,
       concurrency: READ_CONCURRENCY,
@@ -274,7 +316,22 @@ export async function parseInputs(
         doneFiles++;
         onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
       },
+      ...(cache
+        ? {
+            keepParts: true,
+            prefixParts,
+            parseWholeHere: async (i: number) => {
+              const r = await readFileOrPart(inputs[i] as InputFile, { forcedFormat: opts.format, columns: opts.columns, getTokenizer });
+              doneBytes += r.kind === 'part' ? r.part.bytes : r.file.bytes;
+              doneFiles++;
+              onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+              return r;
+            },
+            onParts: (i: number, parts: PackedPart[]) => cache.record(inputs[i] as InputFile, parts),
+          }
+        : {}),
     });
+    for (let i = 0; i < inputs.length; i++) parsed[i] ??= cached[i];
     // Standard input (never handed to a worker).
     for (let i = 0; i < inputs.length; i++) parsed[i] ??= await parseHere(i);
     return parsed as ParsedFile[];

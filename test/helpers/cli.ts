@@ -52,7 +52,8 @@ export function spawnCli(args: string[], options: CliRunOptions = {}): Promise<C
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], NO_COLOR: '1', TZ: 'UTC', COLUMNS: String(options.columns ?? 120), ...options.env },
+      // No parse cache unless a test asks for one (TOKEN_ECON_CACHE_DIR): a run must not depend on what an earlier one left in ~/.cache.
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], NO_COLOR: '1', TZ: 'UTC', COLUMNS: String(options.columns ?? 120), TOKEN_ECON_CACHE_DIR: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

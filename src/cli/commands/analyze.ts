@@ -22,6 +22,8 @@ import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
 import { sweepPoolFactory } from '../sweep-workers.js';
 import { phaseTimer } from '../timing.js';
+import { cacheDirOf } from '../parse-cache.js';
+import { SweepCache, simulatorBuild } from '../sweep-cache.js';
 
 const DEFAULT_TOP = 10;
 /**
@@ -192,7 +194,11 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   };
   let report;
   try {
-    report = await buildAnalysisAsync(ingest, resolver, params, analysisOptions, pool.factory);
+    // Sweep totals of sessions seen before come from the cache (../sweep-cache.ts).
+    const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
+    const sweepCache = cacheDir === null ? null : SweepCache.open(cacheDir, resolver.table, simulatorBuild());
+    report = await buildAnalysisAsync(ingest, resolver, params, analysisOptions, sweepCache ? sweepCache.factory(pool.factory) : pool.factory);
+    sweepCache?.save();
   } finally {
     pool.close();
   }

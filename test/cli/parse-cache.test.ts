@@ -1,0 +1,223 @@
+/**
+ * The parse cache (src/cli/parse-cache.ts) and the sweep cache
+ * (src/cli/sweep-cache.ts): a run that reads them prints byte for byte what a
+ * run without them prints (`--no-cache`), whatever happened to the files in
+ * between: unchanged (hit), appended to at any line start of a block full of
+ * cross-line state (resumed from the cached bytes), appended to with a line
+ * still being written, rewritten with the same size, truncated, renamed onto,
+ * or the cache file damaged. And the lookups say which path was taken, so the
+ * tests cannot pass by always parsing in full.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveInputs, type InputFile } from '../../src/cli/io.js';
+import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
+import { SWEEP_CACHE_FILE_NAME } from '../../src/cli/sweep-cache.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { runCliInProcess } from '../helpers/cli.js';
+import { trickyText } from '../ingest/tricky-claude.js';
+
+const REAL = 'test/fixtures/claude-code/real-v1.0.98';
+
+interface Dirs {
+  root: string;
+  cache: string;
+  file: string;
+}
+
+function setup(text: string): Dirs {
+  const root = mkdtempSync(join(tmpdir(), 'te-cache-'));
+  const proj = join(root, 'projects', '-home-dev-cached');
+  mkdirSync(proj, { recursive: true });
+  const file = join(proj, '0a0a0a0a-1111-4222-8333-444444444444.jsonl');
+  writeFileSync(file, text);
+  for (const name of readdirSync(REAL)) writeFileSync(join(proj, name), readFileSync(join(REAL, name)));
+  return { root, cache: join(root, 'cache'), file };
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await runCliInProcess(args, { env, columns: 120, nowMs: Date.UTC(2026, 1, 1) });
+  assert.equal(r.exitCode, 0, r.stderr);
+  return r.stdout;
+}
+
+/** `sessions --json` with the cache in `d.cache`, checked against a run without any cache. */
+async function sameAsFresh(d: Dirs, what: string): Promise<void> {
+  const dir = join(d.root, 'projects');
+  const cached = await run(['sessions', '--json', dir], { TOKEN_ECON_CACHE_DIR: d.cache });
+  const fresh = await run(['sessions', '--json', '--no-cache', dir], { TOKEN_ECON_CACHE_DIR: d.cache });
+  assert.ok(cached === fresh, `${what}: sessions --json differs from a run without the cache`);
+}
+
+/** `file` as the runs list it: found under the projects directory they are given. */
+async function inputOf(file: string): Promise<InputFile> {
+  const dir = join(file, '..', '..');
+  const input = (await resolveInputs({ env: {}, cwd: process.cwd() } as unknown as CliContext, [dir])).find((f) => f.path === file);
+  assert.ok(input);
+  return input;
+}
+
+function lookupKind(d: Dirs, input: InputFile): string {
+  return ParseCache.open(d.cache, parserBuild()).lookup(input).kind;
+}
+
+function lineStarts(text: string): number[] {
+  const bytes = Buffer.from(text);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length - 1; i++) if (bytes[i] === 0x0a) out.push(i + 1);
+  return out;
+}
+
+test('cache directory: --no-cache and an empty TOKEN_ECON_CACHE_DIR mean none; else XDG_CACHE_HOME, then ~/.cache', () => {
+  assert.equal(cacheDirOf({ TOKEN_ECON_CACHE_DIR: '' }), null);
+  assert.equal(cacheDirOf({ TOKEN_ECON_CACHE_DIR: '/x/y' }), '/x/y');
+  assert.equal(cacheDirOf({ XDG_CACHE_HOME: '/xdg', HOME: '/h' }), join('/xdg', 'token-econ'));
+  assert.equal(cacheDirOf({ HOME: '/h' }), join('/h', '.cache', 'token-econ'));
+  assert.equal(cacheDirOf({}), null);
+});
+
+test('unchanged files are a hit; the output is byte-identical; --no-cache neither reads nor writes a cache', async () => {
+  const d = setup(trickyText(true));
+  try {
+    const dir = join(d.root, 'projects');
+    await run(['sessions', '--json', '--no-cache', dir], { TOKEN_ECON_CACHE_DIR: d.cache });
+    assert.equal(existsSync(d.cache), false);
+    await sameAsFresh(d, 'first run');
+    assert.ok(existsSync(join(d.cache, CACHE_FILE_NAME)));
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+    await sameAsFresh(d, 'second run');
+    // analyze too, with its sweep cache: the same document from cached parses and cached sweep totals.
+    const analyzeFresh = await run(['analyze', '--json', '--no-cache', dir]);
+    assert.equal(await run(['analyze', '--json', dir], { TOKEN_ECON_CACHE_DIR: d.cache }), analyzeFresh);
+    assert.ok(existsSync(join(d.cache, SWEEP_CACHE_FILE_NAME)));
+    assert.equal(await run(['analyze', '--json', dir], { TOKEN_ECON_CACHE_DIR: d.cache }), analyzeFresh);
+    // Another price changes the sweep totals' key: recomputed, not served stale.
+    const priced = ['analyze', '--json', dir, '--price', 'model=claude-sonnet-4-20250514,input=5,output=20,cache-read=0.5,cache-write=6,cache-write-1h=10'];
+    const pricedFresh = await run([...priced, '--no-cache']);
+    assert.notEqual(pricedFresh, analyzeFresh);
+    assert.equal(await run(priced, { TOKEN_ECON_CACHE_DIR: d.cache }), pricedFresh);
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('a file appended to at any line start of the tricky block resumes from the cached bytes and equals a full parse', async () => {
+  const whole = trickyText(true) + trickyText(false);
+  const starts = lineStarts(trickyText(true));
+  for (const cut of starts) {
+    const head = Buffer.from(whole).subarray(0, cut);
+    const d = setup('');
+    try {
+      writeFileSync(d.file, head);
+      await sameAsFresh(d, `cached up to byte ${cut}`);
+      appendFileSync(d.file, Buffer.from(whole).subarray(cut));
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'grown', `append after byte ${cut}`);
+      await sameAsFresh(d, `appended after byte ${cut}`);
+    } finally {
+      rmSync(d.root, { recursive: true, force: true });
+    }
+  }
+});
+
+test('appends in several steps, one ending mid-line: parts accumulate, the unterminated line is never cached', async () => {
+  const text = trickyText(true) + trickyText(true) + trickyText(true);
+  const bytes = Buffer.from(text);
+  const starts = lineStarts(text);
+  const d = setup('');
+  try {
+    let at = 0;
+    const steps = [starts[5] as number, (starts[20] as number) + 7, starts[33] as number, bytes.length];
+    for (const end of steps) {
+      appendFileSync(d.file, bytes.subarray(at, end));
+      at = end;
+      await sameAsFresh(d, `after appending up to byte ${end}`);
+    }
+    // The run that saw the cut line cached only up to the line start before it: the next run resumed from there.
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('rewritten with the same size, truncated, or replaced by another file: parsed in full, never served stale', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const input = await inputOf(d.file);
+    // Same size, other content, mtime put back: the change time still differs.
+    const original = readFileSync(d.file);
+    const changed = Buffer.from(original.toString('latin1').replace(/"output_tokens":(\d)/, '"output_tokens":9'), 'latin1');
+    assert.equal(changed.length, original.length);
+    assert.notDeepEqual(changed, original);
+    writeFileSync(d.file, changed);
+    const t = new Date((input.stat?.mtimeMs ?? 0) as number);
+    utimesSync(d.file, t, t);
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
+    await sameAsFresh(d, 'rewritten, same size');
+    // Grown but its first bytes changed: not an append.
+    appendFileSync(d.file, trickyText(true));
+    const head = readFileSync(d.file);
+    head[2] = head[2] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(d.file, head);
+    await sameAsFresh(d, 'grown with other head bytes');
+    // Truncated.
+    await sameAsFresh(d, 'cached again');
+    truncateSync(d.file, Math.floor(readFileSync(d.file).length / 2));
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
+    await sameAsFresh(d, 'truncated');
+    // Another file renamed onto the name (another inode).
+    rmSync(d.file);
+    writeFileSync(d.file, trickyText(true) + trickyText(true));
+    await sameAsFresh(d, 'replaced');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('a damaged, cut or foreign cache file is ignored and replaced', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const file = join(d.cache, CACHE_FILE_NAME);
+    const good = readFileSync(file);
+    for (const bad of [good.subarray(0, Math.floor(good.length / 2)), Buffer.from('not a cache'), Buffer.concat([good, Buffer.from([1, 2, 3])]), Buffer.alloc(0)]) {
+      writeFileSync(file, bad);
+      await sameAsFresh(d, `damaged cache (${bad.length} bytes)`);
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'hit', 'rewritten by the run');
+    }
+    // A cache made by another parser build is not read.
+    assert.equal(ParseCache.open(d.cache, `${parserBuild()}|other`).lookup(await inputOf(d.file)).kind, 'miss');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('a big file split over two threads is cached as its parts and resumed after an append', async () => {
+  const d = setup(trickyText(true) + trickyText(true) + trickyText(true));
+  try {
+    const dir = join(d.root, 'projects');
+    const env = { TOKEN_ECON_CACHE_DIR: d.cache, TOKEN_ECON_THREADS: '2', TOKEN_ECON_SPLIT_MIN_BYTES: '1' };
+    const fresh = async (): Promise<string> => run(['sessions', '--json', '--no-cache', dir], { TOKEN_ECON_THREADS: '1' });
+    assert.equal(await run(['sessions', '--json', dir], env), await fresh());
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+    appendFileSync(d.file, trickyText(true));
+    assert.equal(await run(['sessions', '--json', dir], env), await fresh());
+    assert.equal(await run(['sessions', '--json', dir], env), await fresh());
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('the cache files are readable by their owner only (they hold what the logs hold)', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await run(['analyze', '--json', join(d.root, 'projects')], { TOKEN_ECON_CACHE_DIR: d.cache });
+    for (const name of [CACHE_FILE_NAME, SWEEP_CACHE_FILE_NAME]) assert.equal(statSync(join(d.cache, name)).mode & 0o077, 0, name);
+    assert.equal(statSync(d.cache).mode & 0o077, 0);
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
