@@ -224,33 +224,33 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   const shared = new SharedArrayBuffer(8);
   const slots = new Int32Array(shared);
   const parsed = new Array<ParsedFile | undefined>(inputs.length);
-  /** Parsed ranges of split files, by input index. */
-  const partsOf = new Map<number, Array<FilePart | undefined>>();
-  /** keepParts: the same ranges packed (as parsed, before any merge), by input index. */
-  const packedOf = new Map<number, Array<PackedPart | undefined>>();
+  /**
+   * Parsed ranges of split files, by input index, each in one form: as this
+   * thread parsed it, or packed as a worker posted it (unpacked only when the
+   * file is merged, so a range is never held twice).
+   */
+  const partsOf = new Map<number, Array<{ part: FilePart } | { packed: PackedPart } | undefined>>();
   const grownOf = new Map<number, boolean>();
   const keepParts = opts.keepParts === true;
-  /** `packed`: the part as a worker posted it (else packed here when kept). */
-  const putPart = (index: number, part: number, parts: number, result: FilePartResult, packed?: PackedPart): void => {
+  const putPart = (index: number, part: number, parts: number, item: { part: FilePart } | { packed: PackedPart }, grown: boolean): void => {
     let list = partsOf.get(index);
-    if (!list) partsOf.set(index, (list = new Array<FilePart | undefined>(parts)));
-    if (keepParts) {
-      let kept = packedOf.get(index);
-      if (!kept) packedOf.set(index, (kept = new Array<PackedPart | undefined>(parts)));
-      kept[part] = packed ?? clonePackedPart(packFilePart(result.part));
-    }
-    list[part] = result.part;
-    if (result.grown) grownOf.set(index, true);
+    if (!list) partsOf.set(index, (list = new Array<{ part: FilePart } | { packed: PackedPart } | undefined>(parts)));
+    list[part] = item;
+    if (grown) grownOf.set(index, true);
   };
   const prefixOf = (index: number): FilePart[] => (opts.prefixParts?.get(index) ?? []).map((p) => unpackFilePart(clonePackedPart(p)));
   const partOptions = (index: number) => {
     const input = inputs[index] as InputFile;
     return { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer };
   };
-  /** A whole Claude Code file parsed as one part (keepParts). */
-  const putWhole = (index: number, packed: PackedPart, part: FilePart, grown: boolean): void => {
-    parsed[index] = mergeFileParts(partOptions(index), [...prefixOf(index), part], grown);
+  /**
+   * A whole Claude Code file parsed as one part (keepParts): handed to
+   * `onParts` first (the parse cache writes it at once), then merged (which
+   * rewrites it in place).
+   */
+  const putWhole = (index: number, packed: PackedPart, part: FilePart | null, grown: boolean): void => {
     opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), packed]);
+    parsed[index] = mergeFileParts(partOptions(index), [...prefixOf(index), part ?? unpackFilePart(packed)], grown);
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
@@ -282,9 +282,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             opts.onWorkerFile?.(m.index, file);
           } else if (m.type === 'part') {
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
-            putPart(m.index, m.part, job.parts, { part: unpackFilePart(keepParts ? clonePackedPart(m.data) : m.data), grown: m.grown }, keepParts ? m.data : undefined);
+            putPart(m.index, m.part, job.parts, { packed: m.data }, m.grown);
           } else if (m.type === 'whole-part') {
-            putWhole(m.index, m.data, unpackFilePart(clonePackedPart(m.data)), m.grown);
+            putWhole(m.index, m.data, null, m.grown);
             opts.onWorkerFile?.(m.index, parsed[m.index] as ParsedFile);
           } else if (m.type === 'error') {
             const error = m.name === 'InputError' ? new InputError(m.message, m.hint) : new InternalError(`ingest worker failed on ${(inputs[m.index] as InputFile).display}: ${m.message}`);
@@ -320,11 +320,12 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
       try {
         if (job.range) {
           if (!opts.parsePartHere) throw new Error('parseInParallel: split files need parsePartHere');
-          putPart(i, job.part, job.parts, await opts.parsePartHere(i, job.range));
+          const r = await opts.parsePartHere(i, job.range);
+          putPart(i, job.part, job.parts, { part: r.part }, r.grown);
         } else if (keepParts && opts.parseWholeHere) {
           const r = await opts.parseWholeHere(i);
           if (r.kind === 'file') parsed[i] = r.file;
-          else putWhole(i, clonePackedPart(packFilePart(r.part)), r.part, r.grown);
+          else putWhole(i, packFilePart(r.part), r.part, r.grown);
         } else parsed[i] = await opts.parseHere(i);
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });
@@ -349,9 +350,11 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   for (const [index, list] of partsOf) {
     const input = inputs[index] as InputFile;
     if (list.some((p) => p === undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
-    const kept = packedOf.get(index);
-    if (kept) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...(kept as PackedPart[])]);
-    const file = mergeFileParts(partOptions(index), [...prefixOf(index), ...(list as FilePart[])], grownOf.get(index) === true);
+    const items = list as Array<{ part: FilePart } | { packed: PackedPart }>;
+    // Written to the cache before the merge rewrites the parts.
+    if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...items.map((x) => ('packed' in x ? x.packed : packFilePart(x.part)))]);
+    const merged = items.map((x) => ('packed' in x ? unpackFilePart(x.packed) : x.part));
+    const file = mergeFileParts(partOptions(index), [...prefixOf(index), ...merged], grownOf.get(index) === true);
     parsed[index] = file;
     opts.onWorkerFile?.(index, file);
   }

@@ -186,7 +186,12 @@ export async function loadSessions(
   releaseReadBuffer();
   // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
   const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
-  if (tuned) limitHeapGrowth(ctx.env);
+  if (tuned) {
+    limitHeapGrowth(ctx.env);
+    // A run that wrote the parse cache leaves its packed parts and their serialized copies behind: collect
+    // them before the sessions are built next to the parsed files (the peak of the run otherwise).
+    if (cache?.wrote) collectGarbageNow();
+  }
   const result = normalizeSessions(parsed, filtersOf(opts));
   if (tuned) {
     // The parsed files (every raw turn) are not needed any more: let the collection take them.

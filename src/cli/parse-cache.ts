@@ -167,6 +167,8 @@ export class ParseCache {
   private fd: number | null = null;
   private failed = false;
   private count = 0;
+  /** This run wrote a new cache file. */
+  wrote = false;
 
   private constructor(
     private readonly file: string,
@@ -323,6 +325,7 @@ export class ParseCache {
       closeSync(this.fd);
       this.fd = null;
       renameSync(this.tmp, this.file);
+      this.wrote = true;
     } catch {
       this.abandon();
     }
