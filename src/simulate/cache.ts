@@ -7,7 +7,12 @@
  * state updater) has its own context, and a model switch is a separate cache.
  * An entry is the longest cached prefix of its stream on that model, with an
  * expiry; shorter prefixes (the system prompt breakpoint) are readable
- * whenever the longer one is, because every request re-reads them too.
+ * whenever the longer one is, because every request re-reads them too. A
+ * request whose prefix is shorter than the live entry, read whole from it,
+ * refreshes only its own prefix: the longer one stays cached with its own
+ * expiry (`longTokens`), as the provider keeps both (without it, a prompt that
+ * shrinks and grows back would re-write what is still cached, and a longer
+ * workload could cost less).
  *
  * Rules by `ModelPrice.cacheKind`:
  * - `explicit-breakpoints` (Anthropic [A1][A5]): the request reads the longest
@@ -91,6 +96,13 @@ export class CacheEntry {
   expiresAtMs = -Infinity;
   /** TTL the entry was last written with, ms (reads refresh by it). */
   ttlMs = 0;
+  /**
+   * A longer prefix still cached when a shorter request refreshed only its own
+   * prefix (read whole from the longer one): the provider keeps both, each
+   * with its own lifetime. Its length (0 = none) and expiry.
+   */
+  longTokens = 0;
+  longExpiresAtMs = -Infinity;
   /** True once anything was cached (a later miss is not a cold start). */
   everHeld = false;
   /** The last request on this entry was below the minimum cacheable length. */
@@ -361,8 +373,15 @@ export class CacheMeter {
         }
         if (!entry.everHeld) entry.belowMinimum = true;
       } else {
-        if (entry.cachedTokens > 0 && t <= entry.expiresAtMs) {
-          read = entry.cachedTokens;
+        // The longest live prefix: the entry, or the longer one a shorter request left alive.
+        let live = entry.cachedTokens > 0 && t <= entry.expiresAtMs ? entry.cachedTokens : 0;
+        let liveFromLong = false;
+        if (entry.longTokens > live && t <= entry.longExpiresAtMs) {
+          live = entry.longTokens;
+          liveFromLong = true;
+        }
+        if (live > 0) {
+          read = live;
           if (req.reusableTokens < read) read = req.reusableTokens;
           if (cacheable < read) read = cacheable;
           if (inc > 1) read -= read % inc;
@@ -389,6 +408,16 @@ export class CacheMeter {
           reason = ideal < min ? MISS_BELOW_MINIMUM : this.missReason(stream, entry, req, t);
         }
         if (newCached >= min && newCached > 0) {
+          if (!entry.storage && read >= newCached && live > newCached) {
+            // A shorter prefix read whole from a longer live one: the longer stays cached, unrefreshed.
+            if (!liveFromLong) {
+              entry.longTokens = entry.cachedTokens;
+              entry.longExpiresAtMs = entry.expiresAtMs;
+            }
+          } else {
+            entry.longTokens = 0;
+            entry.longExpiresAtMs = -Infinity;
+          }
           entry.cachedTokens = newCached;
           entry.expiresAtMs = t + ttlMs;
           entry.ttlMs = ttlMs;

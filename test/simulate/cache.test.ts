@@ -366,3 +366,59 @@ test('the nocache baseline bills every prompt token as uncached input and never 
   assert.deepEqual(rows.map((r) => r.missReason), [null, null, null]);
   near(rows[2]!.cost.totalUsd, (2400 * 3 + 50 * 15) / M);
 });
+
+// ---------------------------------------------------------------- shorter requests
+
+test('a shorter request reading a longer cached prefix leaves the longer one cached, with its own expiry', async () => {
+  const { CacheMeter, CacheRequest } = await import('../../src/simulate/cache.js');
+  const price = anthropicRow();
+  const params = { ...DEFAULT_SIMULATION_PARAMS, ttlSeconds: null };
+  /** Requests at `m` minutes: prompt, prefix shared with what was cached, new tokens; returns [read, 5m write] per request. */
+  const drive = (reqs: Array<[number, number, number, number]>): Array<[number, number]> => {
+    const rows: SimulatedTurn[] = [];
+    const meter = new CacheMeter(params, rows);
+    const stream = meter.stream('main');
+    const req = new CacheRequest();
+    req.price = price;
+    req.model = price.id;
+    reqs.forEach(([m, prompt, reusable, fresh], i) => {
+      req.turnIndex = i;
+      req.timestampMs = m * MIN;
+      req.promptTokens = prompt;
+      req.reusableTokens = reusable;
+      req.newTokens = fresh;
+      req.cacheUpToTokens = prompt;
+      req.outputTokens = 0;
+      meter.request(stream, req);
+    });
+    return rows.map((r) => [r.cacheReadTokens, r.cacheWrite5mTokens]);
+  };
+  // 3,000 written at 0; 2,000 of it read at 1 min (the 3,000 prefix is not refreshed, but still cached);
+  // at 2 min the whole 3,000 is read again, nothing re-written.
+  assert.deepEqual(
+    drive([
+      [0, 3000, 0, 3000],
+      [1, 2000, 2000, 0],
+      [2, 3000, 3000, 0],
+    ]),
+    [
+      [0, 3000],
+      [2000, 0],
+      [3000, 0],
+    ],
+  );
+  // The longer prefix expires 5 min after its own last use (0), the shorter 5 min after 4 min:
+  // at 6 min only the 2,000 can be read, the other 1,000 are written again.
+  assert.deepEqual(
+    drive([
+      [0, 3000, 0, 3000],
+      [4, 2000, 2000, 0],
+      [6, 3000, 3000, 0],
+    ]),
+    [
+      [0, 3000],
+      [2000, 0],
+      [2000, 1000],
+    ],
+  );
+});
