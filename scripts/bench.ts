@@ -3,7 +3,7 @@
  * deterministically generated Claude Code logs (issue #5).
  *
  *   npm run bench -- [--size 100MB|1GB|both] [--runs 3] [--dir bench-data]
- *                    [--skip-generate] [--regenerate] [--only token-econ,ccusage,naive,byte-scan,byte-scan-mt]
+ *                    [--skip-generate] [--regenerate] [--only token-econ,token-econ-warm,ccusage,naive,byte-scan,byte-scan-mt]
  *                    [--entry <build>/src/cli/entry.js] [--command auto|analyze|sessions]
  *                    [--ccusage PATH] [--ccusage-prefix /tmp/ccusage-bench] [--seed N] [--markdown]
  *
@@ -32,7 +32,8 @@ import { ccusageTotals, compareWithLedger, naiveTotals, tokenEconTotals, type Co
 const SIZES: Record<string, number> = { '100MB': 100_000_000, '1GB': 1_000_000_000 };
 const DEFAULT_SEED = 20250901;
 
-type ToolId = 'token-econ' | 'ccusage' | 'naive' | 'byte-scan' | 'byte-scan-mt';
+type ToolId = 'token-econ' | 'token-econ-warm' | 'ccusage' | 'naive' | 'byte-scan' | 'byte-scan-mt';
+const TOOL_IDS: readonly ToolId[] = ['token-econ', 'token-econ-warm', 'ccusage', 'naive', 'byte-scan', 'byte-scan-mt'];
 
 interface Tool {
   id: ToolId;
@@ -41,6 +42,10 @@ interface Tool {
   args: string[];
   env: Record<string, string>;
   totals: (stdout: string) => ComparableTotals;
+  /** Before each timed run (untimed), e.g. emptying a cache. */
+  before?: () => void;
+  /** Once before the first timed run (untimed), e.g. filling a cache. */
+  prime?: boolean;
 }
 
 interface ToolSummary {
@@ -183,14 +188,31 @@ async function benchSize(
       totals: naiveTotals,
     });
   }
+  // token-econ twice: with an empty parse/sweep cache before every run (a first run on these logs: it parses
+  // everything and writes the cache), and with the cache a previous run left (a re-run on unchanged logs).
+  const coldCache = join(opts.root, '.cache-cold');
+  const warmCache = join(opts.root, '.cache-warm');
   if (!opts.only || opts.only.includes('token-econ')) {
     tools.push({
       id: 'token-econ',
-      label: `token-econ ${opts.command} --json${opts.commandNote}`,
+      label: `token-econ ${opts.command} --json${opts.commandNote}, empty cache`,
       cmd: process.execPath,
       args: [opts.entry, opts.command, projects, '--json'],
-      env: { HOME: emptyHome, NO_COLOR: '1' },
+      env: { HOME: emptyHome, NO_COLOR: '1', TOKEN_ECON_CACHE_DIR: coldCache },
       totals: tokenEconTotals,
+      before: () => rmSync(coldCache, { recursive: true, force: true }),
+    });
+  }
+  if (!opts.only || opts.only.includes('token-econ-warm')) {
+    rmSync(warmCache, { recursive: true, force: true });
+    tools.push({
+      id: 'token-econ-warm',
+      label: `token-econ ${opts.command} --json${opts.commandNote}, warm cache`,
+      cmd: process.execPath,
+      args: [opts.entry, opts.command, projects, '--json'],
+      env: { HOME: emptyHome, NO_COLOR: '1', TOKEN_ECON_CACHE_DIR: warmCache },
+      totals: tokenEconTotals,
+      prime: true,
     });
   }
   if (!opts.only || opts.only.includes('ccusage')) {
@@ -220,11 +242,18 @@ async function benchSize(
   mkdirSync(outDir, { recursive: true });
   const results = new Map<ToolId, RunResult[]>();
   const failures = new Map<ToolId, string>();
+  for (const tool of tools) {
+    if (!tool.prime) continue;
+    const r = await measure(tool.cmd, tool.args, { env: tool.env, stdoutFile: join(outDir, `${sizeName}-${tool.id}.prime.json`) });
+    process.stdout.write(`  prime ${pad(tool.label, 46)} ${pad(fmtMs(r.wallMs), 8, true)}  (untimed: fills the cache)\n`);
+    if (r.exitCode !== 0) failures.set(tool.id, `exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
   for (let run = 0; run < opts.runs; run++) {
     // Alternate: rotate the order each run so no tool always runs first.
     const order = tools.map((_, i) => tools[(i + run) % tools.length] as Tool);
     for (const tool of order) {
       if (failures.has(tool.id)) continue;
+      tool.before?.();
       const r = await measure(tool.cmd, tool.args, { env: tool.env, stdoutFile: join(outDir, `${sizeName}-${tool.id}.json`) });
       if (r.exitCode !== 0) {
         failures.set(tool.id, `exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -277,13 +306,17 @@ async function benchSize(
     if (tool.id !== 'ccusage' && (failure || mismatches.length > 0)) failed = true;
   }
   printTable(sizeName, summaries);
-  const te = summaries.find((x) => x.tool === 'token-econ' && x.runs > 0);
   const cc = summaries.find((x) => x.tool === 'ccusage' && x.runs > 0);
-  if (te) {
+  for (const [id, what] of [
+    ['token-econ', 'empty cache'],
+    ['token-econ-warm', 'warm cache'],
+  ] as const) {
+    const te = summaries.find((x) => x.tool === id && x.runs > 0);
+    if (!te) continue;
     // Issue #5 targets: no more wall time than ccusage in the same run; peak RSS ≤ 256 MB whatever the input.
     const speed = cc ? `${(te.wallMsMedian / cc.wallMsMedian).toFixed(2)}x ccusage → ${te.wallMsMedian <= cc.wallMsMedian ? 'met' : 'NOT met'}` : 'ccusage not measured';
     const rss = te.peakRssMiB === null ? 'not measured' : `${te.peakRssMiB.toFixed(0)} MiB → ${te.peakRssMiB * 1.048576 <= 256 ? 'met' : 'NOT met'}`;
-    process.stdout.write(`targets (${sizeName}): wall ≤ ccusage: ${speed}; peak RSS ≤ 256 MB: ${rss}\n`);
+    process.stdout.write(`targets (${sizeName}, ${what}): wall ≤ ccusage: ${speed}; peak RSS ≤ 256 MB: ${rss}\n`);
   }
   const loadAfter = loadavg()[0] as number;
   process.stdout.write(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}\n`);
@@ -356,8 +389,8 @@ async function main(): Promise<number> {
   const sizes = values.size === 'both' ? ['100MB', '1GB'] : [values.size as string];
   for (const s of sizes) if (!(s in SIZES)) throw new Error(`--size must be 100MB, 1GB or both (got ${s})`);
   const only = values.only ? (values.only.split(',') as ToolId[]) : null;
-  if (only && !only.every((t) => ['token-econ', 'ccusage', 'naive', 'byte-scan', 'byte-scan-mt'].includes(t))) {
-    throw new Error('--only takes token-econ, ccusage, naive, byte-scan, byte-scan-mt (comma-separated)');
+  if (only && !only.every((t) => TOOL_IDS.includes(t))) {
+    throw new Error(`--only takes ${TOOL_IDS.join(', ')} (comma-separated)`);
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
