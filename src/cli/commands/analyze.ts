@@ -13,10 +13,7 @@ import { STRATEGY_IDS } from '../../simulate/strategies/index.js';
 import { resolveInputs } from '../io.js';
 import { buildAnalysisAsync, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
 import type { RenderOptions } from '../../render/options.js';
-import { renderAnalyzeTerminal } from '../../render/analyze-terminal.js';
 import { sessionJson, toReportJson, type ListMaker } from '../../render/report-json.js';
-import { renderNdjson } from '../../render/ndjson.js';
-import { renderCsv } from '../../render/csv.js';
 import { formatUsd } from '../../render/text.js';
 import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
@@ -231,14 +228,15 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       break;
     }
     case 'ndjson':
-      text = renderNdjson(report);
+      // Renderers are loaded when used: a --json run never loads the terminal's (start-up time).
+      text = (await import('../../render/ndjson.js')).renderNdjson(report);
       break;
     case 'csv':
-      text = renderCsv(report);
+      text = (await import('../../render/csv.js')).renderCsv(report);
       break;
     default: {
       const render: RenderOptions = { color: decideColor(ctx, raw, out !== null), width: ctx.columns };
-      text = renderAnalyzeTerminal(report, { ...render, top });
+      text = (await import('../../render/analyze-terminal.js')).renderAnalyzeTerminal(report, { ...render, top });
     }
   }
   if (format === 'json') {

@@ -5,7 +5,6 @@ import type { ModelPrice } from '../../model/pricing.js';
 import { isProvider } from '../../price/provider-defaults.js';
 import { describePriceTable } from '../../price/price-table.js';
 import { createPriceResolver, suggestModelIds } from '../../price/resolve.js';
-import { renderPricingList, renderPricingModel } from '../../render/pricing.js';
 import type { RenderOptions } from '../../render/options.js';
 import { TOOL_VERSION } from '../../version.js';
 import { addPricingOptions, loadPriceTable } from '../pricing-options.js';
@@ -49,7 +48,7 @@ async function run(ctx: CliContext, model: string | undefined, raw: Record<strin
       return;
     }
     await ctx.writeStdout(
-      renderPricingModel({ query: model, price: resolution.price, matchedBy: resolution.matchedBy, provenance }, renderOptions(ctx)),
+      (await import('../../render/pricing.js')).renderPricingModel({ query: model, price: resolution.price, matchedBy: resolution.matchedBy, provenance }, renderOptions(ctx)),
     );
     return;
   }
@@ -59,7 +58,7 @@ async function run(ctx: CliContext, model: string | undefined, raw: Record<strin
     await ctx.writeStdout(jsonDocumentText(document(models), jsonIndent(ctx, raw)));
     return;
   }
-  await ctx.writeStdout(renderPricingList({ models, provenance }, renderOptions(ctx)));
+  await ctx.writeStdout((await import('../../render/pricing.js')).renderPricingList({ models, provenance }, renderOptions(ctx)));
 }
 
 export const pricingCommand: CommandModule = {

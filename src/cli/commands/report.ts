@@ -4,8 +4,6 @@ import type { CommandModule } from './index.js';
 import type { CliContext } from '../context.js';
 import { InputError } from '../../errors.js';
 import type { ReportJson } from '../../render/report-json.js';
-import { renderMarkdown } from '../../render/markdown.js';
-import { renderHtml } from '../../render/html.js';
 import { decodeText } from '../json-text.js';
 import { PIPE_HINT, parseReportInput } from '../report-input.js';
 import { STDIN_NAME } from '../io.js';
@@ -13,7 +11,11 @@ import { STDIN_NAME } from '../io.js';
 export const REPORT_FORMATS = ['markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-const RENDERERS = { markdown: renderMarkdown, html: renderHtml } satisfies Record<ReportFormat, (report: ReportJson) => string>;
+/** Loaded when used (start-up time of the other commands). */
+const RENDERERS = {
+  markdown: async () => (await import('../../render/markdown.js')).renderMarkdown,
+  html: async () => (await import('../../render/html.js')).renderHtml,
+} satisfies Record<ReportFormat, () => Promise<(report: ReportJson) => string>>;
 
 const FORMAT_ALIASES: Record<string, ReportFormat> = { markdown: 'markdown', md: 'markdown', html: 'html', htm: 'html' };
 
@@ -99,7 +101,7 @@ async function run(ctx: CliContext, file: string | undefined, raw: Record<string
   const src = await readSource(ctx, file);
   const out = outArg === null ? null : await checkOut(ctx, outArg, src.abs);
   const report = parseReportInput(decodeText(src.bytes), src.name);
-  const text = RENDERERS[format](report);
+  const text = (await RENDERERS[format]())(report);
   if (out === null) {
     await ctx.writeStdout(text);
     return;

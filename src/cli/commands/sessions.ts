@@ -5,7 +5,7 @@ import { addInputOptions, formatSkipSummary, loadSessions, readInputOptions } fr
 import type { IngestResult } from '../../model/ingest.js';
 import type { Session } from '../../model/usage.js';
 import { addTurn, emptyTotals, totalsByStream, totalsOf, unsplitWriteTokens } from '../../normalize/totals.js';
-import { renderSessions, type SessionRow } from '../../render/sessions.js';
+import type { SessionRow } from '../../render/sessions.js';
 import { TOOL_VERSION } from '../../version.js';
 import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
@@ -93,7 +93,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       };
     });
     await ctx.writeStdout(
-      renderSessions({
+      (await import('../../render/sessions.js')).renderSessions({
         rows,
         total,
         unsplitWriteTokens: unsplitWriteTokens(result.sessions.flatMap((s) => s.turns)),

@@ -18,11 +18,9 @@ import { DEFAULT_FLEET } from '../../pipeline.js';
 import type { ScenarioPause } from '../../model/simulate-report.js';
 import type { StrategyId } from '../../model/simulation.js';
 import { createPriceResolver } from '../../price/resolve.js';
-import { buildSimulationReport } from '../../simulate/scenario-report.js';
 import { DEFAULT_SESSION_INTERVAL_MS, parseGap, validateScenarioSpec, type ScenarioSpec } from '../../simulate/scenario.js';
 import { isStrategyId, STRATEGY_IDS } from '../../simulate/strategies/index.js';
-import { renderSimulationTerminal, type SimulationTerminalOptions } from '../../render/simulation.js';
-import { toSimulationJson } from '../../render/simulation-json.js';
+import type { SimulationTerminalOptions } from '../../render/simulation.js';
 
 /** Defaults of the synthetic scenario: a mid-sized coding-agent session. */
 export const SIMULATE_DEFAULTS = Object.freeze({
@@ -150,11 +148,13 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     );
   }
 
+  // Loaded when used (start-up time of the other commands).
+  const { buildSimulationReport } = await import('../../simulate/scenario-report.js');
   const report = buildSimulationReport(spec, createPriceResolver(table), params, { strategies, fleet, fleetDefaulted: defaulted, notes });
   const text =
     raw['json'] === true
-      ? jsonDocumentText(toSimulationJson(report), jsonIndent(ctx, raw))
-      : renderSimulationTerminal(report, { color: decideColor(ctx, raw, false), width: ctx.columns, detail });
+      ? jsonDocumentText((await import('../../render/simulation-json.js')).toSimulationJson(report), jsonIndent(ctx, raw))
+      : (await import('../../render/simulation.js')).renderSimulationTerminal(report, { color: decideColor(ctx, raw, false), width: ctx.columns, detail });
   await ctx.writeStdout(text);
 }
 
