@@ -26,7 +26,7 @@
  * were none). Directory: `--no-cache` for none, else TOKEN_ECON_CACHE_DIR
  * (empty: none), else $XDG_CACHE_HOME/token-econ, else ~/.cache/token-econ.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -319,6 +319,9 @@ export class ParseCache {
     for (const e of this.entries.values()) {
       if (this.count > MAX_ENTRIES) break;
       if (this.written.has(e.key)) continue;
+      // Entries of files that are gone are dropped.
+      const path = e.key.slice(0, e.key.indexOf('\u0000'));
+      if (!existsSync(path)) continue;
       if (!this.write(e)) return;
     }
     try {

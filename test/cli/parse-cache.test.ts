@@ -221,3 +221,22 @@ test('the cache files are readable by their owner only (they hold what the logs 
     rmSync(d.root, { recursive: true, force: true });
   }
 });
+
+test('entries of files that are gone are dropped when the cache is written again', async () => {
+  const d = setup(trickyText(true));
+  try {
+    const dir = join(d.root, 'projects');
+    await run(['sessions', '--json', dir], { TOKEN_ECON_CACHE_DIR: d.cache });
+    const other = join(dir, '-home-dev-cached', '1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl');
+    const otherInput = await inputOf(other);
+    assert.equal(ParseCache.open(d.cache, parserBuild()).lookup(otherInput).kind, 'hit');
+    rmSync(other);
+    appendFileSync(d.file, trickyText(true));
+    await sameAsFresh(d, 'one file gone, one grown');
+    // Recreated with the same bytes: a new file (the old entry is gone, whatever its inode).
+    writeFileSync(other, readFileSync(join(REAL, '1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl')));
+    assert.equal(ParseCache.open(d.cache, parserBuild()).lookup(await inputOf(other)).kind, 'miss');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
