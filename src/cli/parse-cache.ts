@@ -101,28 +101,34 @@ export function cacheDirOf(env: CliContext['env']): string | null {
 }
 
 /**
- * The parser build: the tool version and the size and mtime of every module
- * of src/ingest (compiled), so a rebuilt parser never reads parts an older
- * one made, released or not.
+ * A fingerprint of compiled code: the tool version and the size and mtime of
+ * every module under the given directories of src/ (as compiled next to this
+ * one), so a cache is never read by another build, released or not.
  */
-export function parserBuild(): string {
-  const root = fileURLToPath(new URL('../ingest/', import.meta.url));
+export function codeFingerprint(dirs: readonly string[]): string {
   const parts: string[] = [TOOL_VERSION];
-  const walk = (dir: string, rel: string): void => {
-    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (d.isDirectory()) walk(join(dir, d.name), `${rel}${d.name}/`);
-      else if (d.name.endsWith('.js')) {
-        const st = statSync(join(dir, d.name));
-        parts.push(`${rel}${d.name}:${st.size}:${st.mtimeMs}`);
+  for (const dir of dirs) {
+    const walk = (d: string, rel: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+        else if (e.name.endsWith('.js')) {
+          const st = statSync(join(d, e.name));
+          parts.push(`${dir}/${rel}${e.name}:${st.size}:${st.mtimeMs}`);
+        }
       }
+    };
+    try {
+      walk(fileURLToPath(new URL(`../${dir}/`, import.meta.url)), '');
+    } catch {
+      parts.push(`${dir}:unlisted`);
     }
-  };
-  try {
-    walk(root, '');
-  } catch {
-    parts.push('unlisted');
   }
   return parts.join('|');
+}
+
+/** The parser build (src/ingest): what the cached parts were made with. */
+export function parserBuild(): string {
+  return codeFingerprint(['ingest']);
 }
 
 function keyOf(input: InputFile): string {

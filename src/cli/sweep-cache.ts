@@ -17,16 +17,15 @@
  * added; unreadable, of another layout or build: ignored.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { simulateTotals } from '../simulate/simulate.js';
-import { TOOL_VERSION } from '../version.js';
+import { codeFingerprint } from './parse-cache.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
 const LAYOUT = 1;
@@ -40,27 +39,9 @@ interface SweepCacheDocument {
   totals: Map<string, number>;
 }
 
-/** The simulator build: tool version and every compiled module the totals depend on. */
+/** The simulator build: the compiled modules the totals depend on (src/simulate, src/price, src/analyze). */
 export function simulatorBuild(): string {
-  const parts: string[] = [TOOL_VERSION];
-  for (const dir of ['simulate', 'price', 'analyze']) {
-    const root = fileURLToPath(new URL(`../${dir}/`, import.meta.url));
-    const walk = (d: string, rel: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
-        else if (e.name.endsWith('.js')) {
-          const st = statSync(join(d, e.name));
-          parts.push(`${dir}/${rel}${e.name}:${st.size}:${st.mtimeMs}`);
-        }
-      }
-    };
-    try {
-      walk(root, '');
-    } catch {
-      parts.push(`${dir}:unlisted`);
-    }
-  }
-  return parts.join('|');
+  return codeFingerprint(['simulate', 'price', 'analyze']);
 }
 
 /** JSON with non-finite numbers kept apart from null (JSON.stringify writes both as null). */
