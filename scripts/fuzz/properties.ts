@@ -515,7 +515,10 @@ export function checkCase(seeds: readonly Seed[], c: FuzzCase): CaseReport {
     mutatedSkipped = mutatedRead > 0 && out.linesSkipped - cleanOut.linesSkipped === mutatedRead;
     // CSV: a quote in the mutated row may legitimately open a field that runs over the following lines.
     const csvQuote = seed.format === 'csv' && (countQuotes(b.mutatedBytes) > 0 || b.mutatedBytes.includes(0x0d));
-    const applies = !csvQuote && (!STATEFUL.has(seed.format) || mutatedSkipped || mutatedRead === 0);
+    // Codex: a line whose cumulative totals went down is a counter reset by design (skipped when it has no
+    // last_token_usage, but the next calls are counted from its totals), so it is state, not an independent line.
+    const reset = out.diagnostics.some((d) => d.code === 'invalid-usage' && inRange(d.source?.line ?? 0) && /went down/.test(d.message));
+    const applies = !csvQuote && !reset && (!STATEFUL.has(seed.format) || mutatedSkipped || mutatedRead === 0);
     if (applies) {
       independenceChecked = true;
       const got = out.turns.filter((t) => !inRange(t.source.line)).map(turnKey).sort();

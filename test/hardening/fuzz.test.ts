@@ -157,3 +157,29 @@ test('CSV: a lone CR inside a row does not shift the line numbers of later rows 
   assert.ok(bad.includes(3), `the "abc" row is line 3; diagnostics at ${bad.join(', ')}`);
   assert.ok(bad.every((l) => l !== undefined && l <= 3), `diagnostic beyond the file's 3 lines: ${bad.join(', ')}`);
 });
+
+test('counterexamples found by npm run fuzz stay fixed', () => {
+  const only = (format: string) => seeds.filter((s) => s.format === format);
+  const found: Array<[string, ReturnType<typeof loadSeeds>, FuzzCase]> = [
+    // A transcript whose damaged first line starts with `[`: read as JSONL, every line accounted for
+    // (it was read as one broken document: linesRead 1 for 11 non-blank lines).
+    [
+      'transcript',
+      only('transcript'),
+      { seed: 0, line: 287, insertAt: 1.5284363174679387e-166, insert: true, mutations: [{ kind: 'random-text', text: '\u{EEF6F}\u{12FDB}\u{10FD88}\u{2C293}\u{6CE28}\u{A7CB1}\u{AE3AC}\u{39544}\u{F8890}\u{49E92}' }, { kind: 'deep', which: 8, object: false }, { kind: 'value', which: 37, value: 4 }], crlf: false, bom: false, noFinalNewline: true, chunks: [2626, 15], forced: true } as FuzzCase,
+    ],
+    // A CSV whose first byte became a lone CR: the unreadable record's line counted LF lines only (it said line 6 of 5).
+    [
+      'csv',
+      only('csv'),
+      { seed: 0, line: 997, insertAt: 1.801275039376625e-117, insert: false, mutations: [{ kind: 'deep', which: 15, object: false }, { kind: 'flip', at: 1.2020842446745682e-215, byte: 13 }, { kind: 'value', which: 14, value: 23 }], crlf: false, bom: false, noFinalNewline: true, chunks: [30218, 39597, 63720], forced: false } as FuzzCase,
+    ],
+    // A codex token_count inserted with lower totals: a counter reset, whose totals the next call is counted from.
+    [
+      'codex',
+      seeds,
+      { seed: 4, line: 985, insertAt: 0.6694232725237812, insert: true, mutations: [{ kind: 'value', which: 35, value: 25 }], crlf: false, bom: false, noFinalNewline: true, chunks: [54322, 36960, 66420], forced: true } as FuzzCase,
+    ],
+  ];
+  for (const [what, list, c] of found) assert.doesNotThrow(() => checkCase(list, c), what);
+});

@@ -88,9 +88,17 @@ test('array documents, lone surrogates, empty files, files without assistant mes
   assert.equal(userOnly.turns.length, 0);
   assert.equal(tokenizerLoaded, false, 'the tokenizer is not created when nothing needs counting');
   assert.ok(!userOnly.diagnostics.some((d) => d.code === 'estimated-tokens'));
+  // Not one valid document: read line by line, every line accounted for and reported at its line.
   const broken = parseText(transcriptFormat, '[{"role": "user",\n "content": ]', { file: 'b.json' });
-  assert.equal(broken.linesSkipped, 1);
+  assert.equal(broken.linesRead, 2);
+  assert.equal(broken.linesSkipped, 2);
+  assert.deepEqual(broken.diagnostics.filter((d) => d.code === 'invalid-json').map((d) => d.source?.line), [1, 2]);
   assert.ok(accountingHolds(broken));
+  // One broken line: skipped as the document it claims to be.
+  const one = parseText(transcriptFormat, '[{"role": "user", "content": ]', { file: 'c.json' });
+  assert.equal(one.linesRead, 1);
+  assert.equal(one.linesSkipped, 1);
+  assert.ok(accountingHolds(one));
 });
 
 test('missing model is flagged, not silently priced', () => {

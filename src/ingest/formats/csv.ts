@@ -259,6 +259,28 @@ function detectDelimiter(headerLine: string): string {
   return counts[0]![1] > 0 ? counts[0]![0] : ',';
 }
 
+/**
+ * csv-parse numbers lines counting a lone CR as a break; the reader (and
+ * editors) split on LF only. Maps csv-parse's line `n` of `text` to the LF
+ * line it is on (identity when the text has no lone CR).
+ */
+function lfLineOf(text: string): (n: number) => number {
+  if (!/\r(?!\n)/.test(text)) return (n) => n;
+  /** Per break csv-parse counts, in order: 1 for LF, 0 for a lone CR. */
+  const breaks: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) breaks.push(1);
+    else if (c === 13 && text.charCodeAt(i + 1) !== 10) breaks.push(0);
+  }
+  return (n) => {
+    if (n <= 0) return n;
+    let line = 1;
+    for (let k = 0; k < n - 1 && k < breaks.length; k++) line += breaks[k] as number;
+    return line;
+  };
+}
+
 function createParser(ctx: ParseContext): LineParser {
   const doc = new DocumentBuffer();
   let firstLine: string | null = null;
@@ -291,7 +313,8 @@ function createParser(ctx: ParseContext): LineParser {
         },
       }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
       out.linesRead = records.length + broken.length;
-      for (const b of broken) out.skip('invalid-csv', `unreadable CSV record: ${b.reason}`, b.line);
+      const lfLine = lfLineOf(doc.text());
+      for (const b of broken) out.skip('invalid-csv', `unreadable CSV record: ${b.reason}`, lfLine(b.line));
       const header = records[0];
       if (!header) return out.finish();
       out.linesIgnored++; // the header record

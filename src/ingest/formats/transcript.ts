@@ -174,11 +174,13 @@ function createParser(ctx: ParseContext): LineParser {
           docModel = firstString(whole.value['model']);
           sessionId = firstString(whole.value['session_id'], whole.value['id']) ?? sessionId;
         }
-      } else if (whole && first.startsWith('[')) {
+      } else if (whole && first.startsWith('[') && lines.length === 1) {
         out.linesRead = 1;
-        out.skip('invalid-json', `transcript is not valid JSON: ${whole.reason}`, 0);
+        out.skip('invalid-json', `transcript is not valid JSON: ${whole.reason}`, lines[0]!.lineNo);
         return out.finish();
       }
+      // A file of several lines that is not one valid document is read line by line (as JSONL): a damaged
+      // first line must not take the other lines down with it, and every line is accounted for.
       const accept = (r: MessageRead, line: number, label: string): void => {
         if (r.ok === true) messages.push(r.message);
         else if (r.ok === 'ignore') out.linesIgnored++;
