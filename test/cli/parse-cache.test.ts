@@ -240,3 +240,24 @@ test('entries of files that are gone are dropped when the cache is written again
     rmSync(d.root, { recursive: true, force: true });
   }
 });
+
+test('property: a file written in random steps (cuts anywhere, mid-line too) reads the same through the cache as fresh', async () => {
+  const fc = (await import('fast-check')).default;
+  const text = Buffer.from(trickyText(true) + trickyText(false));
+  await fc.assert(
+    fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: text.length - 1 }), { minLength: 1, maxLength: 4 }), async (cuts) => {
+      const d = setup('');
+      try {
+        let at = 0;
+        for (const end of [...cuts.sort((a, b) => a - b), text.length]) {
+          appendFileSync(d.file, text.subarray(at, end));
+          at = end;
+          await sameAsFresh(d, `written up to byte ${end} (cuts ${cuts.join(',')})`);
+        }
+      } finally {
+        rmSync(d.root, { recursive: true, force: true });
+      }
+    }),
+    { numRuns: 12 },
+  );
+});
