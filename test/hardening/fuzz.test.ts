@@ -180,6 +180,12 @@ test('counterexamples found by npm run fuzz stay fixed', () => {
       seeds,
       { seed: 4, line: 985, insertAt: 0.6694232725237812, insert: true, mutations: [{ kind: 'value', which: 35, value: 25 }], crlf: false, bom: false, noFinalNewline: true, chunks: [54322, 36960, 66420], forced: true } as FuzzCase,
     ],
+    // A stream-json log mutated into something detected as CSV: the diagnostic listed all 80 KB of "headers".
+    [
+      'csv headers',
+      seeds,
+      { seed: 3, line: 799, insertAt: 3.838584472745446e-123, insert: true, mutations: [{ kind: 'flip', at: 4.5898950957523295e-121, byte: 85 }, { kind: 'deep', which: 23, object: true }, { kind: 'deep', which: 38, object: false }], crlf: true, bom: false, noFinalNewline: true, chunks: [9560], forced: false } as FuzzCase,
+    ],
   ];
   for (const [what, list, c] of found) assert.doesNotThrow(() => checkCase(list, c), what);
 });

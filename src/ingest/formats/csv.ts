@@ -347,7 +347,7 @@ function createParser(ctx: ParseContext): LineParser {
         out.diag(
           'unrecognised-columns',
           'error',
-          `no token columns recognised among headers: ${header.record.join(', ')}; map them with --columns (e.g. input=…,output=…)`,
+          `no token columns recognised among headers: ${preview(header.record.join(', '), 200)}; map them with --columns (e.g. input=…,output=…)`,
           startLine(header),
         );
         return out.finish();
