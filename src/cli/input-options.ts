@@ -54,7 +54,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('--project <name>', 'only sessions whose project contains this text (repeat or comma-separate for several)', collect)
     .addOption(new Option('--tokenizer <name>', 'tokenizer for logs without usage').choices([...TOKENIZERS]).default('o200k_base'))
     .option('--columns <spec>', 'map CSV headers by hand, e.g. "timestamp=Date,model=Model,input=Input,output=Output,cacheRead=Cached,inputIncludesCached=true"')
-    .option('--no-cache', 'parse every file again: neither read nor write the parse cache (TOKEN_ECON_CACHE_DIR, default ~/.cache/token-econ)');
+    .option('--no-cache', 'read and write no cache: parse every file again (TOKEN_ECON_CACHE_DIR; default ~/.cache/token-econ)');
 }
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
