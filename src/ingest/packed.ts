@@ -88,6 +88,19 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
     }
     return i;
   };
+  // Per string field, the previous turn's value and index: consecutive turns mostly share them
+  // (model, stream, session, file; the streamed lines of one request share its ids), and a string
+  // compared by identity is cheaper than a Map lookup.
+  const lastValue: Array<string | null> = new Array<string | null>(N_STRS).fill(null);
+  const lastIndex = new Int32Array(N_STRS).fill(-1);
+  const field = (slot: number, s: string | null): number => {
+    if (s === null) return -1;
+    if (s === lastValue[slot]) return lastIndex[slot] as number;
+    const i = index(s);
+    lastValue[slot] = s;
+    lastIndex[slot] = i;
+    return i;
+  };
   for (let k = 0; k < n; k++) {
     const t = turns[k] as RawTurn;
     const o = k * N_NUMS;
@@ -108,15 +121,15 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
       (t.isCacheSplitKnown ? F_SPLIT_KNOWN : 0) |
       (t.isEstimated ? F_ESTIMATED : 0);
     const q = k * N_STRS;
-    strs[q] = index(t.model);
-    strs[q + 1] = index(t.provider);
-    strs[q + 2] = index(t.streamId);
-    strs[q + 3] = index(t.requestId);
-    strs[q + 4] = index(t.messageId);
-    strs[q + 5] = index(t.sessionId);
-    strs[q + 6] = index(t.project);
-    strs[q + 7] = index(t.dedupeKey);
-    strs[q + 8] = index(t.source.file);
+    strs[q] = field(0, t.model);
+    strs[q + 1] = field(1, t.provider);
+    strs[q + 2] = field(2, t.streamId);
+    strs[q + 3] = field(3, t.requestId);
+    strs[q + 4] = field(4, t.messageId);
+    strs[q + 5] = field(5, t.sessionId);
+    strs[q + 6] = field(6, t.project);
+    strs[q + 7] = field(7, t.dedupeKey);
+    strs[q + 8] = field(8, t.source.file);
   }
   const lengths = new Uint32Array(parts.length);
   for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
