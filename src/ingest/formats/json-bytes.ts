@@ -135,34 +135,32 @@ export class KeySet {
   /** Slot of the key whose quoted bytes are b[k0, k1) (quotes included), -1 if not wanted, -2 if the key is not valid JSON. */
   slotOf(b: Buffer, k0: number, k1: number): number {
     const len = k1 - k0 - 2;
+    // Raw bytes equal to a wanted name: that key (names hold no backslash, so the key has no escape).
     const list = this.byLength[len];
-    let escaped = false;
+    if (list) {
+      for (const cand of list) {
+        const kb = cand.bytes;
+        let same = true;
+        for (let i = 0; i < len; i++) {
+          if (b[k0 + 1 + i] !== kb[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return cand.slot;
+      }
+    }
+    // Else only an escaped key can still spell a wanted name (or be invalid JSON).
     for (let i = k0 + 1; i < k1 - 1; i++) {
       if (b[i] === BACKSLASH) {
-        escaped = true;
-        break;
-      }
-    }
-    if (escaped) {
-      let key: string;
-      try {
-        key = JSON.parse(decodeUtf8(b, k0, k1)) as string;
-      } catch {
-        return -2;
-      }
-      return this.byName.get(key) ?? -1;
-    }
-    if (!list) return -1;
-    for (const cand of list) {
-      const kb = cand.bytes;
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (b[k0 + 1 + i] !== kb[i]) {
-          same = false;
-          break;
+        let key: string;
+        try {
+          key = JSON.parse(decodeUtf8(b, k0, k1)) as string;
+        } catch {
+          return -2;
         }
+        return this.byName.get(key) ?? -1;
       }
-      if (same) return cand.slot;
     }
     return -1;
   }
