@@ -131,6 +131,13 @@ export function parserBuild(): string {
   return codeFingerprint(['ingest']);
 }
 
+let tempCount = 0;
+
+/** A temporary name next to `file`, unique to this process and call (two runs in one process never share one). */
+export function tempNameFor(file: string): string {
+  return `${file}.${process.pid}.${++tempCount}.tmp`;
+}
+
 function keyOf(input: InputFile): string {
   return `${input.path}\u0000${input.display}\u0000${input.relativePath}`;
 }
@@ -182,7 +189,7 @@ export class ParseCache {
     entries: readonly CacheEntry[],
   ) {
     for (const e of entries) this.entries.set(e.key, e);
-    this.tmp = `${file}.${process.pid}.tmp`;
+    this.tmp = tempNameFor(file);
   }
 
   /** The cache in `dir` (empty when missing, unreadable, of another layout or parser build). */

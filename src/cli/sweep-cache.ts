@@ -25,7 +25,7 @@ import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { simulateTotals } from '../simulate/simulate.js';
-import { codeFingerprint } from './parse-cache.js';
+import { codeFingerprint, tempNameFor } from './parse-cache.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
 const LAYOUT = 1;
@@ -166,7 +166,7 @@ export class SweepCache {
       totals = kept;
     }
     const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, totals };
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    const tmp = tempNameFor(this.file);
     try {
       mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
       writeFileSync(tmp, serialize(doc), { mode: 0o600 });

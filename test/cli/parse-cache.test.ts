@@ -261,3 +261,33 @@ test('property: a file written in random steps (cuts anywhere, mid-line too) rea
     { numRuns: 12 },
   );
 });
+
+test('a cache directory that cannot be created or written: the run parses as without a cache, nothing fails', async () => {
+  const d = setup(trickyText(true));
+  try {
+    const dir = join(d.root, 'projects');
+    const blocker = join(d.root, 'not-a-dir');
+    writeFileSync(blocker, 'a file where the cache directory would be');
+    const env = { TOKEN_ECON_CACHE_DIR: join(blocker, 'cache') };
+    assert.equal(await run(['analyze', '--json', dir], env), await run(['analyze', '--json', '--no-cache', dir]));
+    assert.equal(readFileSync(blocker, 'utf8'), 'a file where the cache directory would be');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('two runs writing the same cache at once both finish, and the cache they leave is whole', async () => {
+  const d = setup(trickyText(true) + trickyText(true));
+  try {
+    const dir = join(d.root, 'projects');
+    const env = { TOKEN_ECON_CACHE_DIR: d.cache };
+    const fresh = await run(['sessions', '--json', '--no-cache', dir]);
+    const [a, b] = await Promise.all([run(['sessions', '--json', dir], env), run(['sessions', '--json', dir], env)]);
+    assert.equal(a, fresh);
+    assert.equal(b, fresh);
+    assert.deepEqual(readdirSync(d.cache).sort(), [CACHE_FILE_NAME]);
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
