@@ -6,10 +6,10 @@
  * What is kept, per file: the parse as parts of src/ingest/split.ts (packed
  * turns, parser state), covering the file's first `size` bytes, all of them
  * complete lines; the file's identity (device, inode), modification and
- * change times; and the first and last KiB of those bytes. A later run:
+ * change times; and the first and last 512 bytes of those bytes. A later run:
  * - same identity, size, mtime and ctime: the cached parts are the parse
  *   (`hit`), nothing is read;
- * - same identity, larger, the first and last KiB of the cached bytes
+ * - same identity, larger, the first and last 512 bytes of the cached bytes
  *   unchanged and the head still a Claude Code log: the bytes from `size` on
  *   are parsed as one more part (`grown`); parts merge exactly as a split
  *   file's ranges do, so the result is the ParsedFile a full parse gives;
@@ -166,6 +166,21 @@ function readBytes(path: string, start: number, end: number): Uint8Array | null 
   }
 }
 
+/** The shape of an entry as read back (anything else makes the whole file unusable). */
+function isEntry(e: Partial<CacheEntry> | null): e is CacheEntry {
+  if (e === null || typeof e !== 'object') return false;
+  const nums = [e.dev, e.ino, e.mtimeMs, e.ctimeMs, e.size];
+  return (
+    typeof e.key === 'string' &&
+    nums.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    e.head instanceof Uint8Array &&
+    e.tail instanceof Uint8Array &&
+    Array.isArray(e.parts) &&
+    e.parts.length > 0 &&
+    e.parts.every((p) => typeof p === 'object' && p !== null && typeof p.bytes === 'number' && typeof p.claude === 'object' && p.claude !== null)
+  );
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
   if (b === null || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -203,7 +218,11 @@ export class ParseCache {
         const first = it.next();
         const header = first.done ? null : (deserialize(first.value) as Partial<CacheHeader> | null);
         if (header && header.layout === LAYOUT && header.code === code) {
-          for (const f of it) entries.push(deserialize(f) as CacheEntry);
+          for (const f of it) {
+            const e = deserialize(f) as Partial<CacheEntry> | null;
+            if (!isEntry(e)) throw new Error('parse cache: malformed entry');
+            entries.push(e);
+          }
         }
       }
     } catch {

@@ -291,3 +291,26 @@ test('two runs writing the same cache at once both finish, and the cache they le
     rmSync(d.root, { recursive: true, force: true });
   }
 });
+
+test('a cache file with a valid header but an entry of the wrong shape is ignored as a whole', async () => {
+  const { serialize } = await import('node:v8');
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const file = join(d.cache, CACHE_FILE_NAME);
+    const good = readFileSync(file);
+    const frame = (v: unknown): Buffer => {
+      const bytes = serialize(v);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(bytes.length, 0);
+      return Buffer.concat([len, bytes]);
+    };
+    const magic = good.subarray(0, good.indexOf(0x0a) + 1);
+    writeFileSync(file, Buffer.concat([magic, frame({ layout: 1, code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
+    await sameAsFresh(d, 'malformed entry');
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
