@@ -102,7 +102,7 @@ interface Sim {
  * (`turns`), or, when rows are not kept, only its per-turn cost
  * (`perTurnUsd`, in actual-turn numbering).
  */
-interface KeptResult extends Omit<StrategyResult, 'turns'> {
+interface KeptResult extends Omit<StrategyResult, 'turns' | 'totals'> {
   turns: SimulatedTurnTable | null;
   perTurnUsd: number[] | null;
   cacheReadTokens: number;

@@ -6,12 +6,11 @@
  * same workloads, so the results are identical bit for bit.
  */
 import type { ScenarioKind, ScenarioTotals, SessionScenario } from '../model/report.js';
-import type { StrategyId, StrategyResult, Workload } from '../model/simulation.js';
+import type { SimulationTotals, StrategyId, StrategyResult, Workload } from '../model/simulation.js';
 import type { PriceResolver } from '../price/resolve.js';
 import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
 import { simulateColumns } from '../simulate/simulate.js';
-import { COST_STRIDE } from '../simulate/cache.js';
 import type { ColumnResult } from '../simulate/strategy.js';
 import { SimulatedTurnTable } from './turn-table.js';
 
@@ -29,9 +28,11 @@ export function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
 }
 
 /**
- * Running totals of a scenario over its results, row by row in workload
- * order (the order fixes the floating-point sums, so a totals-only run that
- * drops each workload's rows right after adding them gives the same bits).
+ * Running totals of a scenario: each session's totals (the meter's, summed
+ * request by request within the session) added in workload order, so a
+ * scenario's figures are exactly the sum of its sessions' figures, and a run
+ * that keeps no rows (or reads a session's totals from a cache) gives the same
+ * bits as one that keeps them.
  */
 export class ScenarioSum {
   readonly cost = new CostSum();
@@ -44,42 +45,25 @@ export class ScenarioSum {
   total = 0;
   sessions = 0;
 
-  add(r: StrategyResult): void {
-    this.total += r.totalCostUsd;
+  /** One session's totals. */
+  addTotals(t: SimulationTotals): void {
+    this.total += t.totalCostUsd;
     this.sessions++;
-    const turns = r.turns;
-    for (let i = 0; i < turns.length; i++) {
-      const t = turns[i] as StrategyResult['turns'][number];
-      this.cost.add(t.cost);
-      this.promptTokens += t.promptTokens;
-      this.cacheReadTokens += t.cacheReadTokens;
-      this.outputTokens += t.outputTokens;
-      this.requests++;
-      if (t.kind !== 'turn') this.sideRequests++;
-      this.missCostUsd += t.missCostUsd;
-    }
+    this.cost.add(t.cost);
+    this.missCostUsd += t.missCostUsd;
+    this.promptTokens += t.promptTokens;
+    this.cacheReadTokens += t.cacheReadTokens;
+    this.outputTokens += t.outputTokens;
+    this.requests += t.requests;
+    this.sideRequests += t.sideRequests;
   }
 
-  /**
-   * `add` of a result whose requests' costs are in columns: the same sums in
-   * the same order (token counts are whole numbers, so their sums do not
-   * depend on the order; the meter's are used).
-   */
+  add(r: StrategyResult): void {
+    this.addTotals(r.totals);
+  }
+
   addColumns(r: ColumnResult): void {
-    this.total += r.totals.totalCostUsd;
-    this.sessions++;
-    const c = r.columns.costs;
-    const n = r.columns.length;
-    for (let k = 0; k < n; k++) {
-      const o = k * COST_STRIDE;
-      this.cost.addParts(c[o] as number, c[o + 1] as number, c[o + 2] as number, c[o + 3] as number, c[o + 4] as number, c[o + 5] as number, c[o + 6] as number);
-      this.missCostUsd += c[o + 7] as number;
-    }
-    this.promptTokens += r.totals.promptTokens;
-    this.cacheReadTokens += r.totals.cacheReadTokens;
-    this.outputTokens += r.totals.outputTokens;
-    this.requests += r.totals.requests;
-    this.sideRequests += r.totals.sideRequests;
+    this.addTotals(r.totals);
   }
 
   totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {

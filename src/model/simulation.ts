@@ -83,6 +83,27 @@ export interface StrategyResult {
   totalCostUsd: number;
   totalPromptTokens: number;
   totalOutputTokens: number;
+  /** The meter's totals of this workload (cost by component, tokens, requests, misses). */
+  totals: SimulationTotals;
   /** Parameters the strategy ran with, for the report's assumptions section. */
   params: Record<string, string | number | boolean | null>;
 }
+
+/** Totals of a simulated workload (what the fast path returns). */
+export interface SimulationTotals {
+  totalCostUsd: number;
+  cost: CostBreakdown;
+  promptTokens: number;
+  uncachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  /** All simulated requests, side requests (compaction, state update, replay) included. */
+  requests: number;
+  sideRequests: number;
+  misses: number;
+  missedTokens: number;
+  missCostUsd: number;
+}
+

@@ -54,7 +54,7 @@
  * rate), at the request's tier.
  */
 import type { CostBreakdown, ModelPrice, PriceRates, PriceTier } from '../model/pricing.js';
-import type { MissReason, SimulatedTurn } from '../model/simulation.js';
+import type { MissReason, SimulatedTurn, SimulationTotals } from '../model/simulation.js';
 import { storageCostUsd } from '../price/cost.js';
 import type { SimulationParams } from './params.js';
 
@@ -242,23 +242,7 @@ export class CostColumns {
 /** Values per request in `CostColumns.costs`. */
 export const COST_STRIDE = 8;
 
-/** Totals of a simulated workload (what the fast path returns). */
-export interface SimulationTotals {
-  totalCostUsd: number;
-  cost: CostBreakdown;
-  promptTokens: number;
-  uncachedInputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  outputTokens: number;
-  /** All simulated requests, side requests (compaction, state update, replay) included. */
-  requests: number;
-  sideRequests: number;
-  misses: number;
-  missedTokens: number;
-  missCostUsd: number;
-}
+export type { SimulationTotals } from '../model/simulation.js';
 
 /**
  * The meter: prices requests under the cache rules and accumulates totals;

@@ -86,6 +86,7 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
           totalCostUsd: totals.totalCostUsd,
           totalPromptTokens: totals.promptTokens,
           totalOutputTokens: totals.outputTokens,
+          totals,
           params,
         });
       }
