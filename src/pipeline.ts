@@ -27,7 +27,6 @@ import type { Session } from './model/usage.js';
 import type { PriceResolver } from './price/resolve.js';
 import type { PriceTable } from './model/pricing.js';
 import { simulate, simulateColumns, simulateTotals } from './simulate/simulate.js';
-import type { ColumnResult } from './simulate/strategy.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
 import { projectFleet } from './simulate/fleet.js';
@@ -50,7 +49,20 @@ import {
 } from './analyze/break-even.js';
 import { applyOverrides, flattenParams, stateRatioOf } from './analyze/params.js';
 import { SimulatedTurnTable } from './analyze/turn-table.js';
-import { columnScenario, ScenarioSum, scenarioId, sessionScenario, summedTranscript, totalsOfScenario, type SummedJob, type SummedScenario } from './analyze/summed.js';
+import {
+  runOfColumns,
+  runScenario,
+  ScenarioSum,
+  scenarioId,
+  sessionScenario,
+  summedTranscript,
+  totalsOfScenario,
+  workloadRun,
+  type SummedJob,
+  type SummedScenario,
+  type WorkloadRun,
+  type WorkloadRunMemo,
+} from './analyze/summed.js';
 
 export interface FleetOptions {
   agents: number;
@@ -90,6 +102,12 @@ export interface AnalysisOptions {
    * number, and no per-request objects are made. Default true.
    */
   keepRows?: boolean;
+  /**
+   * Runs of the compared strategies and of the TTL variants by workload, kept
+   * between analyses (the shell's cache): a workload seen before is not
+   * simulated again. The compared strategies use it only when rows are not kept.
+   */
+  memo?: WorkloadRunMemo;
 }
 
 interface Sim {
@@ -115,26 +133,26 @@ function perTurnOf(r: KeptResult, turnCount: number): number[] {
 }
 
 /**
- * A column result kept without rows: its per-turn cost in actual-turn
- * numbering (`map`: workload turn → actual turn, null when the same), summed
- * as `perTurnCostOfTable` sums rows, so the numbers are identical.
+ * A run kept without rows: its per-turn cost in actual-turn numbering
+ * (`map`: workload turn → actual turn, one to one; null when the same). Each
+ * workload turn's cost was added request by request in order, as
+ * `perTurnCostOfTable` adds rows, so the numbers are identical.
  */
-function keepColumns(r: ColumnResult, map: readonly number[] | null, turnCount: number): KeptResult {
+function keepRun(strategy: StrategyId, sessionId: string, run: WorkloadRun, map: readonly number[] | null, turnCount: number): KeptResult {
   const per = new Array<number>(turnCount).fill(0);
-  const c = r.columns;
-  for (let k = 0; k < c.length; k++) {
-    const wi = c.turnIndex[k] as number;
+  const w = run.perTurnUsd;
+  for (let wi = 0; wi < w.length; wi++) {
     const ti = map === null ? wi : (map[wi] ?? wi);
-    if (ti >= 0 && ti < turnCount) per[ti] = (per[ti] ?? 0) + c.totalUsdAt(k);
+    if (ti >= 0 && ti < turnCount) per[ti] = (per[ti] ?? 0) + (w[wi] as number);
   }
   return {
-    strategy: r.strategy,
-    sessionId: r.sessionId,
-    totalCostUsd: r.totals.totalCostUsd,
-    totalPromptTokens: r.totals.promptTokens,
-    totalOutputTokens: r.totals.outputTokens,
-    params: r.params,
-    cacheReadTokens: r.totals.cacheReadTokens,
+    strategy,
+    sessionId,
+    totalCostUsd: run.totals.totalCostUsd,
+    totalPromptTokens: run.totals.promptTokens,
+    totalOutputTokens: run.totals.outputTokens,
+    params: run.params,
+    cacheReadTokens: run.totals.cacheReadTokens,
     turns: null,
     perTurnUsd: per,
   };
@@ -302,7 +320,7 @@ export function buildAnalysis(ingest: IngestResult, resolver: PriceResolver, par
       workloads = q.workloads;
       r = steps.next([]);
     } else if (q.kind === 'summed') {
-      summed = q.jobs.map((job) => summedTranscript(workloads, resolver, job));
+      summed = q.jobs.map((job) => summedTranscript(workloads, resolver, job, options.memo));
       r = steps.next([]);
     } else if (q.kind === 'awaitSummed') {
       r = steps.next(summed);
@@ -339,7 +357,7 @@ export async function buildAnalysisAsync(
     const q = r.value;
     if (q.kind === 'summed') {
       const ev = evaluator;
-      summed = ev?.summed ? ev.summed(q.jobs) : q.jobs.map((job) => summedTranscript(workloads, resolver, job));
+      summed = ev?.summed ? ev.summed(q.jobs) : q.jobs.map((job) => summedTranscript(workloads, resolver, job, options.memo));
       r = steps.next([]);
     } else if (q.kind === 'awaitSummed') {
       r = steps.next(await summed);
@@ -487,18 +505,16 @@ function* analysisSteps(
       if (r) each(remapOne(r, w), w);
     });
   };
-  /** As `forEachResult`, each request's costs in columns instead of rows. */
-  const forEachColumns = (id: StrategyId, each: (r: ColumnResult, w: number) => void): void => {
+  /** As `forEachResult` without rows: each workload's run (from `options.memo` when it has it). */
+  const forEachRun = (id: StrategyId, each: (run: WorkloadRun, w: number) => void): void => {
     if (workloads.length === 0) return;
     const env = envFor(undefined);
     if (id === 'replay') {
-      simulateColumns(workloads, id, env).forEach(each);
+      // Replay remembers tasks across workloads: all of them at once, never from the memo.
+      simulateColumns(workloads, id, env).forEach((r, w) => each(runOfColumns(r, (workloads[w] as Workload).turns.length), w));
       return;
     }
-    workloads.forEach((wl, w) => {
-      const r = simulateColumns([wl], id, env)[0];
-      if (r) each(r, w);
-    });
+    workloads.forEach((wl, w) => each(workloadRun(wl, id, env, options.memo), w));
   };
   const identity = turnMaps.map((map) => map.every((v, k) => v === k));
   // Average context (the state-size sweep reports it) and the sweeps, started
@@ -551,14 +567,14 @@ function* analysisSteps(
         kept.push(keep(r));
       });
     } else {
-      forEachColumns(id, (r, w) => {
-        sum.addColumns(r);
+      forEachRun(id, (run, w) => {
+        sum.addTotals(run.totals);
         if (asLogTtl) {
-          asLogTtl.sum.addColumns(r);
-          asLogTtl.perWorkload.push(columnScenario(logTtlId, 'log-ttl', r));
+          asLogTtl.sum.addTotals(run.totals);
+          asLogTtl.perWorkload.push(runScenario(logTtlId, 'log-ttl', 'transcript', run));
         }
         const turnCount = (actualTurns[simIndex[w] as number] as ActualTurn[]).length;
-        kept.push(keepColumns(r, identity[w] ? null : (turnMaps[w] as number[]), turnCount));
+        kept.push(keepRun(id, (workloads[w] as Workload).sessionId, run, identity[w] ? null : (turnMaps[w] as number[]), turnCount));
       });
     }
     comparedTotals.set(id, sum.totals(id, id, 'strategy'));

@@ -11,7 +11,7 @@ import type { PriceResolver } from '../price/resolve.js';
 import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
 import { simulateColumns } from '../simulate/simulate.js';
-import type { ColumnResult } from '../simulate/strategy.js';
+import type { ColumnResult, SimulationEnv, StrategyParamValues } from '../simulate/strategy.js';
 import { SimulatedTurnTable } from './turn-table.js';
 
 export function scenarioId(strategy: StrategyId, kind: ScenarioKind): string {
@@ -115,18 +115,75 @@ export function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResul
   };
 }
 
-/** A session scenario without rows, from a column result. */
-export function columnScenario(id: string, kind: ScenarioKind, r: ColumnResult): SessionScenario {
+/**
+ * One session's run of one strategy, without rows: what the analysis reads
+ * from it. `perTurnUsd[i]` is the cost of workload turn i (its side requests
+ * included), added request by request in order.
+ */
+export interface WorkloadRun {
+  totals: SimulationTotals;
+  params: StrategyParamValues;
+  perTurnUsd: Float64Array;
+}
+
+/**
+ * A store of workload runs, e.g. the shell's cache (src/cli/sweep-cache.ts):
+ * a run is a pure function of the workload and `key` (strategy and full
+ * parameters, `runKey`), for strategies without memory across workloads.
+ */
+export interface WorkloadRunMemo {
+  get(workload: Workload, key: string): WorkloadRun | undefined;
+  put(workload: Workload, key: string, run: WorkloadRun): void;
+}
+
+/** JSON with non-finite numbers kept apart from null (JSON.stringify writes both as null). */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000number:${String(v)}` : v));
+}
+
+/** The memo key of `strategy` with `params`. */
+export function runKey(strategy: StrategyId, params: SimulationParams): string {
+  return stableJson([strategy, params]);
+}
+
+/** A column result as a run: its totals, parameters and per-turn cost. */
+export function runOfColumns(r: ColumnResult, turns: number): WorkloadRun {
+  const per = new Float64Array(turns);
+  const c = r.columns;
+  for (let k = 0; k < c.length; k++) {
+    const i = c.turnIndex[k] as number;
+    if (i >= 0 && i < turns) per[i] = (per[i] as number) + c.totalUsdAt(k);
+  }
+  return { totals: r.totals, params: r.params, perTurnUsd: per };
+}
+
+/**
+ * `strategy` with `params` over one workload (no memory across workloads):
+ * from `memo` when it has the run, else simulated (and handed to `memo`).
+ */
+export function workloadRun(workload: Workload, strategy: StrategyId, env: SimulationEnv, memo: WorkloadRunMemo | undefined): WorkloadRun {
+  const key = memo ? runKey(strategy, env.params) : '';
+  const known = memo?.get(workload, key);
+  if (known) return known;
+  const r = simulateColumns([workload], strategy, env)[0];
+  if (!r) throw new Error(`workloadRun: ${strategy} gave no result`);
+  const run = runOfColumns(r, workload.turns.length);
+  memo?.put(workload, key, run);
+  return run;
+}
+
+/** A session scenario without rows, from a run. */
+export function runScenario(id: string, kind: ScenarioKind, strategy: StrategyId, run: WorkloadRun): SessionScenario {
   return {
     id,
-    strategy: r.strategy,
+    strategy,
     kind,
-    totalCostUsd: r.totals.totalCostUsd,
-    totalPromptTokens: r.totals.promptTokens,
-    totalOutputTokens: r.totals.outputTokens,
-    cacheReadTokens: r.totals.cacheReadTokens,
+    totalCostUsd: run.totals.totalCostUsd,
+    totalPromptTokens: run.totals.promptTokens,
+    totalOutputTokens: run.totals.outputTokens,
+    cacheReadTokens: run.totals.cacheReadTokens,
     turns: null,
-    params: { ...r.params },
+    params: { ...run.params },
   };
 }
 
@@ -142,16 +199,15 @@ export interface SummedJob {
  * (transcript keeps nothing across workloads, so this equals one `simulate`
  * over all of them).
  */
-export function summedTranscript(workloads: readonly Workload[], resolver: PriceResolver, job: SummedJob): SummedScenario {
+export function summedTranscript(workloads: readonly Workload[], resolver: PriceResolver, job: SummedJob, memo?: WorkloadRunMemo): SummedScenario {
   const sum = new ScenarioSum();
   const perWorkload: SessionScenario[] = [];
   const id = scenarioId('transcript', job.kind);
   const env = { resolver, params: job.params };
   for (const wl of workloads) {
-    const r = simulateColumns([wl], 'transcript', env)[0];
-    if (!r) continue;
-    sum.addColumns(r);
-    perWorkload.push(columnScenario(id, job.kind, r));
+    const run = workloadRun(wl, 'transcript', env, memo);
+    sum.addTotals(run.totals);
+    perWorkload.push(runScenario(id, job.kind, 'transcript', run));
   }
   return { totals: sum.totals(id, 'transcript', job.kind), perWorkload };
 }

@@ -1,7 +1,9 @@
 /**
- * The sweep cache: the break-even sweeps' per-session totals, kept next to
- * the parse cache (./parse-cache.ts), so a run over logs that did not change
- * (or of which a few sessions grew) simulates only what is new.
+ * The sweep cache: the break-even sweeps' per-session totals, and the
+ * per-session runs of the compared strategies and TTL variants (totals and
+ * per-turn costs, `WorkloadRun`), kept next to the parse cache
+ * (./parse-cache.ts), so a run over logs that did not change (or of which a
+ * few sessions grew) simulates only what is new.
  *
  * A sweep total is `simulateTotals(workload, strategy, { resolver, params })`
  * of one session's workload: a pure function of the workload, the strategy,
@@ -23,30 +25,30 @@ import { deserialize, serialize } from 'node:v8';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
+import { stableJson, type WorkloadRun, type WorkloadRunMemo } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { simulateTotals } from '../simulate/simulate.js';
 import { codeFingerprint, tempNameFor } from './parse-cache.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
-const LAYOUT = 1;
+const LAYOUT = 2;
 /** Totals kept: this run's first, then the most recent others. */
 const MAX_TOTALS = 500_000;
+/** Runs (per-turn costs) kept, likewise. */
+const MAX_RUNS = 50_000;
 
 interface SweepCacheDocument {
   layout: number;
   code: string;
   /** key (workload hash + job) → total, in insertion order (oldest first). */
   totals: Map<string, number>;
+  /** key (workload hash + strategy and parameters) → the workload's run (compared strategies, TTL variants). */
+  runs: Map<string, WorkloadRun>;
 }
 
 /** The simulator build: the compiled modules the totals depend on (src/simulate, src/price, src/analyze). */
 export function simulatorBuild(): string {
   return codeFingerprint(['simulate', 'price', 'analyze']);
-}
-
-/** JSON with non-finite numbers kept apart from null (JSON.stringify writes both as null). */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000number:${String(v)}` : v));
 }
 
 /** SHA-256 of every field of the workload the simulator reads. */
@@ -68,28 +70,65 @@ export function workloadHash(w: Workload): string {
   return h.digest('base64').slice(0, 32);
 }
 
+/** A short digest of a job's or run's key (keys hold the full parameter set). */
+function digest(key: string): string {
+  return createHash('sha256').update(key).digest('base64').slice(0, 22);
+}
+
 export class SweepCache {
   private changed = false;
   private readonly used = new Set<string>();
+  private readonly usedRuns = new Set<string>();
+  /** Workload hashes, by workload object (each is hashed once per run). */
+  private readonly hashes = new WeakMap<Workload, string>();
 
   private constructor(
     private readonly file: string,
     private readonly code: string,
     private readonly totals: Map<string, number>,
+    private readonly runs: Map<string, WorkloadRun>,
   ) {}
+
+  private hashOf(w: Workload): string {
+    let h = this.hashes.get(w);
+    if (h === undefined) this.hashes.set(w, (h = workloadHash(w)));
+    return h;
+  }
+
+  /** The runs of compared strategies and TTL variants, for `AnalysisOptions.memo`. */
+  memo(): WorkloadRunMemo {
+    return {
+      get: (workload, key) => {
+        const k = `${this.hashOf(workload)}\u0000${digest(key)}`;
+        const run = this.runs.get(k);
+        if (run) this.usedRuns.add(k);
+        return run;
+      },
+      put: (workload, key, run) => {
+        const k = `${this.hashOf(workload)}\u0000${digest(key)}`;
+        this.usedRuns.add(k);
+        this.runs.set(k, run);
+        this.changed = true;
+      },
+    };
+  }
 
   /** The cache in `dir` for this price table and simulator build (empty when missing or stale). */
   static open(dir: string, priceTable: PriceTable, build: string): SweepCache {
     const file = join(dir, SWEEP_CACHE_FILE_NAME);
     const code = createHash('sha256').update(build).update('\u0000').update(stableJson(priceTable)).digest('base64');
     let totals = new Map<string, number>();
+    let runs = new Map<string, WorkloadRun>();
     try {
       const doc = deserialize(readFileSync(file)) as Partial<SweepCacheDocument> | null;
-      if (doc && doc.layout === LAYOUT && doc.code === code && doc.totals instanceof Map) totals = doc.totals;
+      if (doc && doc.layout === LAYOUT && doc.code === code && doc.totals instanceof Map && doc.runs instanceof Map && [...doc.runs.values()].every(isRun)) {
+        totals = doc.totals;
+        runs = doc.runs;
+      }
     } catch {
       // Missing or unreadable: start empty.
     }
-    return new SweepCache(file, code, totals);
+    return new SweepCache(file, code, totals, runs);
   }
 
   /**
@@ -100,13 +139,13 @@ export class SweepCache {
   factory(inner?: SweepEvaluatorFactory): SweepEvaluatorFactory {
     return (input) => {
       const workloads = input.workloads;
-      const hashes = workloads.map(workloadHash);
+      const hashes = workloads.map((w) => this.hashOf(w));
       const resolver = createPriceResolver(input.priceTable);
       const pool = inner?.(input) ?? null;
       const evaluator: SweepEvaluator = {
         evaluate: async (jobs: readonly SweepJob[]) => {
           // A job's key is a digest of its strategy and full parameters (short keys: the file stays small).
-          const keys = jobs.map((job) => createHash('sha256').update(stableJson([job.strategy, job.params])).digest('base64').slice(0, 22));
+          const keys = jobs.map((job) => digest(stableJson([job.strategy, job.params])));
           const out = jobs.map(() => new Float64Array(workloads.length));
           let missing = 0;
           jobs.forEach((_, j) => {
@@ -165,7 +204,18 @@ export class SweepCache {
       for (let i = others.length - 1; i >= 0 && kept.size < MAX_TOTALS; i--) kept.set(...(others[i] as [string, number]));
       totals = kept;
     }
-    const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, totals };
+    let runs = this.runs;
+    if (runs.size > MAX_RUNS) {
+      const kept = new Map<string, WorkloadRun>();
+      for (const k of this.usedRuns) {
+        const v = runs.get(k);
+        if (v !== undefined) kept.set(k, v);
+      }
+      const others = [...runs].filter(([k]) => !this.usedRuns.has(k));
+      for (let i = others.length - 1; i >= 0 && kept.size < MAX_RUNS; i--) kept.set(...(others[i] as [string, WorkloadRun]));
+      runs = kept;
+    }
+    const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, totals, runs };
     const tmp = tempNameFor(this.file);
     try {
       mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
@@ -180,4 +230,11 @@ export class SweepCache {
       }
     }
   }
+}
+
+/** The shape of a run read back (anything else makes the file unused). */
+function isRun(r: unknown): r is WorkloadRun {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Partial<WorkloadRun>;
+  return x.perTurnUsd instanceof Float64Array && typeof x.params === 'object' && x.params !== null && typeof x.totals === 'object' && x.totals !== null && typeof x.totals.totalCostUsd === 'number';
 }

@@ -199,3 +199,37 @@ test('keepRows: false changes nothing but the simulated rows (costs in columns g
     assert.deepEqual(without, withRows);
   }
 });
+
+test('a memo of workload runs: a second analysis takes the compared strategies and TTL variants from it, same report', async () => {
+  const { runKey } = await import('../../src/analyze/summed.js');
+  type Run = import('../../src/analyze/summed.js').WorkloadRun;
+  const store = new Map<string, Run>();
+  let hits = 0;
+  let puts = 0;
+  const memo = {
+    get: (w: Workload, key: string) => {
+      const r = store.get(`${w.sessionId}|${key}`);
+      if (r) hits++;
+      return r;
+    },
+    put: (w: Workload, key: string, run: Run) => {
+      puts++;
+      store.set(`${w.sessionId}|${key}`, run);
+    },
+  };
+  const plain = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false });
+  const first = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
+  assert.ok(puts > 0 && hits === 0);
+  const second = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
+  // transcript, state and nocache (replay remembers across workloads: never memoized) and the TTL variants.
+  assert.equal(hits, puts);
+  assert.deepEqual(first, plain);
+  assert.deepEqual(second, plain);
+  // It is really read: a doctored run changes the report.
+  const key = [...store.keys()].find((k) => k.endsWith(runKey('state', params)));
+  assert.ok(key);
+  const run = store.get(key) as Run;
+  store.set(key, { ...run, totals: { ...run.totals, totalCostUsd: run.totals.totalCostUsd + 1 } });
+  const doctored = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
+  assert.notDeepEqual(doctored.scenarios, plain.scenarios);
+});

@@ -191,10 +191,16 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   };
   let report;
   try {
-    // Sweep totals of sessions seen before come from the cache (../sweep-cache.ts).
+    // Sweep totals and strategy runs of sessions seen before come from the cache (../sweep-cache.ts).
     const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
     const sweepCache = cacheDir === null ? null : SweepCache.open(cacheDir, resolver.table, simulatorBuild());
-    report = await buildAnalysisAsync(ingest, resolver, params, analysisOptions, sweepCache ? sweepCache.factory(pool.factory) : pool.factory);
+    report = await buildAnalysisAsync(
+      ingest,
+      resolver,
+      params,
+      sweepCache ? { ...analysisOptions, memo: sweepCache.memo() } : analysisOptions,
+      sweepCache ? sweepCache.factory(pool.factory) : pool.factory,
+    );
     sweepCache?.save();
   } finally {
     pool.close();
