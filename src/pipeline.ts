@@ -159,8 +159,6 @@ function keepRun(strategy: StrategyId, sessionId: string, run: WorkloadRun, map:
 }
 
 function keep(r: StrategyResult): KeptResult {
-  let cacheRead = 0;
-  for (const t of r.turns) cacheRead += t.cacheReadTokens;
   return {
     strategy: r.strategy,
     sessionId: r.sessionId,
@@ -168,7 +166,7 @@ function keep(r: StrategyResult): KeptResult {
     totalPromptTokens: r.totalPromptTokens,
     totalOutputTokens: r.totalOutputTokens,
     params: r.params,
-    cacheReadTokens: cacheRead,
+    cacheReadTokens: r.totals.cacheReadTokens,
     turns: SimulatedTurnTable.from(r.turns),
     perTurnUsd: null,
   };

@@ -62,10 +62,6 @@ export class ScenarioSum {
     this.addTotals(r.totals);
   }
 
-  addColumns(r: ColumnResult): void {
-    this.addTotals(r.totals);
-  }
-
   totals(id: string, strategy: StrategyId, kind: ScenarioKind): ScenarioTotals {
     const cost = this.cost.breakdown();
     return {
@@ -100,8 +96,6 @@ export interface SummedScenario {
 }
 
 export function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResult, withTurns: boolean): SessionScenario {
-  let cacheRead = 0;
-  for (const t of r.turns) cacheRead += t.cacheReadTokens;
   return {
     id,
     strategy: r.strategy,
@@ -109,7 +103,7 @@ export function sessionScenario(id: string, kind: ScenarioKind, r: StrategyResul
     totalCostUsd: r.totalCostUsd,
     totalPromptTokens: r.totalPromptTokens,
     totalOutputTokens: r.totalOutputTokens,
-    cacheReadTokens: cacheRead,
+    cacheReadTokens: r.totals.cacheReadTokens,
     turns: withTurns ? SimulatedTurnTable.from(r.turns) : null,
     params: { ...r.params },
   };

@@ -100,17 +100,6 @@ export class CostSum {
     this.totalUsd += c.totalUsd;
   }
 
-  /** `add` of a breakdown given as its seven values (same order, same operations). */
-  addParts(inputUsd: number, cacheWrite5mUsd: number, cacheWrite1hUsd: number, cacheReadUsd: number, outputUsd: number, storageUsd: number, totalUsd: number): void {
-    this.inputUsd += inputUsd;
-    this.cacheWrite5mUsd += cacheWrite5mUsd;
-    this.cacheWrite1hUsd += cacheWrite1hUsd;
-    this.cacheReadUsd += cacheReadUsd;
-    this.outputUsd += outputUsd;
-    this.storageUsd += storageUsd;
-    this.totalUsd += totalUsd;
-  }
-
   breakdown(): CostBreakdown {
     const { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd } = this;
     return { inputUsd, cacheWrite5mUsd, cacheWrite1hUsd, cacheReadUsd, outputUsd, storageUsd, totalUsd };
