@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tokenizer } from '../ingest/format.js';
+import type { ParsedFile } from '../ingest/ingest.js';
 import { packFilePart, packParsedFile, partTransferables, transferablesOf } from '../ingest/packed.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
 import { SLOT_NEXT, SLOT_STOP, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
@@ -39,6 +40,7 @@ async function loop(): Promise<void> {
       }
       const input = data.inputs[index] as InputFile;
       const readOptions = { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer };
+      let file: ParsedFile;
       if (data.keepParts) {
         // The parse cache keeps Claude Code files as parts: send the part, the main thread merges it.
         const r = await readFileOrPart(input, readOptions);
@@ -47,11 +49,8 @@ async function loop(): Promise<void> {
           post({ type: 'whole-part', index, data: packed, grown: r.grown }, partTransferables(packed));
           continue;
         }
-        const packed = packParsedFile(r.file);
-        post({ type: 'file', index, file: packed }, transferablesOf(packed));
-        continue;
-      }
-      const file = await readFileInput(input, readOptions);
+        file = r.file;
+      } else file = await readFileInput(input, readOptions);
       const packed = packParsedFile(file);
       post({ type: 'file', index, file: packed }, transferablesOf(packed));
     } catch (err) {

@@ -307,18 +307,8 @@ async function grewAfter(fd: number, size: number, read: { readBytes: number; la
 
 /** Streams one file (not stdin) through the pure ingest driver; needs no CliContext, so worker threads use it too. */
 export async function readFileInput(input: InputFile, opts: ReadOptions): Promise<ParsedFile> {
-  const ingest = newIngest(input, opts);
-  const fd = openInput(input);
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
-    // Read only what existed at open: a file still being written yields a consistent prefix.
-    const size = st.size;
-    const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
-    return ingest.finish(await grewAfter(fd, size, read));
-  } finally {
-    closeSync(fd);
-  }
+  const { ingest, grown } = await ingestWholeFile(input, opts);
+  return ingest.finish(grown);
 }
 
 /**
@@ -328,16 +318,22 @@ export async function readFileInput(input: InputFile, opts: ReadOptions): Promis
  * part crosses threads packed. Other formats come back parsed.
  */
 export async function readFileOrPart(input: InputFile, opts: ReadOptions): Promise<{ kind: 'part'; part: FilePart; grown: boolean } | { kind: 'file'; file: ParsedFile }> {
+  const { ingest, grown } = await ingestWholeFile(input, opts);
+  const part = ingest.finishAsPart();
+  return part === null ? { kind: 'file', file: ingest.finish(grown) } : { kind: 'part', part, grown };
+}
+
+/** Pushes a whole file (what existed at open) through a FileIngest; `grown`: it grew meanwhile. */
+async function ingestWholeFile(input: InputFile, opts: ReadOptions): Promise<{ ingest: FileIngest; grown: boolean }> {
   const ingest = newIngest(input, opts);
   const fd = openInput(input);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
+    // Read only what existed at open: a file still being written yields a consistent prefix.
     const size = st.size;
     const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
-    const grown = await grewAfter(fd, size, read);
-    const part = ingest.finishAsPart();
-    return part === null ? { kind: 'file', file: ingest.finish(grown) } : { kind: 'part', part, grown };
+    return { ingest, grown: await grewAfter(fd, size, read) };
   } finally {
     closeSync(fd);
   }
