@@ -13,7 +13,7 @@
  *   as `truncated-line` when it is not complete JSON), so memory is bounded
  *   by the longest line, never by the file.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, writeSync, type Dirent } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
@@ -337,6 +337,12 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions): Promise<{ i
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 /** A byte range of a file to parse on its own (src/ingest/split.ts). */

@@ -26,7 +26,7 @@
  * were none). Directory: `--no-cache` for none, else TOKEN_ECON_CACHE_DIR
  * (empty: none), else $XDG_CACHE_HOME/token-econ, else ~/.cache/token-econ.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -35,7 +35,7 @@ import type { PackedPart } from '../ingest/packed.js';
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import type { InputFile } from './io.js';
+import { writeAllSync, type InputFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
@@ -297,7 +297,7 @@ export class ParseCache {
         // Owner-only: the parts hold what the logs hold (ids, paths, the first prompt of each session).
         mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
         this.fd = openSync(this.tmp, 'w', 0o600);
-        writeAll(this.fd, MAGIC);
+        writeAllSync(this.fd, MAGIC);
         this.count = 0;
         const header: CacheHeader = { layout: LAYOUT, code: this.code };
         this.frame(header);
@@ -314,8 +314,8 @@ export class ParseCache {
     const bytes = serialize(value);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(bytes.length, 0);
-    writeAll(this.fd as number, len);
-    writeAll(this.fd as number, bytes);
+    writeAllSync(this.fd as number, len);
+    writeAllSync(this.fd as number, bytes);
     this.count++;
   }
 
@@ -365,9 +365,4 @@ export class ParseCache {
       this.abandon();
     }
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }

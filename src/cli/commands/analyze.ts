@@ -1,5 +1,5 @@
 import { writeFile, stat } from 'node:fs/promises';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Option } from 'commander';
 import type { CommandModule } from './index.js';
@@ -10,7 +10,7 @@ import { addPricingOptions, loadPriceResolver } from '../pricing-options.js';
 import { addRedactOption, redactIfRequested } from '../redact-option.js';
 import { addFleetOptions, addSimulationOptions, parseStrategies, readFleetOptions, readSimulationParams } from '../simulation-options.js';
 import { STRATEGY_IDS } from '../../simulate/strategies/index.js';
-import { resolveInputs } from '../io.js';
+import { resolveInputs, writeAllSync } from '../io.js';
 import { buildAnalysisAsync, DEFAULT_FLEET, DEFAULT_STRATEGIES, type FleetOptions } from '../../pipeline.js';
 import type { RenderOptions } from '../../render/options.js';
 import { sessionJson, toReportJson, type ListMaker } from '../../render/report-json.js';
@@ -73,8 +73,7 @@ export function writeChunksToFile(path: string, chunks: Iterable<string>): void 
     const buf = Buffer.allocUnsafe(1 << 20);
     let pos = 0;
     const flush = (): void => {
-      let off = 0;
-      while (off < pos) off += writeSync(fd, buf, off, pos - off);
+      writeAllSync(fd, buf.subarray(0, pos));
       pos = 0;
     };
     for (const chunk of chunks) {
@@ -82,9 +81,7 @@ export function writeChunksToFile(path: string, chunks: Iterable<string>): void 
       const worst = chunk.length * 3;
       if (worst > buf.length) {
         flush();
-        const bytes = Buffer.from(chunk, 'utf8');
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        writeAllSync(fd, Buffer.from(chunk, 'utf8'));
         continue;
       }
       if (pos + worst > buf.length) flush();
