@@ -240,6 +240,12 @@ export async function parseInputs(
   const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(opts.tokenizer));
   let doneBytes = 0;
   let doneFiles = 0;
+  /** A file (or its last bytes) is done: counted and reported. */
+  const fileDone = (bytes: number): void => {
+    doneBytes += bytes;
+    doneFiles++;
+    onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+  };
   const parseHere = async (i: number): Promise<ParsedFile> => {
     const input = inputs[i] as InputFile;
     let seen = 0;
@@ -255,9 +261,7 @@ export async function parseInputs(
           }
         : undefined,
     });
-    doneBytes += file.bytes - seen;
-    doneFiles++;
-    onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+    fileDone(file.bytes - seen);
     return file;
   };
   // Parse cache: files unchanged since a run that cached them are not read;
@@ -316,20 +320,14 @@ export async function parseInputs(
       parseHere,
       parsePartHere: (i, range) => readFilePart(inputs[i] as InputFile, range, { getTokenizer }),
       onWorkersDone: hooks.onWorkersDone ? () => hooks.onWorkersDone?.({ totalBytes }) : undefined,
-      onWorkerFile: (_i, file) => {
-        doneBytes += file.bytes;
-        doneFiles++;
-        onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
-      },
+      onWorkerFile: (_i, file) => fileDone(file.bytes),
       ...(cache
         ? {
             keepParts: true,
             prefixParts,
             parseWholeHere: async (i: number) => {
               const r = await readFileOrPart(inputs[i] as InputFile, { forcedFormat: opts.format, columns: opts.columns, getTokenizer });
-              doneBytes += r.kind === 'part' ? r.part.bytes : r.file.bytes;
-              doneFiles++;
-              onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes: Math.max(totalBytes, doneBytes) });
+              fileDone(r.kind === 'part' ? r.part.bytes : r.file.bytes);
               return r;
             },
             onParts: (i: number, parts: PackedPart[]) => cache.record(inputs[i] as InputFile, parts),
