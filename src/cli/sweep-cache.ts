@@ -193,28 +193,8 @@ export class SweepCache {
   /** Writes the cache if totals were added; errors are ignored (the next run computes again). */
   save(): void {
     if (!this.changed) return;
-    let totals = this.totals;
-    if (totals.size > MAX_TOTALS) {
-      const kept = new Map<string, number>();
-      for (const k of this.used) {
-        const v = totals.get(k);
-        if (v !== undefined) kept.set(k, v);
-      }
-      const others = [...totals].filter(([k]) => !this.used.has(k));
-      for (let i = others.length - 1; i >= 0 && kept.size < MAX_TOTALS; i--) kept.set(...(others[i] as [string, number]));
-      totals = kept;
-    }
-    let runs = this.runs;
-    if (runs.size > MAX_RUNS) {
-      const kept = new Map<string, WorkloadRun>();
-      for (const k of this.usedRuns) {
-        const v = runs.get(k);
-        if (v !== undefined) kept.set(k, v);
-      }
-      const others = [...runs].filter(([k]) => !this.usedRuns.has(k));
-      for (let i = others.length - 1; i >= 0 && kept.size < MAX_RUNS; i--) kept.set(...(others[i] as [string, WorkloadRun]));
-      runs = kept;
-    }
+    const totals = trimmed(this.totals, this.used, MAX_TOTALS);
+    const runs = trimmed(this.runs, this.usedRuns, MAX_RUNS);
     const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, totals, runs };
     const tmp = tempNameFor(this.file);
     try {
@@ -230,6 +210,19 @@ export class SweepCache {
       }
     }
   }
+}
+
+/** `map` cut to `max` entries: those `used` by this run first, then the most recently added others. */
+function trimmed<V>(map: Map<string, V>, used: ReadonlySet<string>, max: number): Map<string, V> {
+  if (map.size <= max) return map;
+  const kept = new Map<string, V>();
+  for (const k of used) {
+    const v = map.get(k);
+    if (v !== undefined) kept.set(k, v);
+  }
+  const others = [...map].filter(([k]) => !used.has(k));
+  for (let i = others.length - 1; i >= 0 && kept.size < max; i--) kept.set(...(others[i] as [string, V]));
+  return kept;
 }
 
 /** The shape of a run read back (anything else makes the file unused). */
