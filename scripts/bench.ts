@@ -192,28 +192,21 @@ async function benchSize(
   // everything and writes the cache), and with the cache a previous run left (a re-run on unchanged logs).
   const coldCache = join(opts.root, '.cache-cold');
   const warmCache = join(opts.root, '.cache-warm');
+  const tokenEcon = (id: ToolId, what: string, cacheDir: string, extra: Pick<Tool, 'before' | 'prime'>): Tool => ({
+    id,
+    label: `token-econ ${opts.command} --json${opts.commandNote}, ${what}`,
+    cmd: process.execPath,
+    args: [opts.entry, opts.command, projects, '--json'],
+    env: { HOME: emptyHome, NO_COLOR: '1', TOKEN_ECON_CACHE_DIR: cacheDir },
+    totals: tokenEconTotals,
+    ...extra,
+  });
   if (!opts.only || opts.only.includes('token-econ')) {
-    tools.push({
-      id: 'token-econ',
-      label: `token-econ ${opts.command} --json${opts.commandNote}, empty cache`,
-      cmd: process.execPath,
-      args: [opts.entry, opts.command, projects, '--json'],
-      env: { HOME: emptyHome, NO_COLOR: '1', TOKEN_ECON_CACHE_DIR: coldCache },
-      totals: tokenEconTotals,
-      before: () => rmSync(coldCache, { recursive: true, force: true }),
-    });
+    tools.push(tokenEcon('token-econ', 'empty cache', coldCache, { before: () => rmSync(coldCache, { recursive: true, force: true }) }));
   }
   if (!opts.only || opts.only.includes('token-econ-warm')) {
     rmSync(warmCache, { recursive: true, force: true });
-    tools.push({
-      id: 'token-econ-warm',
-      label: `token-econ ${opts.command} --json${opts.commandNote}, warm cache`,
-      cmd: process.execPath,
-      args: [opts.entry, opts.command, projects, '--json'],
-      env: { HOME: emptyHome, NO_COLOR: '1', TOKEN_ECON_CACHE_DIR: warmCache },
-      totals: tokenEconTotals,
-      prime: true,
-    });
+    tools.push(tokenEcon('token-econ-warm', 'warm cache', warmCache, { prime: true }));
   }
   if (!opts.only || opts.only.includes('ccusage')) {
     if (opts.ccusage) {
