@@ -35,19 +35,70 @@ interface StreamState {
   ttl: '5m' | '1h' | null;
 }
 
-function isAfter(turn: Turn, e: CompactionEvent): boolean {
+/** True when `turn` comes after the compaction `e` (by time when both have one and they differ, else by line in one file). */
+export function isAfter(turn: Turn, e: CompactionEvent): boolean {
   if (turn.timestampMs !== null && e.timestampMs !== null && turn.timestampMs !== e.timestampMs) return turn.timestampMs > e.timestampMs;
   if (turn.source.file === e.source.file) return turn.source.line > e.source.line;
   // Same instant in different files, or no times: the order is unknown.
   return false;
 }
 
+/** A stream's turns: their indexes in session.turns, and whether their times never decrease (null = last). */
+export interface StreamTurns {
+  indexes: number[];
+  timeSorted: boolean;
+}
+
+export function streamTurnsOf(turns: readonly Turn[]): Map<string, StreamTurns> {
+  const out = new Map<string, StreamTurns>();
+  const lastTime = new Map<string, number>();
+  turns.forEach((t, i) => {
+    let s = out.get(t.streamId);
+    if (!s) out.set(t.streamId, (s = { indexes: [], timeSorted: true }));
+    s.indexes.push(i);
+    const key = t.timestampMs ?? Infinity;
+    if (key < (lastTime.get(t.streamId) ?? -Infinity)) s.timeSorted = false;
+    lastTime.set(t.streamId, key);
+  });
+  return out;
+}
+
+/**
+ * Index in session.turns of the first turn of the stream after `ev` (as a
+ * scan of the stream's turns in order with `isAfter`), or -1. When the
+ * stream's times never decrease (normalizeSessions sorts turns by time, null
+ * last), every turn timed before the event is not after it, so the scan
+ * starts at the first turn not timed before it (binary search): a session
+ * with many compactions costs O(events × log turns), not O(events × turns).
+ */
+export function firstTurnAfter(turns: readonly Turn[], stream: StreamTurns, ev: CompactionEvent): number {
+  const idx = stream.indexes;
+  let k = 0;
+  const at = ev.timestampMs;
+  if (at !== null && stream.timeSorted) {
+    let hi = idx.length;
+    while (k < hi) {
+      const mid = (k + hi) >>> 1;
+      if (((turns[idx[mid] as number] as Turn).timestampMs ?? Infinity) < at) k = mid + 1;
+      else hi = mid;
+    }
+  }
+  for (; k < idx.length; k++) {
+    const i = idx[k] as number;
+    if (isAfter(turns[i] as Turn, ev)) return i;
+  }
+  return -1;
+}
+
 /** For each compaction event, the index (in session.turns) of the first turn of its stream after it. */
 function assignCompactions(session: Session): Map<number, CompactionEvent> {
   const out = new Map<number, CompactionEvent>();
+  let streams: Map<string, StreamTurns> | null = null;
   for (const ev of session.events) {
     if (ev.kind !== 'compaction') continue;
-    const idx = session.turns.findIndex((t) => t.streamId === ev.streamId && isAfter(t, ev));
+    streams ??= streamTurnsOf(session.turns);
+    const stream = streams.get(ev.streamId);
+    const idx = stream ? firstTurnAfter(session.turns, stream, ev) : -1;
     if (idx >= 0 && !out.has(idx)) out.set(idx, ev);
   }
   return out;

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompactionEvent, Session, Turn } from '../../src/model/usage.js';
-import { workloadFromSession } from '../../src/simulate/workload.js';
+import fc from 'fast-check';
+import { firstTurnAfter, isAfter, streamTurnsOf, workloadFromSession } from '../../src/simulate/workload.js';
 
 let line = 0;
 /** A logged turn: `read`/`w5`/`w1`/`input` make up the prompt. */
@@ -153,4 +154,42 @@ test('a turn without a timestamp takes the previous turn time (noted)', () => {
   const { workload, notes } = workloadFromSession(session([logged({ read: 2000, timestampMs: 5000 }), logged({ read: 2000, timestampMs: null })]));
   assert.deepEqual(workload.turns.map((t) => t.timestampMs), [5000, 5000]);
   assert.ok(notes.includes("1 turn(s) without a timestamp take the previous turn's time"));
+});
+
+// The compaction lookup skips, by binary search, the turns of a stream timed
+// before the event (a session with many compactions used to scan all its turns
+// for each). It must find exactly the turn a scan of the session's turns finds,
+// whatever the times (ties, nulls, unsorted), files and streams.
+test('firstTurnAfter finds the same turn as a scan of every turn with isAfter (fast-check)', () => {
+  const turnArb = fc.record({
+    timestampMs: fc.option(fc.integer({ min: 0, max: 12 }), { nil: null, freq: 4 }),
+    streamId: fc.constantFrom('main', 'sidechain-a', 'agent-b'),
+    file: fc.constantFrom('a.jsonl', 'b.jsonl'),
+    line: fc.integer({ min: 1, max: 40 }),
+  });
+  const eventArb = fc.record({
+    timestampMs: fc.option(fc.integer({ min: -1, max: 13 }), { nil: null, freq: 4 }),
+    streamId: fc.constantFrom('main', 'sidechain-a', 'agent-b', 'gone'),
+    file: fc.constantFrom('a.jsonl', 'b.jsonl'),
+    line: fc.integer({ min: 0, max: 41 }),
+  });
+  fc.assert(
+    fc.property(fc.array(turnArb, { maxLength: 40 }), fc.array(eventArb, { minLength: 1, maxLength: 8 }), fc.boolean(), (specs, evs, sortLikeSessions) => {
+      let turns = specs.map((t) => ({ ...logged({ timestampMs: t.timestampMs, streamId: t.streamId, input: 1 }), source: { file: t.file, line: t.line } }));
+      if (sortLikeSessions) {
+        // normalizeSessions' order: time (null last), file, line.
+        const key = (x: number | null): number => (x === null ? Infinity : x);
+        turns = [...turns].sort((a, b) => key(a.timestampMs) - key(b.timestampMs) || (a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : 0) || a.source.line - b.source.line);
+      }
+      const streams = streamTurnsOf(turns);
+      for (const e of evs) {
+        const ev: CompactionEvent = { kind: 'compaction', timestampMs: e.timestampMs, streamId: e.streamId, trigger: 'auto', preTokens: null, postTokens: null, source: { file: e.file, line: e.line } };
+        const expected = turns.findIndex((t) => t.streamId === ev.streamId && isAfter(t, ev));
+        const stream = streams.get(ev.streamId);
+        const got = stream ? firstTurnAfter(turns, stream, ev) : -1;
+        assert.equal(got, expected, JSON.stringify({ ev, turns: turns.map((t) => [t.timestampMs, t.streamId, t.source.file, t.source.line]) }));
+      }
+    }),
+    { numRuns: 3000 },
+  );
 });
