@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
 import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
-import { SWEEP_CACHE_FILE_NAME } from '../../src/cli/sweep-cache.js';
+import { SWEEP_CACHE_FILE_NAME, workloadHash } from '../../src/cli/sweep-cache.js';
+import type { Workload, WorkloadTurn } from '../../src/model/simulation.js';
+import fc from 'fast-check';
 import type { CliContext } from '../../src/cli/context.js';
 import { runCliInProcess } from '../helpers/cli.js';
 import { trickyText } from '../ingest/tricky-claude.js';
@@ -313,4 +315,51 @@ test('a cache file with a valid header but an entry of the wrong shape is ignore
   } finally {
     rmSync(d.root, { recursive: true, force: true });
   }
+});
+
+// The sweep cache keys runs by a hash of the workload: a change to any field
+// the simulator reads must give another key (else a stale run is served), and
+// an equal workload (another object) the same key.
+test('property: the sweep cache key of a workload changes with every field the simulator reads', () => {
+  const turnArb = fc.record({
+    timestampMs: fc.integer({ min: 0, max: 2e12 }),
+    model: fc.constantFrom('claude-sonnet-4-5', 'claude-haiku-4-5', 'gpt-5'),
+    streamId: fc.constantFrom('main', 'sidechain-1', 'agent-2'),
+    appendedTokens: fc.integer({ min: 0, max: 200_000 }),
+    outputTokens: fc.integer({ min: 0, max: 20_000 }),
+    compactedBefore: fc.option(fc.record({ preTokens: fc.option(fc.nat(), { nil: null }), postTokens: fc.option(fc.nat(), { nil: null }) }), { nil: null }),
+    writeTtlObserved: fc.constantFrom<'5m' | '1h' | null | undefined>('5m', '1h', null, undefined),
+  });
+  const workloadArb = fc.record({
+    sessionId: fc.constantFrom('s1', 's2'),
+    systemTokens: fc.nat({ max: 30_000 }),
+    turns: fc.array(turnArb, { minLength: 1, maxLength: 12 }),
+    taskFingerprint: fc.option(fc.constantFrom('a', 'b'), { nil: null }),
+  });
+  const edits: Array<(t: WorkloadTurn) => void> = [
+    (t) => (t.timestampMs += 1),
+    (t) => (t.appendedTokens += 1),
+    (t) => (t.outputTokens += 1),
+    (t) => (t.compactedBefore = t.compactedBefore === null ? { preTokens: null, postTokens: null } : null),
+    (t) => (t.compactedBefore = t.compactedBefore === null ? null : { ...t.compactedBefore, postTokens: (t.compactedBefore.postTokens ?? -5) + 1 }),
+    (t) => (t.model = t.model === 'gpt-5' ? 'claude-sonnet-4-5' : 'gpt-5'),
+    (t) => (t.streamId = `${t.streamId}x`),
+    (t) => (t.writeTtlObserved = t.writeTtlObserved === '1h' ? '5m' : '1h'),
+  ];
+  fc.assert(
+    fc.property(workloadArb, fc.nat(), fc.nat({ max: edits.length - 1 }), (w, at, e) => {
+      const copy = (x: Workload): Workload => structuredClone(x);
+      assert.equal(workloadHash(copy(w)), workloadHash(w));
+      const changed = copy(w);
+      const turn = changed.turns[at % changed.turns.length] as WorkloadTurn;
+      const before = JSON.stringify(turn);
+      (edits[e] as (t: WorkloadTurn) => void)(turn);
+      if (JSON.stringify(turn) === before) return; // the edit was a no-op (e.g. no compaction to change)
+      assert.notEqual(workloadHash(changed), workloadHash(w));
+      const moved = copy(w);
+      moved.turns.push(moved.turns.shift() as WorkloadTurn);
+      if (JSON.stringify(moved.turns) !== JSON.stringify(w.turns)) assert.notEqual(workloadHash(moved), workloadHash(w));
+    }),
+    { numRuns: 2000 },
+  );
 });
