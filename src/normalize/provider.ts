@@ -14,8 +14,22 @@ function bareModelName(model: string): string {
   return bare;
 }
 
+/** Providers of the model ids seen (a log names a handful, once per request): no lowercasing and regex per request. */
+const providerMemo = new Map<string, Provider>();
+const PROVIDER_MEMO_MAX = 10_000;
+
 /** Provider family of a model id as logged; `unknown` when no family matches. */
 export function providerOfModel(model: string): Provider {
+  let p = providerMemo.get(model);
+  if (p === undefined) {
+    p = providerOf(model);
+    if (providerMemo.size >= PROVIDER_MEMO_MAX) providerMemo.clear();
+    providerMemo.set(model, p);
+  }
+  return p;
+}
+
+function providerOf(model: string): Provider {
   const bare = bareModelName(model);
   if (bare.startsWith('claude')) return 'anthropic';
   if (/^(gpt|chatgpt|o1|o3|o4|codex|text-embedding|davinci|babbage)/.test(bare)) return 'openai';

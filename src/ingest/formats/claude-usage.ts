@@ -4,7 +4,7 @@
  * is the truth for the write split when present, otherwise every write is
  * attributed to the 5-minute bucket and `isCacheSplitKnown` is false.
  */
-import { checkTokens, isRecord, type Read, type UsageCounts } from './parse-helpers.js';
+import { MAX_TOKEN_COUNT, checkTokens, isRecord, type Read, type UsageCounts } from './parse-helpers.js';
 
 export interface ClaudeUsageRead {
   usage: UsageCounts;
@@ -35,8 +35,69 @@ function required(u: Record<string, unknown>, field: string): Read<number> {
   return tokens(u[field], field);
 }
 
+/** A count `tokens` accepts as it is: a non-negative integer not above MAX_TOKEN_COUNT (-0 is read as 0). */
+function plainCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKEN_COUNT;
+}
+
+/** A count field that is absent, null or plain: `tokens` reads it without a reason to give. */
+function easyCount(v: unknown): boolean {
+  return v === undefined || v === null || plainCount(v);
+}
+
 export function readClaudeUsage(u: unknown): Read<ClaudeUsageRead> {
   if (!isRecord(u)) return { ok: false, reason: `usage is ${describeValue(u)}, not an object` };
+  // The usual usage object (every count a plain integer, the split an object
+  // of plain counts): the same result as the checks below, without a result
+  // object per field. Anything else takes the checks, which give the reasons.
+  const cc = u['cache_creation'];
+  const input = u['input_tokens'];
+  const output = u['output_tokens'];
+  const write = u['cache_creation_input_tokens'];
+  const read = u['cache_read_input_tokens'];
+  if (plainCount(input) && plainCount(output) && easyCount(write) && easyCount(read)) {
+    const w = plainCount(write) ? write + 0 : 0;
+    const r = plainCount(read) ? read + 0 : 0;
+    if (cc === undefined || cc === null) return usageRead(input + 0, output + 0, w, 0, r, w === 0, null);
+    if (isRecord(cc)) {
+      const e5 = cc['ephemeral_5m_input_tokens'];
+      const e1 = cc['ephemeral_1h_input_tokens'];
+      if (typeof e5 !== 'number' && typeof e1 !== 'number') return usageRead(input + 0, output + 0, w, 0, r, w === 0, null);
+      if (easyCount(e5) && easyCount(e1)) {
+        const a = plainCount(e5) ? e5 + 0 : 0;
+        const b = plainCount(e1) ? e1 + 0 : 0;
+        const warning = a + b !== w ? splitWarning(w, a, b) : null;
+        return usageRead(input + 0, output + 0, a, b, r, true, warning);
+      }
+    }
+  }
+  return readClaudeUsageChecked(u);
+}
+
+function splitWarning(write: number, a: number, b: number): string {
+  return `cache_creation_input_tokens (${write}) differs from the 5m + 1h split (${a} + ${b}); the split was used`;
+}
+
+function usageRead(input: number, output: number, w5: number, w1h: number, read: number, known: boolean, warning: string | null): Read<ClaudeUsageRead> {
+  return {
+    ok: true,
+    value: {
+      usage: {
+        inputTokens: input,
+        cacheWrite5mTokens: w5,
+        cacheWrite1hTokens: w1h,
+        cacheReadTokens: read,
+        outputTokens: output,
+        reasoningOutputTokens: null,
+        isCacheSplitKnown: known,
+      },
+      warning,
+    },
+  };
+}
+
+/** readClaudeUsage field by field, with the reason of the first field rejected. */
+export function readClaudeUsageChecked(u: Record<string, unknown>): Read<ClaudeUsageRead> {
   const input = required(u, 'input_tokens');
   if (!input.ok) return input;
   const output = required(u, 'output_tokens');
@@ -58,25 +119,9 @@ export function readClaudeUsage(u: unknown): Read<ClaudeUsageRead> {
     w5 = a.value;
     w1h = b.value;
     known = true;
-    if (a.value + b.value !== write.value) {
-      warning = `cache_creation_input_tokens (${write.value}) differs from the 5m + 1h split (${a.value} + ${b.value}); the split was used`;
-    }
+    if (a.value + b.value !== write.value) warning = splitWarning(write.value, a.value, b.value);
   } else if (cc !== undefined && cc !== null && !isRecord(cc)) {
     return { ok: false, reason: `cache_creation is ${describeValue(cc)}, not an object` };
   }
-  return {
-    ok: true,
-    value: {
-      usage: {
-        inputTokens: input.value,
-        cacheWrite5mTokens: w5,
-        cacheWrite1hTokens: w1h,
-        cacheReadTokens: read.value,
-        outputTokens: output.value,
-        reasoningOutputTokens: null,
-        isCacheSplitKnown: known,
-      },
-      warning,
-    },
-  };
+  return usageRead(input.value, output.value, w5, w1h, read.value, known, warning);
 }

@@ -90,16 +90,18 @@ function canonicalIsoMs(t: string): number | null {
   if (t.length !== 24) return null;
   if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58) return null;
   if (t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46 || t.charCodeAt(23) !== 90) return null;
-  for (const i of DIGIT_AT) {
-    const c = t.charCodeAt(i);
+  for (let k = 0; k < DIGIT_AT.length; k++) {
+    const c = t.charCodeAt(DIGIT_AT[k] as number);
     if (c < 48 || c > 57) return null;
   }
-  const n = (i: number, len: number): number => {
-    let v = 0;
-    for (let k = i; k < i + len; k++) v = v * 10 + (t.charCodeAt(k) - 48);
-    return v;
-  };
-  return Date.UTC(n(0, 4), n(5, 2) - 1, n(8, 2), n(11, 2), n(14, 2), n(17, 2), n(20, 3));
+  return Date.UTC(digitsAt(t, 0, 4), digitsAt(t, 5, 2) - 1, digitsAt(t, 8, 2), digitsAt(t, 11, 2), digitsAt(t, 14, 2), digitsAt(t, 17, 2), digitsAt(t, 20, 3));
+}
+
+/** The decimal number written by the `len` ASCII digits of `t` from `i` (checked by the caller). */
+function digitsAt(t: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) v = v * 10 + (t.charCodeAt(k) - 48);
+  return v;
 }
 
 /** parseTimestampMs of a string, every form (the canonical one has a fast path above). */
