@@ -133,6 +133,39 @@ test('invalid usage: missing, wrong types, negative, non-finite -> skipped with 
   assert.match(out.diagnostics[1]!.message, /input_tokens is "5"/);
 });
 
+test('a usage repeated byte for byte by the next lines reads the same; one byte more or less is read anew', () => {
+  // Content-block lines of one streamed call repeat the usage: the parser reuses the reading of identical bytes.
+  const line = (req: string, ts: string, usage: string) =>
+    `{"type":"assistant","sessionId":"s","requestId":"${req}","timestamp":"${ts}","message":{"id":"m-${req}","model":"claude-sonnet-4-5","usage":${usage}}}`;
+  const split = '{"input_tokens":3,"cache_creation_input_tokens":10,"cache_read_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":4,"ephemeral_1h_input_tokens":5},"output_tokens":7}';
+  const text = [
+    line('r1', '2026-01-01T00:00:00.000Z', split),
+    line('r1', '2026-01-01T00:00:01.000Z', split),
+    line('r2', '2026-01-01T00:00:02.000Z', split), // another request, same bytes
+    line('r2', '2026-01-01T00:00:02.500Z', split.replace('"output_tokens":7', '"output_tokens":8')), // same length, one byte differs
+    line('r3', '2026-01-01T00:00:03.000Z', split.replace('"output_tokens":7', '"output_tokens":70')),
+    line('r3', '2026-01-01T00:00:04.000Z', split.replace('"output_tokens":7', '"output_tokens": 7')), // same numbers, other bytes
+    line('r4', '2026-01-01T00:00:05.000Z', '{"input_tokens":-3,"output_tokens":1}'),
+    line('r5', '2026-01-01T00:00:06.000Z', '{"input_tokens":-3,"output_tokens":1}'), // a rejected usage is rejected again
+  ].join('\n');
+  const out = parseText('same.jsonl', text, 'claude-code').output!;
+  assert.deepEqual(
+    out.turns.map((t) => [t.requestId, t.timestampMs! % 10_000, t.inputTokens, t.cacheWrite5mTokens, t.cacheWrite1hTokens, t.cacheReadTokens, t.outputTokens, t.source.line]),
+    [
+      ['r1', 0, 3, 4, 5, 500, 7, 1],
+      ['r1', 1000, 3, 4, 5, 500, 7, 2],
+      ['r2', 2000, 3, 4, 5, 500, 7, 3],
+      ['r2', 2500, 3, 4, 5, 500, 8, 4],
+      ['r3', 3000, 3, 4, 5, 500, 70, 5],
+      ['r3', 4000, 3, 4, 5, 500, 7, 6],
+    ],
+  );
+  // The split disagrees with the total (4 + 5 != 10): each line gets its own warning, the reused ones too.
+  assert.deepEqual(out.diagnostics.filter((d) => d.code === 'inconsistent-usage').map((d) => d.source!.line), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(out.diagnostics.filter((d) => d.code === 'invalid-usage').map((d) => d.source!.line), [7, 8]);
+  assert.equal(out.linesSkipped, 2);
+});
+
 test('detect: claude-code claims its lines, not stream-json or codex lines', () => {
   const cc = '{"parentUuid":null,"isSidechain":false,"sessionId":"s","type":"user","message":{"role":"user","content":"hi"},"uuid":"u"}\n';
   assert.ok(claudeCodeFormat.detect('s.jsonl', cc) > 0.9);

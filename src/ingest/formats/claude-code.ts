@@ -250,6 +250,26 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   let noKey = 0;
   let firstNoKeyLine = 0;
 
+  /**
+   * The last usage read, by its bytes: a read is a pure function of them, so a
+   * line repeating them byte for byte (every content-block line of a streamed
+   * call does, about half the assistant lines) reuses it instead of decoding
+   * and parsing them again. Only readings that succeeded are kept.
+   */
+  let lastUsageBytes = Buffer.alloc(512);
+  let lastUsageLength = -1;
+  let lastUsage: ReturnType<typeof readClaudeUsage> | null = null;
+  function rememberUsage(b: Buffer, s: number, e: number, usage: ReturnType<typeof readClaudeUsage>): void {
+    if (s < 0 || !usage.ok || e - s > 64 * 1024) {
+      lastUsage = null;
+      return;
+    }
+    if (e - s > lastUsageBytes.length) lastUsageBytes = Buffer.alloc(Math.max(e - s, 2 * lastUsageBytes.length));
+    b.copy(lastUsageBytes, 0, s, e);
+    lastUsageLength = e - s;
+    lastUsage = usage;
+  }
+
   function streamFor(isSidechain: boolean): string {
     return path.streamId ?? (isSidechain ? 'sidechain' : MAIN_STREAM);
   }
@@ -287,14 +307,23 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
       if (interned === undefined) models.set(model, model);
       else model = interned;
     }
-    let usageValue: unknown;
-    try {
-      usageValue = json(b, msg, M_USAGE);
-    } catch (err) {
-      out.skip('invalid-json', `invalid JSON in message.usage (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, lineNo);
-      return;
+    const u0 = msg[2 * M_USAGE] as number;
+    const u1 = msg[2 * M_USAGE + 1] as number;
+    let usage: ReturnType<typeof readClaudeUsage>;
+    if (lastUsage !== null && u0 >= 0 && u1 - u0 === lastUsageLength && b.compare(lastUsageBytes, 0, lastUsageLength, u0, u1) === 0) {
+      // The same bytes as the previous line's usage (content blocks of one streamed call repeat it): the same reading.
+      usage = lastUsage;
+    } else {
+      let usageValue: unknown;
+      try {
+        usageValue = json(b, msg, M_USAGE);
+      } catch (err) {
+        out.skip('invalid-json', `invalid JSON in message.usage (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, lineNo);
+        return;
+      }
+      usage = readClaudeUsage(usageValue);
+      rememberUsage(b, u0, u1, usage);
     }
-    const usage = readClaudeUsage(usageValue);
     if (!usage.ok) {
       out.skip('invalid-usage', `assistant usage rejected: ${usage.reason}`, lineNo);
       return;
