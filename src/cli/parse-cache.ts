@@ -144,6 +144,11 @@ function keyOf(input: InputFile): string {
 
 /** Bytes [start, end) of the file, or null when they cannot all be read. */
 function readBytes(path: string, start: number, end: number): Uint8Array | null {
+  return readRanges(path, [[start, end]])?.[0] ?? null;
+}
+
+/** The bytes of each [start, end) range of the file, read with one open (null when any cannot be read whole). */
+function readRanges(path: string, ranges: ReadonlyArray<readonly [number, number]>): Uint8Array[] | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -151,14 +156,16 @@ function readBytes(path: string, start: number, end: number): Uint8Array | null 
     return null;
   }
   try {
-    const out = Buffer.alloc(end - start);
-    let got = 0;
-    while (got < out.length) {
-      const n = readSync(fd, out, got, out.length - got, start + got);
-      if (n <= 0) return null;
-      got += n;
-    }
-    return out;
+    return ranges.map(([start, end]) => {
+      const out = Buffer.alloc(end - start);
+      let got = 0;
+      while (got < out.length) {
+        const n = readSync(fd, out, got, out.length - got, start + got);
+        if (n <= 0) throw new Error('short read');
+        got += n;
+      }
+      return out;
+    });
   } catch {
     return null;
   } finally {
@@ -269,9 +276,12 @@ export class ParseCache {
       return;
     }
     if (now.size < size || now.dev !== input.stat.dev || now.ino !== input.stat.ino) return;
-    const head = readBytes(input.path, 0, Math.min(size, WINDOW));
-    const tail = readBytes(input.path, Math.max(0, size - WINDOW), size);
-    if (head === null || tail === null) return;
+    const ends = readRanges(input.path, [
+      [0, Math.min(size, WINDOW)],
+      [Math.max(0, size - WINDOW), size],
+    ]);
+    if (ends === null) return;
+    const [head, tail] = ends as [Uint8Array, Uint8Array];
     const key = keyOf(input);
     // The times stand for these bytes only when nothing was appended since.
     const exact = now.size === size;

@@ -77,9 +77,18 @@ export function workloadHash(w: Workload): string {
   return h.digest('base64').slice(0, 32);
 }
 
+/** Digests of the keys seen: every workload asks for the same few (one per strategy and parameter set). */
+const digests = new Map<string, string>();
+
 /** A short digest of a job's or run's key (keys hold the full parameter set). */
 function digest(key: string): string {
-  return createHash('sha256').update(key).digest('base64').slice(0, 22);
+  let d = digests.get(key);
+  if (d === undefined) {
+    d = createHash('sha256').update(key).digest('base64').slice(0, 22);
+    if (digests.size >= 10_000) digests.clear();
+    digests.set(key, d);
+  }
+  return d;
 }
 
 export class SweepCache {
