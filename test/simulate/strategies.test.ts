@@ -248,6 +248,11 @@ test('transcript: the default compaction threshold is the window − 33K; a `[1m
   const w1m: Workload = { ...w, turns: w.turns.map((t) => ({ ...t, model: 'test-claude[1m]' })) };
   const r1m = resultOf(w1m, env, 'transcript');
   assert.ok(r1m.turns.every((t) => t.kind === 'turn'), 'no compaction under a 1M window');
+  // One workload switching from the `[1m]` id to the plain one (the same price row): the window follows the id.
+  const switched: Workload = { ...w, turns: w.turns.map((t, i) => ({ ...t, model: i < 3 ? 'test-claude[1m]' : 'test-claude' })) };
+  assert.deepEqual(resultOf(switched, env, 'transcript').turns.map((t) => t.kind), ['turn', 'turn', 'turn', 'compaction', 'turn']);
+  const back: Workload = { ...w, turns: w.turns.map((t, i) => ({ ...t, model: i < 3 ? 'test-claude' : 'test-claude[1m]' })) };
+  assert.ok(resultOf(back, env, 'transcript').turns.every((t) => t.kind === 'turn'), 'the 1M window from the switch on');
   assert.equal(contextWindowOf('claude-sonnet-4-5[1m]', 200_000), 1_000_000);
   assert.equal(contextWindowOf('claude-sonnet-4-5', 200_000), 200_000);
 });

@@ -15,6 +15,7 @@
  * with the logged size even with `compaction: false` (they are part of the
  * workload); the flag only switches the threshold-triggered ones.
  */
+import type { ModelPrice } from '../../model/pricing.js';
 import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_COMPACTION, KIND_TURN, MISS_COMPACTION, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
 import { COMPACT_BUFFER_TOKENS, contextWindowOf } from '../params.js';
@@ -53,6 +54,9 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
   let compactions = 0;
   let autoCompactions = 0;
   let lastThreshold: number | null = null;
+  let thresholdModel: string | null = null;
+  let thresholdPrice: ModelPrice | null = null;
+  let thresholdValue = Infinity;
   const turns = workload.turns;
   for (let i = 0; i < turns.length; i++) {
     const turn = turns[i]!;
@@ -75,7 +79,13 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
     } else {
       const history = st.prevPromptTokens + st.prevOutputTokens;
       const logged = turn.compactedBefore;
-      const threshold = compactThreshold(env, contextWindowOf(turn.model, price.contextWindowTokens));
+      if (turn.model !== thresholdModel || price !== thresholdPrice) {
+        // The threshold depends on the model id (a "[1m]" suffix) and its price row only: computed when they change.
+        thresholdValue = compactThreshold(env, contextWindowOf(turn.model, price.contextWindowTokens));
+        thresholdModel = turn.model;
+        thresholdPrice = price;
+      }
+      const threshold = thresholdValue;
       if (threshold !== Infinity) lastThreshold = threshold;
       if (logged !== null || history > threshold) {
         const summary = logged !== null ? (logged.postTokens ?? params.summaryTokens) : params.summaryTokens;
