@@ -110,7 +110,8 @@ export function analyzeSessionTurns(
   options: MissAttributionOptions = DEFAULT_MISS_OPTIONS,
 ): ActualTurn[] {
   const compactions = session.events.filter((e): e is CompactionEvent => e.kind === 'compaction');
-  const entries = new Map<string, EntryState>();
+  /** Cache entries by stream, then by model key (no key string built per turn). */
+  const entries = new Map<string, Map<string, EntryState>>();
   const streams = new Map<string, StreamState>();
   const streamWrites = new Set<string>();
   for (const t of session.turns) if (t.cacheWrite5mTokens + t.cacheWrite1hTokens > 0) streamWrites.add(t.streamId);
@@ -125,9 +126,10 @@ export function analyzeSessionTurns(
 
     // The cache belongs to the stream and the model actually used (a price row id when known).
     const modelKey = price ? price.id : turn.model;
-    const key = `${turn.streamId}\u0000${modelKey}`;
+    let streamEntries = entries.get(turn.streamId);
+    if (streamEntries === undefined) entries.set(turn.streamId, (streamEntries = new Map<string, EntryState>()));
     const stream = streams.get(turn.streamId) ?? null;
-    const entry = entries.get(key) ?? null;
+    const entry = streamEntries.get(modelKey) ?? null;
     const prevTurn = stream ? (session.turns[stream.lastTurnIndex] ?? null) : null;
     const idleGapMs =
       stream && stream.lastTimestampMs !== null && turn.timestampMs !== null
@@ -192,17 +194,21 @@ export function analyzeSessionTurns(
         ? turn.cacheReadTokens + turn.cacheWrite5mTokens + turn.cacheWrite1hTokens
         : turn.promptTokens;
     const entryTtl = entry?.ttl ?? null;
-    entries.set(key, {
-      cachedTokens: cachedAfter,
-      lastPromptTokens: turn.promptTokens,
-      lastTimestampMs: turn.timestampMs ?? entry?.lastTimestampMs ?? null,
-      ttlMs,
-      ttl: ttlClass(ttlMs),
-    });
-    streams.set(turn.streamId, {
-      lastTimestampMs: turn.timestampMs ?? stream?.lastTimestampMs ?? null,
-      lastTurnIndex: index,
-    });
+    // Updated in place (everything above read the previous values already).
+    if (entry === null) {
+      streamEntries.set(modelKey, { cachedTokens: cachedAfter, lastPromptTokens: turn.promptTokens, lastTimestampMs: turn.timestampMs, ttlMs, ttl: ttlClass(ttlMs) });
+    } else {
+      entry.cachedTokens = cachedAfter;
+      entry.lastPromptTokens = turn.promptTokens;
+      entry.lastTimestampMs = turn.timestampMs ?? entry.lastTimestampMs;
+      entry.ttlMs = ttlMs;
+      entry.ttl = ttlClass(ttlMs);
+    }
+    if (stream === null) streams.set(turn.streamId, { lastTimestampMs: turn.timestampMs, lastTurnIndex: index });
+    else {
+      stream.lastTimestampMs = turn.timestampMs ?? stream.lastTimestampMs;
+      stream.lastTurnIndex = index;
+    }
 
     out.push({
       index,
