@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf } from '../../src/analyze/actual.js';
-import { summarizeMisses, topTurns } from '../../src/analyze/misses.js';
+import { sortedTopTurns, summarizeMisses, topTurns } from '../../src/analyze/misses.js';
 import { createPriceResolver } from '../../src/price/resolve.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
 import type { CompactionEvent, Session, Turn } from '../../src/model/usage.js';
@@ -304,5 +304,25 @@ test('property: miss costs are never negative and never exceed what the turn pai
       for (const i of firstOf.values()) assert.ok(rows[i]?.missReason === null || rows[i]?.missReason === 'cold-start');
     }),
     { numRuns: 300 },
+  );
+});
+
+// topTurns keeps only the best `limit` rows (small limits) instead of sorting an
+// object per priced turn: the same rows in the same order as sorting them all,
+// with many ties on cost (then session id, then index decide), unpriced turns,
+// and limits from 0 to beyond the number of turns (large ones sort).
+test('property: topTurns equals sorting every priced turn, ties and unpriced turns included', () => {
+  const rowArb = fc.record({ cost: fc.option(fc.constantFrom(0, 0.5, 1, 1, 2, 3.25), { nil: null, freq: 5 }), miss: fc.constantFrom(0, 0.1) });
+  const sessionArb = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), rows: fc.array(rowArb, { maxLength: 30 }) });
+  const template = analyzeSessionTurns(session([turn({ atMin: 0, line: 1, inputTokens: 100 })]), resolver)[0]!;
+  fc.assert(
+    fc.property(fc.array(sessionArb, { maxLength: 6 }), fc.integer({ min: 0, max: 120 }), (specs, limit) => {
+      const sessions = specs.map((sp, si) => ({
+        sessionId: `${sp.id}${si % 2}`,
+        turns: sp.rows.map((r, index) => ({ ...template, index, cost: r.cost === null ? null : { ...template.cost!, totalUsd: r.cost }, missCostUsd: r.miss })),
+      }));
+      assert.deepEqual(topTurns(sessions, limit), sortedTopTurns(sessions, limit));
+    }),
+    { numRuns: 1500 },
   );
 });
