@@ -116,19 +116,30 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
 }
 
 /**
- * Model → price row with a one-entry memo (consecutive turns usually share a
- * model). An unknown model is an input error naming it: never priced $0.
+ * Model → price row with a two-entry memo (consecutive turns usually share a
+ * model; a session with subagents alternates between two). An unknown model
+ * is an input error naming it: never priced $0.
  */
 export class PriceLookup {
   private readonly resolver: PriceResolver;
   private lastModel: string | null = null;
   private lastPrice: ModelPrice | null = null;
+  private otherModel: string | null = null;
+  private otherPrice: ModelPrice | null = null;
   constructor(resolver: PriceResolver) {
     this.resolver = resolver;
   }
 
   priceOf(model: string): ModelPrice {
     if (model === this.lastModel && this.lastPrice !== null) return this.lastPrice;
+    if (model === this.otherModel && this.otherPrice !== null) {
+      const price = this.otherPrice;
+      this.otherModel = this.lastModel;
+      this.otherPrice = this.lastPrice;
+      this.lastModel = model;
+      this.lastPrice = price;
+      return price;
+    }
     const r = this.resolver.resolve(model);
     if (r.kind === 'unknown') {
       throw new InputError(
@@ -136,6 +147,8 @@ export class PriceLookup {
         'add it with --price "model=ID,input=…,output=…" or --pricing <file>',
       );
     }
+    this.otherModel = this.lastModel;
+    this.otherPrice = this.lastPrice;
     this.lastModel = model;
     this.lastPrice = r.price;
     return r.price;
