@@ -91,12 +91,10 @@ export function firstTurnAfter(turns: readonly Turn[], stream: StreamTurns, ev: 
 }
 
 /** For each compaction event, the index (in session.turns) of the first turn of its stream after it. */
-function assignCompactions(session: Session): Map<number, CompactionEvent> {
+function assignCompactions(session: Session, streams: ReadonlyMap<string, StreamTurns>): Map<number, CompactionEvent> {
   const out = new Map<number, CompactionEvent>();
-  let streams: Map<string, StreamTurns> | null = null;
   for (const ev of session.events) {
     if (ev.kind !== 'compaction') continue;
-    streams ??= streamTurnsOf(session.turns);
     const stream = streams.get(ev.streamId);
     const idx = stream ? firstTurnAfter(session.turns, stream, ev) : -1;
     if (idx >= 0 && !out.has(idx)) out.set(idx, ev);
@@ -104,30 +102,27 @@ function assignCompactions(session: Session): Map<number, CompactionEvent> {
   return out;
 }
 
-function estimateSystemTokens(turns: readonly Turn[]): { tokens: number; fromReads: boolean } {
-  const first = turns[0];
+/** The fixed prefix of a stream, from its turns (`indexes` into `turns`, in order). */
+function estimateSystemTokens(turns: readonly Turn[], indexes: readonly number[]): { tokens: number; fromReads: boolean } {
+  const first = indexes.length > 0 ? (turns[indexes[0] as number] as Turn) : undefined;
   if (!first) return { tokens: 0, fromReads: false };
   let min = Infinity;
-  for (const t of turns) if (t.cacheReadTokens > 0 && t.cacheReadTokens < min) min = t.cacheReadTokens;
+  for (const i of indexes) {
+    const read = (turns[i] as Turn).cacheReadTokens;
+    if (read > 0 && read < min) min = read;
+  }
   if (min === Infinity) return { tokens: first.promptTokens, fromReads: false };
   return { tokens: Math.min(min, first.promptTokens), fromReads: true };
 }
 
 export function workloadFromSession(session: Session): { workload: Workload; notes: string[] } {
   const notes: string[] = [];
-  const byStream = new Map<string, Turn[]>();
-  for (const t of session.turns) {
-    let list = byStream.get(t.streamId);
-    if (!list) {
-      list = [];
-      byStream.set(t.streamId, list);
-    }
-    list.push(t);
-  }
+  // One grouping by stream serves the fixed prefixes and the compaction lookup.
+  const byStream = streamTurnsOf(session.turns);
   const states = new Map<string, StreamState>();
   const noReads: string[] = [];
-  for (const [id, list] of byStream) {
-    const est = estimateSystemTokens(list);
+  for (const [id, stream] of byStream) {
+    const est = estimateSystemTokens(session.turns, stream.indexes);
     if (!est.fromReads) noReads.push(id);
     states.set(id, { systemTokens: est.tokens, seen: false, prevPromptTokens: 0, prevOutputTokens: 0, ttl: null });
   }
@@ -139,7 +134,7 @@ export function workloadFromSession(session: Session): { workload: Workload; not
     notes.push(`no cache reads in stream ${noReads.join(', ')}: its first prompt is taken as the fixed prefix`);
   }
 
-  const compactionAt = assignCompactions(session);
+  const compactionAt = assignCompactions(session, byStream);
   const turns: WorkloadTurn[] = [];
   let clamped = 0;
   let clampedTokens = 0;
