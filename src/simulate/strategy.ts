@@ -132,14 +132,7 @@ export class PriceLookup {
 
   priceOf(model: string): ModelPrice {
     if (model === this.lastModel && this.lastPrice !== null) return this.lastPrice;
-    if (model === this.otherModel && this.otherPrice !== null) {
-      const price = this.otherPrice;
-      this.otherModel = this.lastModel;
-      this.otherPrice = this.lastPrice;
-      this.lastModel = model;
-      this.lastPrice = price;
-      return price;
-    }
+    if (model === this.otherModel && this.otherPrice !== null) return this.remember(model, this.otherPrice);
     const r = this.resolver.resolve(model);
     if (r.kind === 'unknown') {
       throw new InputError(
@@ -147,11 +140,16 @@ export class PriceLookup {
         'add it with --price "model=ID,input=…,output=…" or --pricing <file>',
       );
     }
+    return this.remember(model, r.price);
+  }
+
+  /** Makes `model` the last entry; the previous last becomes the other one. */
+  private remember(model: string, price: ModelPrice): ModelPrice {
     this.otherModel = this.lastModel;
     this.otherPrice = this.lastPrice;
     this.lastModel = model;
-    this.lastPrice = r.price;
-    return r.price;
+    this.lastPrice = price;
+    return price;
   }
 }
 
