@@ -142,11 +142,6 @@ function keyOf(input: InputFile): string {
   return `${input.path}\u0000${input.display}\u0000${input.relativePath}`;
 }
 
-/** Bytes [start, end) of the file, or null when they cannot all be read. */
-function readBytes(path: string, start: number, end: number): Uint8Array | null {
-  return readRanges(path, [[start, end]])?.[0] ?? null;
-}
-
 /** The bytes of each [start, end) range of the file, read with one open (null when any cannot be read whole). */
 function readRanges(path: string, ranges: ReadonlyArray<readonly [number, number]>): Uint8Array[] | null {
   let fd: number;
@@ -247,11 +242,17 @@ export class ParseCache {
     if (e === undefined || e.dev !== st.dev || e.ino !== st.ino) return { kind: 'miss' };
     if (input.size === e.size && st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) return { kind: 'hit', parts: e.parts };
     if (input.size <= e.size) return { kind: 'miss' };
-    // Appended to? The ends of the cached bytes are unchanged and the head still reads as a Claude Code log.
-    if (!sameBytes(e.head, readBytes(input.path, 0, e.head.length))) return { kind: 'miss' };
-    if (!sameBytes(e.tail, readBytes(input.path, e.size - e.tail.length, e.size))) return { kind: 'miss' };
-    const head = readBytes(input.path, 0, Math.min(input.size, HEAD_BYTES));
-    if (head === null || chooseFormat(input.display, head, forcedFormat)?.id !== 'claude-code') return { kind: 'miss' };
+    // Appended to? The ends of the cached bytes are unchanged and the head still reads as a Claude Code log
+    // (one read of the file's start serves both: the cached head is at most its first e.size < input.size bytes).
+    const headLength = Math.min(input.size, HEAD_BYTES);
+    const ends = readRanges(input.path, [
+      [0, Math.max(headLength, e.head.length)],
+      [e.size - e.tail.length, e.size],
+    ]);
+    if (ends === null) return { kind: 'miss' };
+    const [start, tail] = ends as [Uint8Array, Uint8Array];
+    if (!sameBytes(e.head, start.subarray(0, e.head.length)) || !sameBytes(e.tail, tail)) return { kind: 'miss' };
+    if (chooseFormat(input.display, start.subarray(0, headLength), forcedFormat)?.id !== 'claude-code') return { kind: 'miss' };
     return { kind: 'grown', parts: e.parts, from: e.size };
   }
 
