@@ -18,7 +18,7 @@ import type { CostBreakdown, ModelPrice } from '../model/pricing.js';
 import type { ActualTotals, ActualTurn, CacheTtl } from '../model/report.js';
 import type { MissReason } from '../model/simulation.js';
 import type { CompactionEvent, Session, Turn } from '../model/usage.js';
-import { addCost, CostSum, priceRequest, ratesForRequest, ZERO_COST } from '../price/cost.js';
+import { CostSum, priceRequest, ratesForRequest } from '../price/cost.js';
 import type { PriceResolver } from '../price/resolve.js';
 
 export interface MissAttributionOptions {
@@ -238,10 +238,9 @@ export function analyzeSessionTurns(
   return out;
 }
 
-/** Totals of analysed turns. */
-export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputTokens = 0): ActualTotals {
-  const cost = new CostSum();
-  const tokens = {
+/** Token totals at zero. */
+function zeroTokens(reasoningOutputTokens = 0): ActualTotals['tokens'] {
+  return {
     inputTokens: 0,
     cacheWrite5mTokens: 0,
     cacheWrite1hTokens: 0,
@@ -251,6 +250,24 @@ export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputToke
     promptTokens: 0,
     turns: 0,
   };
+}
+
+/** ActualTotals from its sums (the hit ratio and unpriced count derived). */
+function totalsOf(tokens: ActualTotals['tokens'], cost: CostSum, pricedTurns: number, missCostUsd: number): ActualTotals {
+  return {
+    tokens,
+    cost: cost.breakdown(),
+    cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
+    pricedTurns,
+    unpricedTurns: tokens.turns - pricedTurns,
+    missCostUsd,
+  };
+}
+
+/** Totals of analysed turns. */
+export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputTokens = 0): ActualTotals {
+  const cost = new CostSum();
+  const tokens = zeroTokens(reasoningOutputTokens);
   let pricedTurns = 0;
   let missCostUsd = 0;
   for (const t of turns) {
@@ -268,45 +285,22 @@ export function actualTotalsOf(turns: readonly ActualTurn[], reasoningOutputToke
     }
     missCostUsd += t.missCostUsd;
   }
-  return {
-    tokens,
-    cost: cost.breakdown(),
-    cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
-    pricedTurns,
-    unpricedTurns: tokens.turns - pricedTurns,
-    missCostUsd,
-  };
+  return totalsOf(tokens, cost, pricedTurns, missCostUsd);
 }
 
 /** Sums totals (e.g. over sessions). */
 export function mergeActualTotals(list: readonly ActualTotals[]): ActualTotals {
-  let cost: CostBreakdown = ZERO_COST;
-  const tokens = {
-    inputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    cacheReadTokens: 0,
-    outputTokens: 0,
-    reasoningOutputTokens: 0,
-    promptTokens: 0,
-    turns: 0,
-  };
+  const cost = new CostSum();
+  const tokens = zeroTokens();
   let pricedTurns = 0;
   let missCostUsd = 0;
   for (const a of list) {
     for (const k of Object.keys(tokens) as Array<keyof typeof tokens>) tokens[k] += a.tokens[k];
-    cost = addCost(cost, a.cost);
+    cost.add(a.cost);
     pricedTurns += a.pricedTurns;
     missCostUsd += a.missCostUsd;
   }
-  return {
-    tokens,
-    cost: { ...cost },
-    cacheHitRatio: tokens.promptTokens > 0 ? tokens.cacheReadTokens / tokens.promptTokens : 0,
-    pricedTurns,
-    unpricedTurns: tokens.turns - pricedTurns,
-    missCostUsd,
-  };
+  return totalsOf(tokens, cost, pricedTurns, missCostUsd);
 }
 
 /** The TTL a session's writes used: 1h when most written tokens were 1h writes; null without writes. */
