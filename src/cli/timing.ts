@@ -1,7 +1,8 @@
 /**
  * `TOKEN_ECON_TIMING=1`: phase marks on stderr (time since the process
- * started, so start-up is included), for profiling large runs; the output is
- * unchanged. See docs/DEVELOPMENT.md.
+ * started, so start-up is included) and the process's CPU time so far (all
+ * threads: above the wall time when threads work at once), for profiling
+ * large runs; the output is unchanged. See docs/DEVELOPMENT.md.
  */
 import { performance } from 'node:perf_hooks';
 import type { CliContext } from './context.js';
@@ -13,5 +14,9 @@ export type PhaseMark = (label: string) => void;
 export function phaseTimer(ctx: CliContext): PhaseMark {
   const raw = ctx.env[TIMING_ENV];
   if (raw === undefined || raw === '' || raw === '0') return () => {};
-  return (label) => ctx.writeStderr(`token-econ timing: ${performance.now().toFixed(0).padStart(6)} ms  ${label}\n`);
+  return (label) => {
+    const cpu = process.cpuUsage();
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    ctx.writeStderr(`token-econ timing: ${performance.now().toFixed(0).padStart(6)} ms  cpu ${cpuMs.toFixed(0).padStart(6)} ms  ${label}\n`);
+  };
 }
