@@ -126,9 +126,12 @@ export function codeFingerprint(dirs: readonly string[]): string {
   return parts.join('|');
 }
 
-/** The parser build (src/ingest): what the cached parts were made with. */
+/**
+ * The parser build: what the cached parts were made with (src/ingest, and
+ * src/normalize, whose provider table and duplicate folding the parsers use).
+ */
 export function parserBuild(): string {
-  return codeFingerprint(['ingest']);
+  return codeFingerprint(['ingest', 'normalize']);
 }
 
 let tempCount = 0;

@@ -57,6 +57,17 @@ export interface RawTurn extends Turn {
    * OpenHands response id…). Records sharing a key are one request; null = unique.
    */
   dedupeKey: string | null;
+  /**
+   * Other records of the same request in the same file folded into this one
+   * by the parser (src/normalize/duplicates.ts); 0 when none.
+   */
+  duplicatesFolded: number;
+  /**
+   * The earliest timestamp among this record and the folded records as
+   * complete as it (what a tie with another file's record is decided on);
+   * `timestampMs` when nothing was folded.
+   */
+  tieTimestampMs: number | null;
 }
 
 export interface RawEvent {

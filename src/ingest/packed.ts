@@ -18,7 +18,7 @@ import type { ClaudePart } from './formats/claude-code.js';
 import type { FilePart } from './split.js';
 
 /** Numbers per turn in `nums`. */
-const N_NUMS = 10;
+const N_NUMS = 12;
 /** String slots per turn in `strs`. */
 const N_STRS = 9;
 
@@ -27,10 +27,11 @@ const F_REASONING_NULL = 2;
 const F_COST_NULL = 4;
 const F_SPLIT_KNOWN = 8;
 const F_ESTIMATED = 16;
+const F_TIE_NULL = 32;
 
 export interface PackedTurns {
   count: number;
-  /** timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens, per turn. */
+  /** timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens, tieTimestampMs, duplicatesFolded, per turn. */
   nums: Float64Array;
   /** model, provider, streamId, requestId, messageId, sessionId, project, dedupeKey, source.file: string index or -1. */
   strs: Int32Array;
@@ -114,12 +115,15 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
     nums[o + 7] = t.reportedCostUsd ?? 0;
     nums[o + 8] = t.source.line;
     nums[o + 9] = t.promptTokens;
+    nums[o + 10] = t.tieTimestampMs ?? 0;
+    nums[o + 11] = t.duplicatesFolded;
     flags[k] =
       (t.timestampMs === null ? F_TIMESTAMP_NULL : 0) |
       (t.reasoningOutputTokens === null ? F_REASONING_NULL : 0) |
       (t.reportedCostUsd === null ? F_COST_NULL : 0) |
       (t.isCacheSplitKnown ? F_SPLIT_KNOWN : 0) |
-      (t.isEstimated ? F_ESTIMATED : 0);
+      (t.isEstimated ? F_ESTIMATED : 0) |
+      (t.tieTimestampMs === null ? F_TIE_NULL : 0);
     const q = k * N_STRS;
     strs[q] = field(0, t.model);
     strs[q + 1] = field(1, t.provider);
@@ -185,6 +189,8 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
       sessionId: s(strs[q + 5] as number) as string,
       project: s(strs[q + 6] as number),
       dedupeKey: s(strs[q + 7] as number),
+      duplicatesFolded: num(nums[o + 11] as number),
+      tieTimestampMs: f & F_TIE_NULL ? null : (nums[o + 10] as number),
     };
   }
   return out;

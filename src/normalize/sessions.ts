@@ -6,7 +6,9 @@
  * the same file given twice). The most complete record is kept: the largest
  * promptTokens + outputTokens; on a tie the last line of the same file, or
  * across files the original (earlier timestamp, then earlier file name), see
- * isBetter. Every other record counts in `duplicateTurnsDropped`.
+ * isBetter in ./duplicates.ts (parsers may fold a file's records of one
+ * request first, which gives the same result). Every other record counts in
+ * `duplicateTurnsDropped`.
  *
  * Filters: `since`/`until` keep the turns (and events) whose time lies in
  * [sinceMs, untilMs); a turn without a timestamp is dropped when a date filter
@@ -20,6 +22,7 @@ import type { IngestResult } from '../model/ingest.js';
 import type { CompactionEvent, FormatId, ReportedCost, Session, SessionEvent, Turn } from '../model/usage.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import type { RawTurn } from '../ingest/format.js';
+import { isBetter } from './duplicates.js';
 
 export interface SessionFilters {
   /** Inclusive lower bound, epoch ms. */
@@ -112,22 +115,6 @@ function mergeReported(list: ReportedCost[]): ReportedCost | null {
   };
 }
 
-/**
- * Whether `next` (later in input order) should replace `kept` for the same request:
- * the more complete record wins (prompt + output); on a tie the later line of the
- * same file wins (final block of a streamed call), while across files the
- * original wins (earlier timestamp, then earlier file), so a request copied into
- * a resumed session's file stays with the session that made it.
- */
-function isBetter(next: RawTurn, kept: RawTurn): boolean {
-  const a = next.promptTokens + next.outputTokens;
-  const b = kept.promptTokens + kept.outputTokens;
-  if (a !== b) return a > b;
-  if (next.source.file === kept.source.file) return true;
-  if (next.timestampMs !== null && kept.timestampMs !== null && next.timestampMs !== kept.timestampMs) return next.timestampMs < kept.timestampMs;
-  return false;
-}
-
 export function normalizeSessions(inputs: readonly NormalizeInput[], filters: SessionFilters = {}): IngestResult {
   const files = [...inputs].sort((a, b) => cmp(a.file, b.file) || cmp(a.relativePath, b.relativePath));
   const diagnostics: Diagnostic[] = [];
@@ -169,6 +156,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
         unique.push(t);
         continue;
       }
+      // Records a parser folded within the file (src/normalize/duplicates.ts) were dropped there.
+      duplicateTurnsDropped += t.duplicatesFolded;
       const prev = best.get(t.dedupeKey);
       if (!prev) {
         best.set(t.dedupeKey, t);

@@ -16,7 +16,8 @@ import { readFileInput, resolveInputs, type InputFile } from '../../src/cli/io.j
 import type { CliContext } from '../../src/cli/context.js';
 import { packParsedFile, unpackParsedFile } from '../../src/ingest/packed.js';
 import type { ParsedFile } from '../../src/ingest/ingest.js';
-import type { RawTurn } from '../../src/ingest/format.js';
+import type { ParseContext, RawTurn } from '../../src/ingest/format.js';
+import { makeRawTurn } from '../../src/ingest/formats/parse-helpers.js';
 import { normalizeSessions } from '../../src/normalize/sessions.js';
 import { createTokenizer } from '../../src/normalize/tokenizer.js';
 import type { Tokenizer } from '../../src/ingest/format.js';
@@ -143,13 +144,16 @@ test('packed ParsedFiles round-trip exactly: nulls, -0, large counts, non-Latin-
     sessionId: 's',
     project: null,
     dedupeKey: 'claude:req_1',
+    duplicatesFolded: 0,
+    tieTimestampMs: 1767607200123,
     ...over,
   });
   const turns = [
     turn({}),
-    turn({ timestampMs: null, inputTokens: -0, reasoningOutputTokens: 7, reportedCostUsd: 0.1 + 0.2, isCacheSplitKnown: false, isEstimated: true }),
+    turn({ timestampMs: null, tieTimestampMs: null, inputTokens: -0, reasoningOutputTokens: 7, reportedCostUsd: 0.1 + 0.2, isCacheSplitKnown: false, isEstimated: true }),
     turn({ cacheReadTokens: 9_999_999_999_999, promptTokens: 10_000_000_000_009, project: 'プロジェクト 🚀', requestId: '', dedupeKey: null, streamId: 'sidechain-abc' }),
     turn({ model: 'x\u2028y\ud800', sessionId: 'émoji 👩‍👩‍👧', source: { file: 'a.jsonl', line: 2 ** 31 + 5 } }),
+    turn({ timestampMs: null, tieTimestampMs: 1767607100000, duplicatesFolded: 2 ** 31 + 1 }),
   ];
   const file: ParsedFile = {
     file: 'a.jsonl',
@@ -173,7 +177,12 @@ test('packed ParsedFiles round-trip exactly: nulls, -0, large counts, non-Latin-
   const back = unpackParsedFile(structuredClone(packParsedFile(file)));
   assert.deepStrictEqual(back, file);
   assert.ok(Object.is(back.output?.turns[1]?.inputTokens, -0));
-  assert.deepStrictEqual(Object.keys(back.output?.turns[0] ?? {}), Object.keys(turns[0] as RawTurn), 'same key order as makeRawTurn');
+  assert.deepStrictEqual(Object.keys(back.output?.turns[0] ?? {}), Object.keys(turns[0] as RawTurn));
+  const made = makeRawTurn(
+    { file: 'a.jsonl', relativePath: 'a.jsonl', getTokenizer: () => { throw new Error('no tokenizer'); } } satisfies ParseContext,
+    { usage: { inputTokens: 1, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, outputTokens: 1, reasoningOutputTokens: null, isCacheSplitKnown: true }, model: 'm', timestampMs: 1, sessionId: 's', line: 1 },
+  );
+  assert.deepStrictEqual(Object.keys(back.output?.turns[0] ?? {}), Object.keys(made), 'same key order as makeRawTurn');
   const empty: ParsedFile = { file: 'e', relativePath: 'e', bytes: 0, linesRead: 0, fileDiagnostics: [{ code: 'empty-file', severity: 'warning', message: 'file is empty' }], output: null };
   assert.deepStrictEqual(unpackParsedFile(structuredClone(packParsedFile(empty))), empty);
 });

@@ -138,13 +138,14 @@ test('a usage repeated byte for byte by the next lines reads the same; one byte 
   const line = (req: string, ts: string, usage: string) =>
     `{"type":"assistant","sessionId":"s","requestId":"${req}","timestamp":"${ts}","message":{"id":"m-${req}","model":"claude-sonnet-4-5","usage":${usage}}}`;
   const split = '{"input_tokens":3,"cache_creation_input_tokens":10,"cache_read_input_tokens":500,"cache_creation":{"ephemeral_5m_input_tokens":4,"ephemeral_1h_input_tokens":5},"output_tokens":7}';
+  // Each line its own request (the records of one request are folded into one, tested below): one reading per line.
   const text = [
     line('r1', '2026-01-01T00:00:00.000Z', split),
-    line('r1', '2026-01-01T00:00:01.000Z', split),
+    line('r1b', '2026-01-01T00:00:01.000Z', split),
     line('r2', '2026-01-01T00:00:02.000Z', split), // another request, same bytes
-    line('r2', '2026-01-01T00:00:02.500Z', split.replace('"output_tokens":7', '"output_tokens":8')), // same length, one byte differs
+    line('r2b', '2026-01-01T00:00:02.500Z', split.replace('"output_tokens":7', '"output_tokens":8')), // same length, one byte differs
     line('r3', '2026-01-01T00:00:03.000Z', split.replace('"output_tokens":7', '"output_tokens":70')),
-    line('r3', '2026-01-01T00:00:04.000Z', split.replace('"output_tokens":7', '"output_tokens": 7')), // same numbers, other bytes
+    line('r3b', '2026-01-01T00:00:04.000Z', split.replace('"output_tokens":7', '"output_tokens": 7')), // same numbers, other bytes
     line('r4', '2026-01-01T00:00:05.000Z', '{"input_tokens":-3,"output_tokens":1}'),
     line('r5', '2026-01-01T00:00:06.000Z', '{"input_tokens":-3,"output_tokens":1}'), // a rejected usage is rejected again
   ].join('\n');
@@ -153,11 +154,11 @@ test('a usage repeated byte for byte by the next lines reads the same; one byte 
     out.turns.map((t) => [t.requestId, t.timestampMs! % 10_000, t.inputTokens, t.cacheWrite5mTokens, t.cacheWrite1hTokens, t.cacheReadTokens, t.outputTokens, t.source.line]),
     [
       ['r1', 0, 3, 4, 5, 500, 7, 1],
-      ['r1', 1000, 3, 4, 5, 500, 7, 2],
+      ['r1b', 1000, 3, 4, 5, 500, 7, 2],
       ['r2', 2000, 3, 4, 5, 500, 7, 3],
-      ['r2', 2500, 3, 4, 5, 500, 8, 4],
+      ['r2b', 2500, 3, 4, 5, 500, 8, 4],
       ['r3', 3000, 3, 4, 5, 500, 70, 5],
-      ['r3', 4000, 3, 4, 5, 500, 7, 6],
+      ['r3b', 4000, 3, 4, 5, 500, 7, 6],
     ],
   );
   // The split disagrees with the total (4 + 5 != 10): each line gets its own warning, the reused ones too.

@@ -70,6 +70,7 @@ test('every cut at every line start of a file full of cross-cut state gives the 
       assert.ok(out && out.format === 'claude-code');
       assert.ok(out.events.length >= 3 && out.diagnostics.some((d) => d.code === 'no-request-id') && out.diagnostics.some((d) => d.code === 'synthetic-ignored'));
       assert.ok(out.turns.some((t) => t.streamId.startsWith('sidechain-')));
+      assert.ok(out.turns.some((t) => t.duplicatesFolded > 0), 'records of one request folded');
       assert.ok(out.sessionInfo[0]?.taskFingerprint);
       const starts = lineStarts(bytes);
       for (const c of starts) same(expected, split('p/x.jsonl', rel, bytes, [0, c, bytes.length], grown, 7), `cut at ${c} (terminated ${terminated}, grown ${grown})`);

@@ -4,9 +4,11 @@
  *
  * - One API call is written as several `assistant` lines (one per content
  *   block) repeating `requestId` / `message.id` and a usage object; early
- *   lines may carry placeholder counts. Every line becomes a RawTurn with
- *   dedupeKey = requestId ?? message.id; normalize keeps one per key (the most
- *   complete), also across files and when the lines are not adjacent.
+ *   lines may carry placeholder counts. Each line is a record with
+ *   dedupeKey = requestId ?? message.id; the records of one key are folded
+ *   into one RawTurn per file (the one normalize would keep, see
+ *   ../../normalize/duplicates.ts), and normalize keeps one per key across
+ *   files.
  * - `model: "<synthetic>"` lines (locally generated errors) are ignored.
  * - `user` lines are never billed; a nested `toolUseResult.usage` (a Task
  *   run's own usage) is never looked at. Huge user lines are only scanned at
@@ -25,6 +27,7 @@ import type { Diagnostic } from '../../model/diagnostic.js';
 import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, ParseOutput, RawEvent, RawTurn } from '../format.js';
+import { foldSameFile } from '../../normalize/duplicates.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
 import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
@@ -117,7 +120,11 @@ export interface PendingEvent {
  * is the boundary's summary, not a compaction of its own.
  */
 export interface ClaudePart {
-  /** Turns in line order, `sessionId` '' and `project` null until merged. */
+  /**
+   * Turns in line order, one per request (dedupe key): the part's records of a
+   * request folded into one (../../normalize/duplicates.ts) at the place of
+   * the first. `sessionId` '' and `project` null until merged.
+   */
   turns: RawTurn[];
   /** Indexes into `turns` of inline-sidechain turns, with the uuid of their line. */
   sideTurns: number[];
@@ -230,8 +237,12 @@ function json(b: Buffer, spans: Int32Array, k: number): unknown {
 export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   const out = new OutputBuilder('claude-code', ctx);
   const path = claudePathInfo(ctx);
-  const sideTurns: number[] = [];
-  const sideUuids: string[] = [];
+  /** Index in `out.turns` -> uuid of the line, for inline-sidechain turns. */
+  const sideAt = new Map<number, string>();
+  /** Index in `out.turns` of each request's record (one per dedupe key), and the last key seen. */
+  const keyAt = new Map<string, number>();
+  let lastKey: string | null = null;
+  let lastKeyAt = -1;
   const events: PendingEvent[] = [];
   /** uuid -> parentUuid of sidechain lines. */
   const sideParent = new Map<string, string | null>();
@@ -347,12 +358,30 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
       dedupeKey: dedupeKey === null ? null : `claude:${dedupeKey}`,
       line: lineNo,
     });
-    if (isSidechain && !path.streamId && uuid) {
-      sideTurns.push(out.turns.length);
-      sideUuids.push(uuid);
-    }
-    out.turns.push(turn);
+    const side = isSidechain && !path.streamId && uuid ? uuid : null;
     out.linesCounted++;
+    const key = turn.dedupeKey;
+    if (key !== null) {
+      // Another record of a request this part already holds (usually the line before: the
+      // content blocks of one streamed call): fold it into that one (../../normalize/duplicates.ts).
+      const at = key === lastKey ? lastKeyAt : (keyAt.get(key) ?? -1);
+      if (at >= 0) {
+        const kept = out.turns[at] as RawTurn;
+        if (foldSameFile(kept, turn) === turn) {
+          out.turns[at] = turn;
+          if (side !== null) sideAt.set(at, side);
+          else sideAt.delete(at);
+        }
+        lastKey = key;
+        lastKeyAt = at;
+        return;
+      }
+      keyAt.set(key, out.turns.length);
+      lastKey = key;
+      lastKeyAt = out.turns.length;
+    }
+    if (side !== null) sideAt.set(out.turns.length, side);
+    out.turns.push(turn);
   }
 
   function compaction(lineNo: number, timestamp: string | null, isSidechain: boolean, uuid: string | null, meta: unknown): void {
@@ -448,10 +477,12 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   };
 
   function finishPart(): ClaudePart {
+    keyAt.clear(); // the part is complete: its index of requests is no longer needed
+    const sideTurns = [...sideAt.keys()].sort((a, b) => a - b);
     return {
       turns: out.turns,
       sideTurns,
-      sideUuids,
+      sideUuids: sideTurns.map((k) => sideAt.get(k) as string),
       events,
       sideParent,
       diagnostics: out.diagnostics,
@@ -495,6 +526,9 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
   const turns: RawTurn[] = single ? single.turns : [];
   const diagnostics: Diagnostic[] = single ? single.diagnostics : [];
   const sideParent = single ? single.sideParent : new Map<string, string | null>();
+  /** Several parts: index in `turns` of each request's record. */
+  const keyAt = new Map<string, number>();
+  /** Sidechain turns (a record folded into another part's keeps its entry: it names its own turn, which is dropped). */
   const side: Array<{ turn: RawTurn; uuid: string }> = [];
   const events: PendingEvent[] = [];
   let lineSessionId: string | null = null;
@@ -525,7 +559,19 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
     for (let k = firstEvent; k < p.events.length; k++) events.push(p.events[k] as PendingEvent);
     for (let k = 0; k < p.sideTurns.length; k++) side.push({ turn: p.turns[p.sideTurns[k] as number] as RawTurn, uuid: p.sideUuids[k] as string });
     if (!single) {
-      for (const t of p.turns) turns.push(t);
+      for (const t of p.turns) {
+        const key = t.dedupeKey;
+        if (key !== null) {
+          // A request whose lines span two parts: one record, as one parser would have folded it.
+          const at = keyAt.get(key);
+          if (at !== undefined) {
+            turns[at] = foldSameFile(turns[at] as RawTurn, t);
+            continue;
+          }
+          keyAt.set(key, turns.length);
+        }
+        turns.push(t);
+      }
       for (const d of p.diagnostics) diagnostics.push(d);
       for (const [k, v] of p.sideParent) sideParent.set(k, v);
     }

@@ -189,6 +189,8 @@ export function makeRawTurn(ctx: ParseContext, f: TurnFields): RawTurn {
     sessionId: f.sessionId,
     project: f.project ?? null,
     dedupeKey: f.dedupeKey ?? null,
+    duplicatesFolded: 0,
+    tieTimestampMs: f.timestampMs,
   };
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Which record of a billed request is kept when several share its dedupe key
+ * (content-block lines of one streamed call, a request copied into a resumed
+ * session's file, the same file given twice).
+ *
+ * normalizeSessions folds all records of a key in input order (files sorted
+ * by name, lines in file order) with `isBetter`. A parser may fold the
+ * records of one key within one file first (`foldSameFile`): Claude Code
+ * writes every content block of a call as its own line, so a file holds
+ * ~2.7 records per request, and carrying one instead saves packing,
+ * transfer, caching and normalising the others. The global fold over the
+ * folded records gives exactly the record, and the duplicate count, it gives
+ * over the raw ones, because:
+ * - within a file the fold keeps the LAST record of the largest
+ *   completeness (a tie with a record of the same file replaces it), so the
+ *   file's records of a key reduce to that one record, W;
+ * - across files a tie goes to the earlier timestamp: a record K kept from
+ *   an earlier file is replaced by the file's records iff W is more complete,
+ *   or as complete and SOME record of W's completeness in the file has an
+ *   earlier timestamp than K (after which the same-file rule walks on to
+ *   W). W carries the earliest such timestamp as `tieTimestampMs`;
+ * - `duplicatesFolded` counts the records folded into W, so the global
+ *   count of dropped duplicates is unchanged.
+ * test/normalize/duplicates.test.ts checks this against the raw fold.
+ */
+import type { RawTurn } from '../ingest/format.js';
+
+function completeness(t: RawTurn): number {
+  return t.promptTokens + t.outputTokens;
+}
+
+/**
+ * Whether `next` (later in input order) should replace `kept` for the same
+ * request: the more complete record wins (prompt + output); on a tie the
+ * later line of the same file wins (final block of a streamed call), while
+ * across files the original wins (earlier timestamp, then earlier file), so a
+ * request copied into a resumed session's file stays with the session that
+ * made it. `next` may stand for several records of its file
+ * (`tieTimestampMs`: the earliest timestamp among them).
+ */
+export function isBetter(next: RawTurn, kept: RawTurn): boolean {
+  const a = completeness(next);
+  const b = completeness(kept);
+  if (a !== b) return a > b;
+  if (next.source.file === kept.source.file) return true;
+  const t = next.tieTimestampMs;
+  if (t !== null && kept.timestampMs !== null && t !== kept.timestampMs) return t < kept.timestampMs;
+  return false;
+}
+
+/**
+ * Folds `next`, a later record of the same request in the same file as
+ * `kept` (each possibly standing for several already), into one: returns
+ * the record kept (the one `isBetter` keeps), its `duplicatesFolded` and
+ * `tieTimestampMs` updated.
+ */
+export function foldSameFile(kept: RawTurn, next: RawTurn): RawTurn {
+  const a = completeness(next);
+  const b = completeness(kept);
+  const folded = kept.duplicatesFolded + next.duplicatesFolded + 1;
+  if (a < b) {
+    kept.duplicatesFolded = folded;
+    return kept;
+  }
+  if (a === b) {
+    const k = kept.tieTimestampMs;
+    const n = next.tieTimestampMs;
+    if (k !== null && (n === null || k < n)) next.tieTimestampMs = k;
+  }
+  next.duplicatesFolded = folded;
+  return next;
+}
