@@ -1,8 +1,9 @@
 /**
  * `TOKEN_ECON_TIMING=1`: phase marks on stderr (time since the process
- * started, so start-up is included) and the process's CPU time so far (all
- * threads: above the wall time when threads work at once), for profiling
- * large runs; the output is unchanged. See docs/DEVELOPMENT.md.
+ * started, so start-up is included), the process's CPU time so far (all
+ * threads: above the wall time when threads work at once) and its memory
+ * (RSS, this thread's V8 heap used/total, ArrayBuffers), for profiling large
+ * runs; the output is unchanged. See docs/DEVELOPMENT.md.
  */
 import { performance } from 'node:perf_hooks';
 import type { CliContext } from './context.js';
@@ -17,6 +18,11 @@ export function phaseTimer(ctx: CliContext): PhaseMark {
   return (label) => {
     const cpu = process.cpuUsage();
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    ctx.writeStderr(`token-econ timing: ${performance.now().toFixed(0).padStart(6)} ms  cpu ${cpuMs.toFixed(0).padStart(6)} ms  ${label}\n`);
+    const mem = process.memoryUsage();
+    const mib = (n: number): string => (n / 1048576).toFixed(0).padStart(4);
+    ctx.writeStderr(
+      `token-econ timing: ${performance.now().toFixed(0).padStart(6)} ms  cpu ${cpuMs.toFixed(0).padStart(6)} ms  ` +
+        `rss ${mib(mem.rss)} MiB  heap ${mib(mem.heapUsed)}/${mib(mem.heapTotal)} MiB  buffers ${mib(mem.arrayBuffers)} MiB  ${label}\n`,
+    );
   };
 }

@@ -279,7 +279,7 @@ test('TOKEN_ECON_TIMING=1 adds phase marks on stderr and changes nothing on stdo
   const timed = await runCliInProcess(['analyze', '--json', SHORT], { nowMs: NOW, env: { TOKEN_ECON_TIMING: '1' } });
   assert.equal(timed.exitCode, 0, timed.stderr);
   assert.equal(timed.stdout, plain.stdout);
-  const marks = [...timed.stderr.matchAll(/^token-econ timing: +\d+ ms {2}cpu +\d+ ms {2}(.+)$/gm)].map((m) => m[1]);
+  const marks = [...timed.stderr.matchAll(/^token-econ timing: +\d+ ms {2}cpu +\d+ ms {2}rss +\d+ MiB {2}heap +\d+\/ *\d+ MiB {2}buffers +\d+ MiB {2}(.+)$/gm)].map((m) => m[1]);
   assert.deepEqual(marks, ['inputs resolved (1 file)', 'parsed', 'sessions built', 'analysis', 'output written']);
   assert.doesNotMatch(plain.stderr, /timing/);
 });
