@@ -1,0 +1,131 @@
+/**
+ * The file reader (src/cli/io.ts) hands the parsers whole lines: each read up
+ * to its last newline, the cut line slid to the buffer's start, the buffer
+ * doubled for a line longer than it. With a read buffer of 1 byte to 4 MiB,
+ * every file must parse exactly as the pure `parseText` of its content does:
+ * lines cut by every read, lines many times longer than the buffer, BOM, CRLF
+ * and blank lines, an unterminated last line, byte ranges of a split file,
+ * other formats (decoded text path).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { readFileInput, readFilePart, setReadChunkBytesForTests, type InputFile } from '../../src/cli/io.js';
+import { parseText, type ParsedFile } from '../../src/ingest/ingest.js';
+import { mergeFileParts } from '../../src/ingest/split.js';
+import type { Tokenizer } from '../../src/ingest/format.js';
+import { createTokenizer } from '../../src/normalize/tokenizer.js';
+import { trickyText } from '../ingest/tricky-claude.js';
+
+let tokenizer: Tokenizer | null = null;
+const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer('o200k_base'));
+
+function inputOf(path: string, name: string): InputFile {
+  return { path, display: name, relativePath: name, size: statSync(path).size };
+}
+
+async function readWith(chunk: number | null, input: InputFile): Promise<ParsedFile> {
+  setReadChunkBytesForTests(chunk);
+  try {
+    return await readFileInput(input, { getTokenizer });
+  } finally {
+    setReadChunkBytesForTests(null);
+  }
+}
+
+const longUser = (n: number): string =>
+  JSON.stringify({ type: 'user', sessionId: 's', parentUuid: null, message: { role: 'user', content: [{ type: 'tool_result', content: `{"usage":{"input_tokens":1}} ${'é🚀"\\x'.repeat(n)}` }] } });
+const call = (req: string, out: number): string =>
+  JSON.stringify({ type: 'assistant', sessionId: 's', requestId: req, timestamp: '2026-01-01T00:00:00.000Z', message: { id: `m-${req}`, model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: out } } });
+
+test('every read-buffer size gives the parse of the whole text: cut lines, lines longer than the buffer, BOM, CRLF, unterminated end', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-read-'));
+  try {
+    const files: Array<[string, string]> = [
+      ['tricky.jsonl', trickyText(true)],
+      ['tricky-cut.jsonl', trickyText(false)],
+      ['long.jsonl', [call('r1', 1), longUser(3000), call('r1', 5), longUser(1), '', `${call('r2', 2)}\r`, longUser(9000)].join('\n')],
+      ['crlf.jsonl', `\uFEFF${[call('r1', 1), longUser(50), call('r2', 3)].join('\r\n')}\r\n`],
+      ['one-line.jsonl', longUser(20000)],
+      ['transcript.jsonl', `${[{ role: 'user', content: 'hi '.repeat(500) }, { role: 'assistant', content: 'ok' }].map((m) => JSON.stringify(m)).join('\n')}\n`],
+    ];
+    for (const [name, text] of files) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const want = parseText(name, text, undefined, { relativePath: name, getTokenizer });
+      for (const chunk of [1, 2, 3, 7, 64, 4096, null]) {
+        assert.deepStrictEqual(await readWith(chunk, inputOf(path, name)), want, `${name}, read buffer ${chunk ?? '4 MiB'}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('byte ranges of a split file read through small buffers merge to the one-parse result', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-read-'));
+  try {
+    const text = trickyText(true) + [longUser(4000), call('r9', 1), call('r9', 7)].join('\n') + '\n';
+    const path = join(dir, 'x.jsonl');
+    writeFileSync(path, text);
+    const size = statSync(path).size;
+    const bytes = Buffer.from(text);
+    const want = parseText('x.jsonl', text, 'claude-code', { relativePath: 'x.jsonl' });
+    const starts: number[] = [];
+    for (let i = 0; i < bytes.length - 1; i++) if (bytes[i] === 0x0a) starts.push(i + 1);
+    for (const chunk of [1, 5, 100]) {
+      setReadChunkBytesForTests(chunk);
+      try {
+        for (const cut of starts.filter((_, k) => k % 4 === 0)) {
+          const ctx = { file: 'x.jsonl', relativePath: 'x.jsonl', getTokenizer };
+          const input = inputOf(path, 'x.jsonl');
+          const a = await readFilePart(input, { fileSize: size, start: 0, end: cut }, { getTokenizer });
+          const b = await readFilePart(input, { fileSize: size, start: cut, end: size }, { getTokenizer });
+          assert.deepStrictEqual(mergeFileParts(ctx, [a.part, b.part], false), want, `cut at ${cut}, read buffer ${chunk}`);
+        }
+      } finally {
+        setReadChunkBytesForTests(null);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('property: random lines and read-buffer sizes read as the pure parse does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-read-'));
+  const path = join(dir, 's.jsonl');
+  try {
+    const lineArb = fc.oneof(
+      fc.integer({ min: 0, max: 400 }).map(longUser),
+      fc.tuple(fc.constantFrom('r1', 'r2', 'r3'), fc.integer({ min: 1, max: 9 })).map(([r, o]) => call(r, o)),
+      fc.constantFrom('', '  ', '{"type":"assistant","message":', '[1]'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(lineArb, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 3000 }),
+        async (lines, crlf, terminated, chunk) => {
+          const text = lines.join(crlf ? '\r\n' : '\n') + (terminated ? '\n' : '');
+          writeFileSync(path, text);
+          const want = parseText('s.jsonl', text, 'claude-code', { relativePath: 's.jsonl' });
+          setReadChunkBytesForTests(chunk);
+          try {
+            const got = await readFileInput(inputOf(path, 's.jsonl'), { forcedFormat: 'claude-code', getTokenizer });
+            assert.deepStrictEqual(got, want);
+          } finally {
+            setReadChunkBytesForTests(null);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
