@@ -89,9 +89,11 @@ export interface AnalysisOptions {
   /** Run the idle-gap and state-size sweeps (the slow part on very large inputs). Default true. */
   sweeps?: boolean;
   /**
-   * Empty `ingest.sessions` once everything needed is read from them (before
-   * the simulation), so their memory can be reclaimed: for a caller that
-   * does not use the sessions afterwards (the CLI). Default false.
+   * Let each session of `ingest.sessions` go as soon as everything needed is
+   * read from it (its slot becomes undefined; the list is empty before the
+   * simulation), so their memory can be reclaimed while the analysis builds
+   * its own: for a caller that does not use the sessions afterwards (the
+   * CLI). Default false.
    */
   consumeSessions?: boolean;
   /**
@@ -216,6 +218,22 @@ function timeRange(s: Session): { first: number | null; last: number | null } {
 function streamsOf(s: Session): string[] {
   const ids = [...new Set(s.turns.map((t) => t.streamId))];
   return ids.sort((a, b) => (a === 'main' ? -1 : b === 'main' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** What the report needs from a session besides its turns' analysis (read before the session is let go). */
+interface SessionMeta {
+  id: string;
+  project: Session['project'];
+  format: Session['format'];
+  files: string[];
+  firstTimestampMs: number | null;
+  lastTimestampMs: number | null;
+  streams: string[];
+  compactions: number;
+  isEstimated: boolean;
+  logTtl: ReturnType<typeof logTtlOf>;
+  reasoning: number;
+  reported: ReturnType<typeof compareReported>;
 }
 
 /** A session can be simulated when it has turns and at least one of them has a price. */
@@ -386,51 +404,58 @@ function* analysisSteps(
   const fleetOptions = options.fleet ?? DEFAULT_FLEET;
   const strategies = [...new Set(options.strategies)];
   const keepRows = options.keepRows ?? true;
-  let sessions = ingest.sessions;
+  const sessions = ingest.sessions;
+  const sessionCount = sessions.length;
+  let turnCount = 0;
 
-  // 1. Actual cost and misses per session.
-  const actualTurns = sessions.map((s) => analyzeSessionTurns(s, resolver, miss));
-
-  // 2. Workloads of the sessions that can be priced. Requests of unknown models
-  //    are left out of the simulation (they have no price under any strategy);
-  //    `turnMaps` maps a workload turn back to the actual turn it came from.
+  // 1-2. One pass over the sessions: actual cost and misses, the workload of
+  //    a session that can be priced, and everything else the report needs
+  //    from it. With `consumeSessions` each session is let go as soon as it
+  //    is read (its turns are the largest thing in memory here), so the
+  //    sessions and what is built from them never all coexist.
+  //    Requests of unknown models are left out of the simulation (they have
+  //    no price under any strategy); `turnMaps` maps a workload turn back to
+  //    the actual turn it came from.
+  const actualTurns: ActualTurn[][] = [];
   const simIndex: number[] = [];
   const workloads: Workload[] = [];
   const turnMaps: number[][] = [];
-  const notes: string[][] = sessions.map(() => []);
-  sessions.forEach((s, i) => {
-    const rows = actualTurns[i] as ActualTurn[];
+  const notes: string[][] = [];
+  const sessionMeta: SessionMeta[] = [];
+  // Prices used and unknown models.
+  const modelUse = new Map<string, PricedModelUse>();
+  const unknown = new Map<string, UnknownModelRow>();
+  const release = options.consumeSessions === true;
+  for (let i = 0; i < sessionCount; i++) {
+    const s = sessions[i] as Session;
+    turnCount += s.turns.length;
+    const rows = analyzeSessionTurns(s, resolver, miss);
+    actualTurns.push(rows);
+    const sessionNotes: string[] = [];
+    notes.push(sessionNotes);
     const keep: number[] = [];
     rows.forEach((t, k) => {
       if (t.cost !== null) keep.push(k);
     });
     if (keep.length === 0) {
-      if (s.turns.length > 0) notes[i]?.push('not simulated: no request of this session has a known price');
-      return;
-    }
-    if (s.format === 'csv') {
+      if (s.turns.length > 0) sessionNotes.push('not simulated: no request of this session has a known price');
+    } else if (s.format === 'csv') {
       // A usage-export row is an hourly/daily aggregate of many requests:
       // there is no per-request workload to replay under another strategy.
-      notes[i]?.push('not simulated: usage-export rows aggregate many requests, so there is no per-request workload');
-      return;
+      sessionNotes.push('not simulated: usage-export rows aggregate many requests, so there is no per-request workload');
+    } else {
+      const dropped = s.turns.length - keep.length;
+      const sub: Session = dropped === 0 ? s : { ...s, turns: keep.map((k) => s.turns[k] as Session['turns'][number]) };
+      if (dropped > 0) sessionNotes.push(`${dropped} request${dropped === 1 ? '' : 's'} of unknown models left out of the simulation`);
+      const { workload, notes: n } = workloadFromSession(sub);
+      sessionNotes.push(...n);
+      simIndex.push(i);
+      workloads.push(workload);
+      // Workload turns follow the session's turns one to one; anything else maps by position.
+      turnMaps.push(workload.turns.map((_, k) => keep[k] ?? k));
     }
-    const dropped = s.turns.length - keep.length;
-    const sub: Session = dropped === 0 ? s : { ...s, turns: keep.map((k) => s.turns[k] as Session['turns'][number]) };
-    if (dropped > 0) notes[i]?.push(`${dropped} request${dropped === 1 ? '' : 's'} of unknown models left out of the simulation`);
-    const { workload, notes: n } = workloadFromSession(sub);
-    notes[i]?.push(...n);
-    simIndex.push(i);
-    workloads.push(workload);
-    // Workload turns follow the session's turns one to one; anything else maps by position.
-    turnMaps.push(workload.turns.map((_, k) => keep[k] ?? k));
-  });
-  const bySession = new Map<number, number>(simIndex.map((sessionIdx, w) => [sessionIdx, w]));
-
-  // Everything else the report needs from the sessions, read now: with
-  // `consumeSessions` they are let go before the simulation.
-  const sessionMeta = sessions.map((s, i) => {
     const range = timeRange(s);
-    return {
+    sessionMeta.push({
       id: s.id,
       project: s.project,
       format: s.format,
@@ -442,13 +467,8 @@ function* analysisSteps(
       isEstimated: s.isEstimated,
       logTtl: logTtlOf(s.turns),
       reasoning: s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0),
-      reported: compareReported(s, actualTurns[i] as ActualTurn[], resolver),
-    };
-  });
-  // Prices used and unknown models.
-  const modelUse = new Map<string, PricedModelUse>();
-  const unknown = new Map<string, UnknownModelRow>();
-  for (const s of sessions) {
+      reported: compareReported(s, rows, resolver),
+    });
     for (const t of s.turns) {
       let m = modelUse.get(t.model);
       if (!m) {
@@ -465,13 +485,10 @@ function* analysisSteps(
         u.outputTokens += t.outputTokens;
       }
     }
+    if (release) (sessions as Array<Session | undefined>)[i] = undefined;
   }
-  const sessionCount = sessions.length;
-  const turnCount = sessions.reduce((a, s) => a + s.turns.length, 0);
-  if (options.consumeSessions) {
-    sessions = [];
-    ingest.sessions = [];
-  }
+  const bySession = new Map<number, number>(simIndex.map((sessionIdx, w) => [sessionIdx, w]));
+  if (release) ingest.sessions = [];
 
   const envFor = (overrides?: ParamOverrides) => ({ resolver, params: applyOverrides(params, overrides) });
   /** A result with `turnIndex` in actual-turn numbering. */

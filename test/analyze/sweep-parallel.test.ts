@@ -73,8 +73,12 @@ test('buildAnalysisAsync on a worker-thread pool = buildAnalysis', async () => {
 
 test('consumeSessions empties the input sessions and changes nothing in the report', () => {
   const input = ingestDir(FIX);
+  const original = input.sessions;
+  assert.ok(original.length > 1);
   const consumed = buildAnalysis(input, resolver, params, { ...options, consumeSessions: true });
   assert.equal(input.sessions.length, 0);
+  // Each session was let go once read: the list the caller handed in holds none of them.
+  assert.ok(original.every((s) => s === undefined));
   assert.deepEqual(consumed, buildAnalysis(ingestDir(FIX), resolver, params, options));
 });
 
