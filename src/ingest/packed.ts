@@ -151,9 +151,19 @@ function num(v: number): number {
   return i === v && (i !== 0 || 1 / v > 0) ? i : v;
 }
 
+/**
+ * A copy of `s` that shares no memory with it. A substring of 13 or more
+ * characters is a V8 sliced string that keeps its whole parent alive.
+ */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
 export function unpackTurns(p: PackedTurns): RawTurn[] {
-  // Substrings of `text` may be V8 sliced strings that keep `text` alive: harmless,
-  // `text` is this file's string table and nothing else (every entry is used by a turn).
+  // Substrings of `text` are V8 sliced strings that keep `text` (the file's table: every
+  // request and message id) alive. The ids die with the turns; the strings that outlive
+  // them in the analysis (model, stream, file of the source; session and project too)
+  // are copied once per file instead, so the tables can go with the sessions.
   const table: string[] = new Array<string>(p.lengths.length);
   let pos = 0;
   for (let i = 0; i < p.lengths.length; i++) {
@@ -161,7 +171,9 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
     table[i] = p.text.substring(pos, end);
     pos = end;
   }
+  const kept: Array<string | undefined> = new Array<string | undefined>(p.lengths.length);
   const s = (i: number): string | null => (i < 0 ? null : (table[i] as string));
+  const d = (i: number): string | null => (i < 0 ? null : (kept[i] ??= detached(table[i] as string)));
   const { nums, strs, flags } = p;
   const out: RawTurn[] = new Array<RawTurn>(p.count);
   for (let k = 0; k < p.count; k++) {
@@ -170,9 +182,9 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
     const f = flags[k] as number;
     out[k] = {
       timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
-      model: s(strs[q] as number) as string,
-      provider: s(strs[q + 1] as number) as Provider,
-      streamId: s(strs[q + 2] as number) as string,
+      model: d(strs[q] as number) as string,
+      provider: d(strs[q + 1] as number) as Provider,
+      streamId: d(strs[q + 2] as number) as string,
       inputTokens: num(nums[o + 1] as number),
       cacheWrite5mTokens: num(nums[o + 2] as number),
       cacheWrite1hTokens: num(nums[o + 3] as number),
@@ -185,9 +197,9 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
       requestId: s(strs[q + 3] as number),
       messageId: s(strs[q + 4] as number),
       reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: s(strs[q + 8] as number) as string, line: num(nums[o + 8] as number) },
-      sessionId: s(strs[q + 5] as number) as string,
-      project: s(strs[q + 6] as number),
+      source: { file: d(strs[q + 8] as number) as string, line: num(nums[o + 8] as number) },
+      sessionId: d(strs[q + 5] as number) as string,
+      project: d(strs[q + 6] as number),
       dedupeKey: s(strs[q + 7] as number),
       duplicatesFolded: num(nums[o + 11] as number),
       tieTimestampMs: f & F_TIE_NULL ? null : (nums[o + 10] as number),
