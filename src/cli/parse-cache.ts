@@ -262,9 +262,9 @@ export class ParseCache {
   /**
    * Keeps `parts`, the parse of `input` from byte 0 (cached parts first, then
    * new ones), written to the new cache file at once. Not kept when a part
-   * ends in an unterminated line (the entry already there, a shorter prefix,
-   * stays valid), when there are too many parts, or when the file no longer
-   * holds the bytes parsed.
+   * ends in an unterminated line, blank ones included (the entry already
+   * there, a shorter prefix, stays valid), when there are too many parts, or
+   * when the file no longer holds the bytes parsed.
    */
   record(input: InputFile, parts: readonly PackedPart[]): void {
     if (this.failed || this.count > MAX_ENTRIES || input.path === '-' || input.stat === undefined || parts.length === 0 || parts.length > MAX_PARTS) return;
@@ -286,6 +286,10 @@ export class ParseCache {
     ]);
     if (ends === null) return;
     const [head, tail] = ends as [Uint8Array, Uint8Array];
+    // The parts end mid-line when the last line is unterminated. A non-blank one is flagged by the parser
+    // (`lastUnterminatedLine`), but a blank or whitespace-only one is never emitted as a line: only the
+    // last byte tells. Cached, a file appended to there would be resumed inside that line.
+    if (tail.length > 0 && tail[tail.length - 1] !== 0x0a) return;
     const key = keyOf(input);
     // The times stand for these bytes only when nothing was appended since.
     const exact = now.size === size;

@@ -124,6 +124,29 @@ test('a file appended to at any line start of the tricky block resumes from the 
   }
 });
 
+test('a file cut inside a blank or whitespace-only last line is not cached to that byte: an append there resumes at the line start', async () => {
+  // The parser never sees a blank line as a line, so nothing flags it as unterminated; resuming inside it
+  // counted the rest of it as one more line and moved every later line number (found by the property below).
+  const whole = Buffer.from(`${trickyText(true)}${trickyText(true)}`);
+  const text = whole.toString('latin1');
+  const blankAt = text.indexOf('\n   \t\n') + 1; // line 3 of the block: spaces and a tab
+  const cuts = [blankAt + 1, blankAt + 2, blankAt + 3, blankAt + 4, text.indexOf('\n\n') + 1];
+  for (const cut of cuts) {
+    const d = setup('');
+    try {
+      writeFileSync(d.file, whole.subarray(0, cut));
+      await sameAsFresh(d, `cached up to byte ${cut}`);
+      appendFileSync(d.file, whole.subarray(cut));
+      assert.notEqual(lookupKind(d, await inputOf(d.file)), 'hit');
+      await sameAsFresh(d, `appended after byte ${cut}`);
+      // The cache written by that run covers the whole file again.
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+    } finally {
+      rmSync(d.root, { recursive: true, force: true });
+    }
+  }
+});
+
 test('appends in several steps, one ending mid-line: parts accumulate, the unterminated line is never cached', async () => {
   const text = trickyText(true) + trickyText(true) + trickyText(true);
   const bytes = Buffer.from(text);
