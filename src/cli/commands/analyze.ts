@@ -187,10 +187,11 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     keepRows: perRequest,
   };
   let report;
+  // Sweep totals and strategy runs of sessions seen before come from the cache (../sweep-cache.ts).
+  let sweepCache: SweepCache | null = null;
   try {
-    // Sweep totals and strategy runs of sessions seen before come from the cache (../sweep-cache.ts).
     const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
-    const sweepCache = cacheDir === null ? null : SweepCache.open(cacheDir, resolver.table, simulatorBuild());
+    sweepCache = cacheDir === null ? null : SweepCache.open(cacheDir, resolver.table, simulatorBuild());
     report = await buildAnalysisAsync(
       ingest,
       resolver,
@@ -198,7 +199,6 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       sweepCache ? { ...analysisOptions, memo: sweepCache.memo() } : analysisOptions,
       sweepCache ? sweepCache.factory(pool.factory) : pool.factory,
     );
-    sweepCache?.save();
   } finally {
     pool.close();
   }
@@ -255,10 +255,16 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
     await ctx.writeStdout(text);
   }
   mark('output written');
+  // The sweep cache is written once the output is out and the report's per-request data can go:
+  // serialising it next to the whole analysis was the peak of large first runs.
+  const actualTotalUsd = report.actual.cost.totalUsd;
+  report = undefined;
+  text = '';
+  sweepCache?.save();
   if (skipSummary) ctx.writeStderr(`${skipSummary}\n`);
-  if (failAbove !== undefined && report.actual.cost.totalUsd > failAbove) {
+  if (failAbove !== undefined && actualTotalUsd > failAbove) {
     throw new ConditionError(
-      `actual cost ${formatUsd(report.actual.cost.totalUsd)} is above the budget of ${formatUsd(failAbove)} (--fail-above)`,
+      `actual cost ${formatUsd(actualTotalUsd)} is above the budget of ${formatUsd(failAbove)} (--fail-above)`,
     );
   }
 }
