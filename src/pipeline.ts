@@ -6,6 +6,7 @@
 import type { Diagnostic } from './model/diagnostic.js';
 import type { IngestResult } from './model/ingest.js';
 import type {
+  ActualTotals,
   ActualTurn,
   AnalysisCurves,
   AnalysisFilters,
@@ -31,7 +32,7 @@ import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
 import { projectFleet } from './simulate/fleet.js';
 import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf, mergeActualTotals, type MissAttributionOptions } from './analyze/actual.js';
-import { summarizeMisses, topTurns } from './analyze/misses.js';
+import { MissTally, TopTurnsTally } from './analyze/misses.js';
 import { compareReported } from './analyze/reported.js';
 import {
   DEFAULT_GAP_GRID_MS,
@@ -97,11 +98,14 @@ export interface AnalysisOptions {
    */
   consumeSessions?: boolean;
   /**
-   * Keep every simulated request of the compared strategies (as
-   * `sessions[].scenarios[].turns`), for outputs that list them (`--ndjson`,
-   * `--csv`, `--json --requests`). Without them the strategies run with their
-   * requests' costs in columns: every total, curve and break-even is the same
-   * number, and no per-request objects are made. Default true.
+   * Keep every request: actual (`sessions[].turns`) and simulated under the
+   * compared strategies (`sessions[].scenarios[].turns`), for outputs that
+   * list them (`--ndjson`, `--csv`, `--json --requests`). Without them each
+   * session's actual requests are reduced to what the analysis needs (totals,
+   * misses, top requests, per-turn cost, idle gaps) as they are analysed and
+   * then let go, and the strategies run with their requests' costs in
+   * columns: every total, curve and break-even is the same number, and
+   * memory no longer holds an object per request. Default true.
    */
   keepRows?: boolean;
   /**
@@ -220,6 +224,35 @@ function streamsOf(s: Session): string[] {
   return ids.sort((a, b) => (a === 'main' ? -1 : b === 'main' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * What the analysis needs of a session's actual turns after the pass over
+ * the sessions (curves, break-even, patterns, the session table), so the
+ * turns themselves need not be kept: ~8 bytes per turn instead of an
+ * ActualTurn with its cost breakdown, source and boxed numbers.
+ */
+interface ActualFacts {
+  turnCount: number;
+  /** Turns with a miss reason. */
+  missCount: number;
+  /** Each turn's total cost, 0 when unpriced (the actual cost curve). */
+  costPerTurnUsd: number[];
+  /** Largest idle gap between a turn and the previous one of its stream, null when none. */
+  maxIdleGapMs: number | null;
+}
+
+function factsOf(turns: readonly ActualTurn[]): ActualFacts {
+  let missCount = 0;
+  let maxIdleGapMs: number | null = null;
+  const costPerTurnUsd = new Array<number>(turns.length);
+  for (let k = 0; k < turns.length; k++) {
+    const t = turns[k] as ActualTurn;
+    costPerTurnUsd[k] = t.cost?.totalUsd ?? 0;
+    if (t.missReason !== null) missCount++;
+    if (t.idleGapMs !== null) maxIdleGapMs = maxIdleGapMs === null ? t.idleGapMs : Math.max(maxIdleGapMs, t.idleGapMs);
+  }
+  return { turnCount: turns.length, missCount, costPerTurnUsd, maxIdleGapMs };
+}
+
 /** What the report needs from a session besides its turns' analysis (read before the session is let go). */
 interface SessionMeta {
   id: string;
@@ -232,7 +265,6 @@ interface SessionMeta {
   compactions: number;
   isEstimated: boolean;
   logTtl: ReturnType<typeof logTtlOf>;
-  reasoning: number;
   reported: ReturnType<typeof compareReported>;
 }
 
@@ -416,7 +448,16 @@ function* analysisSteps(
   //    Requests of unknown models are left out of the simulation (they have
   //    no price under any strategy); `turnMaps` maps a workload turn back to
   //    the actual turn it came from.
+  /** Each session's actual turns: kept for the report only with `keepRows` (else what follows is all the analysis needs of them). */
   const actualTurns: ActualTurn[][] = [];
+  const facts: ActualFacts[] = [];
+  const actualTotals: ActualTotals[] = [];
+  const missTally = new MissTally();
+  const topTally = new TopTurnsTally(options.top);
+  // Average context over the simulated sessions' turns (the state-size sweep reports it), and their idle gaps (the TTL choice).
+  let promptSum = 0;
+  let promptCount = 0;
+  const idleGaps: number[] = [];
   const simIndex: number[] = [];
   const workloads: Workload[] = [];
   const turnMaps: number[][] = [];
@@ -430,7 +471,9 @@ function* analysisSteps(
     const s = sessions[i] as Session;
     turnCount += s.turns.length;
     const rows = analyzeSessionTurns(s, resolver, miss);
-    actualTurns.push(rows);
+    facts.push(factsOf(rows));
+    missTally.add({ sessionId: s.id, turns: rows });
+    topTally.add({ sessionId: s.id, turns: rows });
     const sessionNotes: string[] = [];
     notes.push(sessionNotes);
     const keep: number[] = [];
@@ -453,7 +496,15 @@ function* analysisSteps(
       workloads.push(workload);
       // Workload turns follow the session's turns one to one; anything else maps by position.
       turnMaps.push(workload.turns.map((_, k) => keep[k] ?? k));
+      for (const t of rows) {
+        promptSum += t.promptTokens;
+        promptCount++;
+        if (t.idleGapMs !== null) idleGaps.push(t.idleGapMs);
+      }
     }
+    const reasoning = s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0);
+    actualTotals.push(actualTotalsOf(rows, reasoning));
+    actualTurns.push(keepRows ? rows : []);
     const range = timeRange(s);
     sessionMeta.push({
       id: s.id,
@@ -466,7 +517,6 @@ function* analysisSteps(
       compactions: s.events.filter((e) => e.kind === 'compaction').length,
       isEstimated: s.isEstimated,
       logTtl: logTtlOf(s.turns),
-      reasoning: s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0),
       reported: compareReported(s, rows, resolver),
     });
     for (const t of s.turns) {
@@ -535,9 +585,6 @@ function* analysisSteps(
   // Average context (the state-size sweep reports it) and the sweeps, started
   // now: their grid needs only the workloads, so a parallel driver runs it
   // while this thread simulates the compared strategies.
-  let promptSum = 0;
-  let promptCount = 0;
-  for (const i of simIndex) for (const t of actualTurns[i] ?? []) (promptSum += t.promptTokens), promptCount++;
   const averageContextTokens = promptCount > 0 ? promptSum / promptCount : 0;
   const available = strategies.includes('state') && strategies.includes('transcript') && workloads.length > 0;
   const sweeping = available && (options.sweeps ?? true);
@@ -588,7 +635,7 @@ function* analysisSteps(
           asLogTtl.sum.addTotals(run.totals);
           asLogTtl.perWorkload.push(runScenario(logTtlId, 'log-ttl', 'transcript', run));
         }
-        const turnCount = (actualTurns[simIndex[w] as number] as ActualTurn[]).length;
+        const turnCount = (facts[simIndex[w] as number] as ActualFacts).turnCount;
         kept.push(keepRun(id, (workloads[w] as Workload).sessionId, run, identity[w] ? null : (turnMaps[w] as number[]), turnCount));
       });
     }
@@ -624,11 +671,12 @@ function* analysisSteps(
     const tr = w === undefined ? undefined : compared.get('transcript')?.[w];
     const st = w === undefined ? undefined : compared.get('state')?.[w];
     if (!tr || !st) return null;
-    const n = (actualTurns[i] as ActualTurn[]).length;
+    const n = (facts[i] as ActualFacts).turnCount;
     return { transcriptCumulativeUsd: cumulativeOfKept(tr, n), stateCumulativeUsd: cumulativeOfKept(st, n) };
   };
   const analyses: SessionAnalysis[] = sessionMeta.map((s, i) => {
     const turns = actualTurns[i] as ActualTurn[];
+    const f = facts[i] as ActualFacts;
     const w = bySession.get(i);
     const sc: SessionScenario[] = [];
     let breakEven: SessionBreakEven | null = null;
@@ -658,8 +706,9 @@ function* analysisSteps(
       compactions: s.compactions,
       isEstimated: s.isEstimated,
       logTtl: s.logTtl,
-      actual: actualTotalsOf(turns, s.reasoning),
+      actual: actualTotals[i] as ActualTotals,
       turns,
+      missedTurns: f.missCount,
       scenarios: sc,
       breakEven,
       reported: s.reported,
@@ -670,10 +719,9 @@ function* analysisSteps(
   const actual = mergeActualTotals(analyses.map((a) => a.actual));
   const comparedActual = {
     sessions: simIndex.length,
-    notSimulated: analyses.filter((a) => a.turns.length > 0).length - simIndex.length,
+    notSimulated: facts.filter((f) => f.turnCount > 0).length - simIndex.length,
     actual: simIndex.length === analyses.length ? actual : mergeActualTotals(simIndex.map((i) => (analyses[i] as SessionAnalysis).actual)),
   };
-  const sessionTurns = analyses.map((a) => ({ sessionId: a.id, turns: a.turns }));
 
   // 5. Focus session: --session when it names one session, else the only one.
   let focusIndex: number | null = null;
@@ -703,7 +751,8 @@ function* analysisSteps(
     sessionBreakEvens,
     workloads,
     simIndex,
-    actualTurns,
+    facts,
+    idleGaps,
     focusIndex,
     params,
     strategies,
@@ -719,7 +768,7 @@ function* analysisSteps(
   const fleet = buildFleet(analyses, simIndex, strategies, compared, fleetOptions);
 
   // 8. Curves.
-  const curves = buildCurves(analyses, bySession, strategies, compared, workloads, focusIndex);
+  const curves = buildCurves(analyses, facts, bySession, strategies, compared, focusIndex);
 
   const byModel = (a: { model: string }, b: { model: string }) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
   const unknownModels = [...unknown.values()].sort(byModel);
@@ -763,8 +812,8 @@ function* analysisSteps(
     actual,
     compared: comparedActual,
     scenarios,
-    misses: summarizeMisses(sessionTurns, miss),
-    topTurns: topTurns(sessionTurns, options.top),
+    misses: missTally.summary(miss),
+    topTurns: topTally.result(),
     sessions: analyses,
     curves,
     breakEven,
@@ -779,7 +828,8 @@ function buildBreakEven(
   sessionBreakEvens: ReadonlyArray<SessionBreakEven | null>,
   workloads: readonly Workload[],
   simIndex: readonly number[],
-  actualTurns: readonly ActualTurn[][],
+  facts: readonly ActualFacts[],
+  idleGaps: readonly number[],
   focusIndex: number | null,
   params: SimulationParams,
   strategies: readonly StrategyId[],
@@ -801,8 +851,6 @@ function buildBreakEven(
     });
     focus = best >= 0 ? best : null;
   }
-  const idleGaps: number[] = [];
-  for (const i of simIndex) for (const t of actualTurns[i] ?? []) if (t.idleGapMs !== null) idleGaps.push(t.idleGapMs);
   const emptyGap: BreakEvenReport['gap'] = { points: [], crossoverGapMs: null, lastTranscriptWinGapMs: null, stateCheaperAtAllGaps: false, transcriptMonotone: true };
   const observedStateRatio = stateRatioOf(params);
   const emptyState: BreakEvenReport['stateSize'] = {
@@ -819,11 +867,10 @@ function buildBreakEven(
       const a = analyses[i] as SessionAnalysis;
       const stateScenario = a.scenarios.find((s) => s.id === 'state');
       const transcriptScenario = a.scenarios.find((s) => s.id === 'transcript');
-      let maxGap: number | null = null;
-      for (const t of a.turns) if (t.idleGapMs !== null) maxGap = maxGap === null ? t.idleGapMs : Math.max(maxGap, t.idleGapMs);
+      const f = facts[i] as ActualFacts;
       return {
-        turns: a.turns.length,
-        maxIdleGapMs: maxGap,
+        turns: f.turnCount,
+        maxIdleGapMs: f.maxIdleGapMs,
         actualCostUsd: a.actual.cost.totalUsd,
         transcriptCostUsd: transcriptScenario?.totalCostUsd ?? 0,
         stateCostUsd: stateScenario?.totalCostUsd ?? 0,
@@ -889,19 +936,19 @@ function buildFleet(
 
 function buildCurves(
   analyses: readonly SessionAnalysis[],
+  facts: readonly ActualFacts[],
   bySession: ReadonlyMap<number, number>,
   strategies: readonly StrategyId[],
   compared: ReadonlyMap<StrategyId, KeptResult[]>,
-  workloads: readonly Workload[],
   focusIndex: number | null,
 ): AnalysisCurves {
   // Aggregate curves cover the simulated sessions only, so actual and the
   // strategies add up the same turns.
   const indices = focusIndex !== null ? [focusIndex] : analyses.map((_, i) => i).filter((i) => bySession.has(i));
-  const length = Math.max(0, ...indices.map((i) => analyses[i]?.turns.length ?? 0));
+  const length = Math.max(0, ...indices.map((i) => facts[i]?.turnCount ?? 0));
   const add = (into: number[], values: readonly number[]) => values.forEach((v, k) => (into[k] = (into[k] ?? 0) + v));
   const actual = new Array<number>(length).fill(0);
-  for (const i of indices) add(actual, (analyses[i]?.turns ?? []).map((t) => t.cost?.totalUsd ?? 0));
+  for (const i of indices) add(actual, facts[i]?.costPerTurnUsd ?? []);
   const series: CurveSeries[] = [{ id: 'actual', perTurnUsd: actual, cumulativeUsd: cumulate(actual) }];
   for (const id of strategies) {
     const per = new Array<number>(length).fill(0);
@@ -909,7 +956,7 @@ function buildCurves(
       const w = bySession.get(i);
       if (w === undefined) continue;
       const r = compared.get(id)?.[w];
-      if (r) add(per, perTurnOf(r, analyses[i]?.turns.length ?? 0));
+      if (r) add(per, perTurnOf(r, facts[i]?.turnCount ?? 0));
     }
     series.push({ id, perTurnUsd: per, cumulativeUsd: cumulate(per) });
   }

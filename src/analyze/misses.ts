@@ -12,17 +12,23 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Misses by cause (most expensive first) and by (stream, model, cause). */
-export function summarizeMisses(sessions: readonly SessionTurns[], options: MissAttributionOptions): MissSummary {
-  const byReason = new Map<MissReason, MissReasonSummary>();
-  const byStream = new Map<string, MissStreamSummary>();
-  let totalMisses = 0;
-  let totalMissCostUsd = 0;
-  for (const s of sessions) {
+/**
+ * Misses by cause and by (stream, model, cause), added up session by session
+ * (`add` in session order), so a caller can let each session's turns go once
+ * added: the same sums in the same order as over all sessions at once.
+ */
+export class MissTally {
+  private readonly byReason = new Map<MissReason, MissReasonSummary>();
+  private readonly byStream = new Map<string, MissStreamSummary>();
+  private totalMisses = 0;
+  private totalMissCostUsd = 0;
+
+  add(s: SessionTurns): void {
+    const { byReason, byStream } = this;
     for (const t of s.turns) {
       if (t.missReason === null) continue;
-      totalMisses++;
-      totalMissCostUsd += t.missCostUsd;
+      this.totalMisses++;
+      this.totalMissCostUsd += t.missCostUsd;
       let r = byReason.get(t.missReason);
       if (!r) {
         r = { reason: t.missReason, misses: 0, missedTokens: 0, missCostUsd: 0, minGapMs: null, maxGapMs: null };
@@ -46,51 +52,89 @@ export function summarizeMisses(sessions: readonly SessionTurns[], options: Miss
       m.missCostUsd += t.missCostUsd;
     }
   }
-  return {
-    byReason: [...byReason.values()].sort((a, b) => b.missCostUsd - a.missCostUsd || b.misses - a.misses || cmp(a.reason, b.reason)),
-    byStreamModel: [...byStream.values()].sort(
-      (a, b) => b.missCostUsd - a.missCostUsd || cmp(a.streamId, b.streamId) || cmp(a.model, b.model) || cmp(a.reason, b.reason),
-    ),
-    totalMisses,
-    totalMissCostUsd,
-    missMinTokens: options.missMinTokens,
-    missMinRatio: options.missMinRatio,
-    compactionDropRatio: options.compactionDropRatio,
-  };
+
+  /** Most expensive first. */
+  summary(options: MissAttributionOptions): MissSummary {
+    return {
+      byReason: [...this.byReason.values()].sort((a, b) => b.missCostUsd - a.missCostUsd || b.misses - a.misses || cmp(a.reason, b.reason)),
+      byStreamModel: [...this.byStream.values()].sort(
+        (a, b) => b.missCostUsd - a.missCostUsd || cmp(a.streamId, b.streamId) || cmp(a.model, b.model) || cmp(a.reason, b.reason),
+      ),
+      totalMisses: this.totalMisses,
+      totalMissCostUsd: this.totalMissCostUsd,
+      missMinTokens: options.missMinTokens,
+      missMinRatio: options.missMinRatio,
+      compactionDropRatio: options.compactionDropRatio,
+    };
+  }
+}
+
+/** Misses by cause (most expensive first) and by (stream, model, cause). */
+export function summarizeMisses(sessions: readonly SessionTurns[], options: MissAttributionOptions): MissSummary {
+  const tally = new MissTally();
+  for (const s of sessions) tally.add(s);
+  return tally.summary(options);
+}
+
+/**
+ * The `limit` most expensive priced turns, costliest first (ties: session,
+ * index), over sessions added one at a time: only the best turns are kept.
+ */
+export class TopTurnsTally {
+  private readonly k: number;
+  /** limit <= SELECT_MAX: the best turns so far, in order. */
+  private readonly best: Array<{ sessionId: string; t: ActualTurn; costUsd: number }> = [];
+  /** limit > SELECT_MAX: every priced turn, sorted at the end. */
+  private readonly all: TopTurn[] = [];
+
+  constructor(limit: number) {
+    this.k = Math.max(0, limit);
+  }
+
+  add(s: SessionTurns): void {
+    const k = this.k;
+    if (k === 0) return;
+    if (k > SELECT_MAX) {
+      for (const t of s.turns) if (t.cost) this.all.push(topTurnOf(s.sessionId, t));
+      return;
+    }
+    // The order is total (a session's turn indexes are unique), so the first k
+    // are the same whether all turns are sorted or only the best k are kept:
+    // for the usual small k, keep them sorted in a short array instead of
+    // making and sorting an object per priced turn.
+    const best = this.best;
+    const id = s.sessionId;
+    const first = (aCost: number, aIndex: number, b: (typeof best)[number]): boolean => (b.costUsd - aCost || cmp(id, b.sessionId) || aIndex - b.t.index) < 0;
+    for (const t of s.turns) {
+      if (!t.cost) continue;
+      const costUsd = t.cost.totalUsd;
+      if (best.length === k && !first(costUsd, t.index, best[k - 1] as (typeof best)[number])) continue;
+      let at = best.length;
+      while (at > 0 && first(costUsd, t.index, best[at - 1] as (typeof best)[number])) at--;
+      best.splice(at, 0, { sessionId: id, t, costUsd });
+      if (best.length > k) best.pop();
+    }
+  }
+
+  result(): TopTurn[] {
+    if (this.k > SELECT_MAX) return sortTopTurns(this.all).slice(0, this.k);
+    return this.best.map(({ sessionId, t }) => topTurnOf(sessionId, t));
+  }
 }
 
 /** The `limit` most expensive priced turns over all sessions, costliest first (ties: session, index). */
 export function topTurns(sessions: readonly SessionTurns[], limit: number): TopTurn[] {
-  const k = Math.max(0, limit);
-  if (k === 0) return [];
-  // The order is total (a session's turn indexes are unique), so the first k
-  // are the same whether all turns are sorted or only the best k are kept:
-  // for the usual small k, keep them sorted in a short array instead of
-  // making and sorting an object per priced turn.
-  if (k > SELECT_MAX) return sortedTopTurns(sessions, k);
-  const best: Array<{ s: SessionTurns; t: ActualTurn; costUsd: number }> = [];
-  const first = (aS: SessionTurns, aT: ActualTurn, aCost: number, b: { s: SessionTurns; t: ActualTurn; costUsd: number }): boolean =>
-    (b.costUsd - aCost || cmp(aS.sessionId, b.s.sessionId) || aT.index - b.t.index) < 0;
-  for (const s of sessions) {
-    for (const t of s.turns) {
-      if (!t.cost) continue;
-      const costUsd = t.cost.totalUsd;
-      if (best.length === k && !first(s, t, costUsd, best[k - 1] as (typeof best)[number])) continue;
-      let at = best.length;
-      while (at > 0 && first(s, t, costUsd, best[at - 1] as (typeof best)[number])) at--;
-      best.splice(at, 0, { s, t, costUsd });
-      if (best.length > k) best.pop();
-    }
-  }
-  return best.map(({ s, t }) => topTurnOf(s, t));
+  const tally = new TopTurnsTally(limit);
+  for (const s of sessions) tally.add(s);
+  return tally.result();
 }
 
 /** Above this many rows `topTurns` sorts every priced turn (insertion into a long list would cost more). */
 const SELECT_MAX = 64;
 
-function topTurnOf(s: SessionTurns, t: ActualTurn): TopTurn {
+function topTurnOf(sessionId: string, t: ActualTurn): TopTurn {
   return {
-    sessionId: s.sessionId,
+    sessionId,
     index: t.index,
     timestampMs: t.timestampMs,
     streamId: t.streamId,
@@ -103,10 +147,13 @@ function topTurnOf(s: SessionTurns, t: ActualTurn): TopTurn {
   };
 }
 
+function sortTopTurns(all: TopTurn[]): TopTurn[] {
+  return all.sort((a, b) => b.costUsd - a.costUsd || cmp(a.sessionId, b.sessionId) || a.index - b.index);
+}
+
 /** `topTurns` by sorting every priced turn (large `limit`, and the reference the tests compare with). */
 export function sortedTopTurns(sessions: readonly SessionTurns[], limit: number): TopTurn[] {
   const all: TopTurn[] = [];
-  for (const s of sessions) for (const t of s.turns) if (t.cost) all.push(topTurnOf(s, t));
-  all.sort((a, b) => b.costUsd - a.costUsd || cmp(a.sessionId, b.sessionId) || a.index - b.index);
-  return all.slice(0, Math.max(0, limit));
+  for (const s of sessions) for (const t of s.turns) if (t.cost) all.push(topTurnOf(s.sessionId, t));
+  return sortTopTurns(all).slice(0, Math.max(0, limit));
 }

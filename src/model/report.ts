@@ -170,7 +170,10 @@ export interface SessionAnalysis {
   /** TTL the log's writes used (1h when most written tokens were 1h writes), null without writes. */
   logTtl: CacheTtl | null;
   actual: ActualTotals;
+  /** Every request (empty when the analysis ran without `keepRows`: outputs that do not list requests). */
   turns: ActualTurn[];
+  /** Requests with a miss reason. */
+  missedTurns: number;
   scenarios: SessionScenario[];
   /** Null when `state` or `transcript` is not simulated for this session. */
   breakEven: SessionBreakEven | null;

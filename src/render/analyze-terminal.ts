@@ -328,9 +328,9 @@ function sessionsTable(report: AnalysisReport, options: AnalyzeTerminalOptions):
   const rows: Cell[][] = shown.map((s) => [
     narrow ? shortId(s.id) : truncate(safe(s.id), 36),
     ...(narrow ? [] : [s.project ? safe(s.project) : '—']),
-    formatInt(s.turns.length),
+    formatInt(s.actual.tokens.turns),
     s.logTtl ?? '—',
-    formatInt(s.turns.filter((t) => t.missReason !== null).length),
+    formatInt(s.missedTurns),
     s.actual.unpricedTurns > 0 && s.actual.pricedTurns === 0 ? 'n/a' : formatUsd(s.actual.cost.totalUsd),
     ...strategies.map((id) => cost(s, id)),
   ]);

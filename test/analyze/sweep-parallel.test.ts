@@ -186,19 +186,30 @@ test('sweep pool prestart: a prestarted worker is used, or terminated when the i
   }
 });
 
-test('keepRows: false changes nothing but the simulated rows (costs in columns give the same numbers)', () => {
-  for (const p of [params, applyOverrides(params, { ttl: '1h' }), { ...params, stateUpdateEvery: 3 }]) {
-    const withRows = buildAnalysis(ingestDir(FIX), resolver, p, options);
-    const without = buildAnalysis(ingestDir(FIX), resolver, p, { ...options, keepRows: false });
+test('keepRows: false changes nothing but the request lists (actual turns reduced as read, simulated costs in columns: the same numbers)', () => {
+  const cases = [
+    [params, options.top],
+    [applyOverrides(params, { ttl: '1h' }), options.top],
+    [{ ...params, stateUpdateEvery: 3 }, 100], // more top requests than the short selection keeps
+  ] as const;
+  for (const [p, top] of cases) {
+    const withRows = buildAnalysis(ingestDir(FIX), resolver, p, { ...options, top });
+    const without = buildAnalysis(ingestDir(FIX), resolver, p, { ...options, top, keepRows: false });
     let rowsSeen = 0;
+    let actualSeen = 0;
     for (const s of withRows.sessions) {
+      assert.equal(s.missedTurns, s.turns.filter((t) => t.missReason !== null).length);
+      assert.equal(s.actual.tokens.turns, s.turns.length);
+      actualSeen += s.turns.length;
+      s.turns = [];
       for (const sc of s.scenarios) {
         if (sc.turns !== null) rowsSeen += sc.turns.length;
         sc.turns = null;
       }
     }
-    assert.ok(rowsSeen > 0, 'the fixtures simulate some requests');
-    assert.ok(without.sessions.every((s) => s.scenarios.every((sc) => sc.turns === null)));
+    assert.ok(rowsSeen > 0 && actualSeen > 0, 'the fixtures have requests');
+    assert.ok(withRows.topTurns.length > 0 && withRows.misses.totalMisses > 0);
+    assert.ok(without.sessions.every((s) => s.turns.length === 0 && s.scenarios.every((sc) => sc.turns === null)));
     assert.ok(without.breakEven.focus !== null && without.curves.series.length > 1);
     assert.deepEqual(without, withRows);
   }
