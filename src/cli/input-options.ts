@@ -276,9 +276,10 @@ export async function parseInputs(
     inputs.forEach((input, i) => {
       const found = cache.lookup(input, opts.format);
       if (found.kind === 'hit') {
+        // The parts were read for this lookup alone: unpacked in place, no copy.
         cached[i] = mergeFileParts(
           { file: input.display, relativePath: input.relativePath, getTokenizer },
-          found.parts.map((p) => unpackFilePart(clonePackedPart(p))),
+          found.parts.map((p) => unpackFilePart(p)),
         );
         doneBytes += input.size;
         doneFiles++;

@@ -23,10 +23,13 @@
  * parsed and renamed over the old one at the end, only when something was
  * parsed, so concurrent runs never read a torn file; a
  * cache that cannot be read or written is ignored (the run parses as if there
- * were none). Directory: `--no-cache` for none, else TOKEN_ECON_CACHE_DIR
+ * were none). Only the files' identities are held in memory: a file's parts
+ * are read when the file is looked up, and entries carried over to the new
+ * file are copied as bytes (from the file as opened: a run that replaced it
+ * meanwhile does not matter). Directory: `--no-cache` for none, else TOKEN_ECON_CACHE_DIR
  * (empty: none), else $XDG_CACHE_HOME/token-econ, else ~/.cache/token-econ.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -40,7 +43,7 @@ import { writeAllSync, type InputFile } from './io.js';
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
-const LAYOUT = 1;
+export const PARSE_CACHE_LAYOUT = 2;
 /** Bytes compared at each end of the cached prefix. */
 const WINDOW = 512;
 /** First bytes of the cache file. */
@@ -50,7 +53,8 @@ const MAX_PARTS = 16;
 /** Entries kept: this run's files first, then the most recent others. */
 const MAX_ENTRIES = 50_000;
 
-interface CacheEntry {
+/** What identifies the bytes a file's cached parts were parsed from. */
+interface CacheIdentity {
   key: string;
   dev: number;
   ino: number;
@@ -61,14 +65,26 @@ interface CacheEntry {
   size: number;
   head: Uint8Array;
   tail: Uint8Array;
-  parts: PackedPart[];
+  /** Part frames that follow. */
+  parts: number;
+}
+
+/** An entry of the file as opened: its identity, and where its frames lie. */
+interface StoredEntry {
+  id: CacheIdentity;
+  /** Offset of the identity frame (its length prefix). */
+  at: number;
+  /** Offset of the first part frame, and the end of the last. */
+  partsAt: number;
+  end: number;
 }
 
 /**
  * The file: MAGIC, then frames of [u32 little-endian length][v8.serialize
- * bytes]: first the header ({ layout, code }), then one frame per entry, so
- * entries are written as files are parsed (their parts need not all be held
- * until the end) and read one at a time.
+ * bytes]: first the header ({ layout, code }), then per entry its identity
+ * and one frame per part, so entries are written as files are parsed (their
+ * parts need not all be held until the end), and a run reads a file's parts
+ * only when it looks the file up.
  */
 interface CacheHeader {
   layout: number;
@@ -76,16 +92,31 @@ interface CacheHeader {
   code: string;
 }
 
-function* frames(buf: Buffer): Generator<Buffer> {
-  let at = MAGIC.length;
-  while (at + 4 <= buf.length) {
-    const n = buf.readUInt32LE(at);
+/** `fd`'s bytes [at, at + n), or null when the file is shorter. */
+function readAt(fd: number, at: number, n: number): Buffer | null {
+  const out = Buffer.allocUnsafe(n);
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, out, got, n - got, at + got);
+    if (r <= 0) return null;
+    got += r;
+  }
+  return out;
+}
+
+/** The frames of b[from, to), or null when they do not tile it exactly. */
+function framesOf(b: Buffer, from: number, to: number): Buffer[] | null {
+  const out: Buffer[] = [];
+  let at = from;
+  while (at < to) {
+    if (at + 4 > to) return null;
+    const n = b.readUInt32LE(at);
     at += 4;
-    if (at + n > buf.length) throw new Error('parse cache: cut frame');
-    yield buf.subarray(at, at + n);
+    if (at + n > to) return null;
+    out.push(b.subarray(at, at + n));
     at += n;
   }
-  if (at !== buf.length) throw new Error('parse cache: trailing bytes');
+  return out;
 }
 
 export type CacheLookup = { kind: 'hit'; parts: PackedPart[] } | { kind: 'grown'; parts: PackedPart[]; from: number } | { kind: 'miss' };
@@ -171,19 +202,24 @@ function readRanges(path: string, ranges: ReadonlyArray<readonly [number, number
   }
 }
 
-/** The shape of an entry as read back (anything else makes the whole file unusable). */
-function isEntry(e: Partial<CacheEntry> | null): e is CacheEntry {
+/** The shape of an identity as read back (anything else makes the whole file unusable). */
+function isIdentity(e: Partial<CacheIdentity> | null): e is CacheIdentity {
   if (e === null || typeof e !== 'object') return false;
-  const nums = [e.dev, e.ino, e.mtimeMs, e.ctimeMs, e.size];
+  const nums = [e.dev, e.ino, e.mtimeMs, e.ctimeMs, e.size, e.parts];
   return (
     typeof e.key === 'string' &&
     nums.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
     e.head instanceof Uint8Array &&
     e.tail instanceof Uint8Array &&
-    Array.isArray(e.parts) &&
-    e.parts.length > 0 &&
-    e.parts.every((p) => typeof p === 'object' && p !== null && typeof p.bytes === 'number' && typeof p.claude === 'object' && p.claude !== null)
+    Number.isInteger(e.parts) &&
+    (e.parts as number) > 0 &&
+    (e.parts as number) <= MAX_PARTS
   );
+}
+
+/** The shape of a part as read back (anything else: that file is parsed again). */
+function isPart(p: Partial<PackedPart> | null): p is PackedPart {
+  return typeof p === 'object' && p !== null && typeof p.bytes === 'number' && typeof p.claude === 'object' && p.claude !== null;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
@@ -193,7 +229,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
 }
 
 export class ParseCache {
-  private readonly entries = new Map<string, CacheEntry>();
+  private readonly entries = new Map<string, StoredEntry>();
   /** Keys recorded by this run: written to the new file already. */
   private readonly written = new Set<string>();
   private readonly tmp: string;
@@ -206,44 +242,82 @@ export class ParseCache {
   private constructor(
     private readonly file: string,
     private readonly code: string,
-    entries: readonly CacheEntry[],
+    /** The cache file as opened (its parts are read from it), null when there was none usable. */
+    private oldFd: number | null,
+    entries: readonly StoredEntry[],
   ) {
-    for (const e of entries) this.entries.set(e.key, e);
+    for (const e of entries) this.entries.set(e.id.key, e);
     this.tmp = tempNameFor(file);
   }
 
   /** The cache in `dir` (empty when missing, unreadable, of another layout or parser build). */
   static open(dir: string, code: string): ParseCache {
     const file = join(dir, CACHE_FILE_NAME);
-    let entries: CacheEntry[] = [];
+    let entries: StoredEntry[] = [];
+    let fd: number | null = null;
     try {
-      const buf = readFileSync(file);
-      if (buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-        const it = frames(buf);
-        const first = it.next();
-        const header = first.done ? null : (deserialize(first.value) as Partial<CacheHeader> | null);
-        if (header && header.layout === LAYOUT && header.code === code) {
-          for (const f of it) {
-            const e = deserialize(f) as Partial<CacheEntry> | null;
-            if (!isEntry(e)) throw new Error('parse cache: malformed entry');
-            entries.push(e);
-          }
-        }
+      fd = openSync(file, 'r');
+      const size = fstatSync(fd).size;
+      // Read once to find the identities; the bytes are let go (parts are read again when looked up).
+      const buf = readAt(fd, 0, size);
+      if (buf === null || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('parse cache: not ours');
+      let at = MAGIC.length;
+      const frameAt = (pos: number): [Buffer, number] => {
+        if (pos + 4 > size) throw new Error('parse cache: cut frame');
+        const n = buf.readUInt32LE(pos);
+        if (pos + 4 + n > size) throw new Error('parse cache: cut frame');
+        return [buf.subarray(pos + 4, pos + 4 + n), pos + 4 + n];
+      };
+      const [headerBytes, afterHeader] = frameAt(at);
+      const header = deserialize(headerBytes) as Partial<CacheHeader> | null;
+      if (!header || header.layout !== PARSE_CACHE_LAYOUT || header.code !== code) throw new Error('parse cache: other build');
+      at = afterHeader;
+      while (at < size) {
+        const [idBytes, partsAt] = frameAt(at);
+        const id = deserialize(idBytes) as Partial<CacheIdentity> | null;
+        if (!isIdentity(id)) throw new Error('parse cache: malformed entry');
+        let end = partsAt;
+        for (let k = 0; k < id.parts; k++) end = frameAt(end)[1];
+        entries.push({ id, at, partsAt, end });
+        at = end;
       }
     } catch {
       // Missing, unreadable or damaged: start empty.
       entries = [];
+      if (fd !== null) closeQuietly(fd);
+      fd = null;
     }
-    return new ParseCache(file, code, entries);
+    return new ParseCache(file, code, fd, entries);
+  }
+
+  /** A stored entry's parts, read from the file as opened; null (and the entry forgotten) when they cannot be read. */
+  private partsOf(e: StoredEntry): PackedPart[] | null {
+    let parts: PackedPart[] | null = null;
+    try {
+      const bytes = this.oldFd === null ? null : readAt(this.oldFd, e.partsAt, e.end - e.partsAt);
+      const frames = bytes === null ? null : framesOf(bytes, 0, bytes.length);
+      if (frames !== null && frames.length === e.id.parts) {
+        const read = frames.map((f) => deserialize(f) as Partial<PackedPart> | null);
+        if (read.every(isPart)) parts = read;
+      }
+    } catch {
+      parts = null;
+    }
+    if (parts === null) this.entries.delete(e.id.key);
+    return parts;
   }
 
   /** What the cache holds for `input`, checked against the file as listed. */
   lookup(input: InputFile, forcedFormat?: FormatId): CacheLookup {
     const st = input.stat;
     if (input.path === '-' || st === undefined || (forcedFormat !== undefined && forcedFormat !== 'claude-code')) return { kind: 'miss' };
-    const e = this.entries.get(keyOf(input));
-    if (e === undefined || e.dev !== st.dev || e.ino !== st.ino) return { kind: 'miss' };
-    if (input.size === e.size && st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) return { kind: 'hit', parts: e.parts };
+    const stored = this.entries.get(keyOf(input));
+    const e = stored?.id;
+    if (stored === undefined || e === undefined || e.dev !== st.dev || e.ino !== st.ino) return { kind: 'miss' };
+    if (input.size === e.size && st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) {
+      const parts = this.partsOf(stored);
+      return parts === null ? { kind: 'miss' } : { kind: 'hit', parts };
+    }
     if (input.size <= e.size) return { kind: 'miss' };
     // Appended to? The ends of the cached bytes are unchanged and the head still reads as a Claude Code log
     // (one read of the file's start serves both: the cached head is at most its first e.size < input.size bytes).
@@ -256,7 +330,8 @@ export class ParseCache {
     const [start, tail] = ends as [Uint8Array, Uint8Array];
     if (!sameBytes(e.head, start.subarray(0, e.head.length)) || !sameBytes(e.tail, tail)) return { kind: 'miss' };
     if (chooseFormat(input.display, start.subarray(0, headLength), forcedFormat)?.id !== 'claude-code') return { kind: 'miss' };
-    return { kind: 'grown', parts: e.parts, from: e.size };
+    const parts = this.partsOf(stored);
+    return parts === null ? { kind: 'miss' } : { kind: 'grown', parts, from: e.size };
   }
 
   /**
@@ -293,7 +368,7 @@ export class ParseCache {
     const key = keyOf(input);
     // The times stand for these bytes only when nothing was appended since.
     const exact = now.size === size;
-    const entry: CacheEntry = {
+    const id: CacheIdentity = {
       key,
       dev: now.dev,
       ino: now.ino,
@@ -302,13 +377,19 @@ export class ParseCache {
       size,
       head,
       tail,
-      parts: [...parts],
+      parts: parts.length,
     };
-    if (this.write(entry)) this.written.add(key);
+    // One frame per part: no serialised copy of a big file's parts all at once.
+    if (this.write(() => {
+      this.frame(id);
+      for (const part of parts) this.frame(part);
+    })) {
+      this.written.add(key);
+    }
   }
 
-  /** Appends one entry to the new file (started on first use); false once writing failed. */
-  private write(entry: CacheEntry | CacheHeader): boolean {
+  /** Appends one entry to the new file (started on first use) with `frames`; false once writing failed. */
+  private write(frames: () => void): boolean {
     if (this.failed) return false;
     try {
       if (this.fd === null) {
@@ -317,10 +398,11 @@ export class ParseCache {
         this.fd = openSync(this.tmp, 'w', 0o600);
         writeAllSync(this.fd, MAGIC);
         this.count = 0;
-        const header: CacheHeader = { layout: LAYOUT, code: this.code };
+        const header: CacheHeader = { layout: PARSE_CACHE_LAYOUT, code: this.code };
         this.frame(header);
       }
-      this.frame(entry);
+      frames();
+      this.count++;
       return true;
     } catch {
       this.abandon();
@@ -334,12 +416,29 @@ export class ParseCache {
     len.writeUInt32LE(bytes.length, 0);
     writeAllSync(this.fd as number, len);
     writeAllSync(this.fd as number, bytes);
-    this.count++;
+  }
+
+  /** Copies a stored entry's frames, as bytes, from the file as opened to the new one. */
+  private copy(e: StoredEntry): void {
+    const chunk = 1 << 20;
+    for (let at = e.at; at < e.end; at += chunk) {
+      const bytes = readAt(this.oldFd as number, at, Math.min(chunk, e.end - at));
+      if (bytes === null) throw new Error('parse cache: the old file is shorter than it was');
+      writeAllSync(this.fd as number, bytes);
+    }
   }
 
   /** Drops the new file (a run that failed): the old cache stays as it was. */
   discard(): void {
     this.abandon();
+    this.close();
+  }
+
+  /** Closes the file as opened (lookups miss from then on). */
+  close(): void {
+    if (this.oldFd !== null) closeQuietly(this.oldFd);
+    this.oldFd = null;
+    this.entries.clear();
   }
 
   private abandon(): void {
@@ -365,15 +464,20 @@ export class ParseCache {
    * (rename). Errors are ignored (the next run parses again).
    */
   save(): void {
-    if (this.fd === null || this.failed) return;
+    if (this.fd === null || this.failed) {
+      this.close();
+      return;
+    }
     for (const e of this.entries.values()) {
       if (this.count > MAX_ENTRIES) break;
-      if (this.written.has(e.key)) continue;
+      if (this.written.has(e.id.key)) continue;
       // Entries of files that are gone are dropped.
-      const path = e.key.slice(0, e.key.indexOf('\u0000'));
+      const path = e.id.key.slice(0, e.id.key.indexOf('\u0000'));
       if (!existsSync(path)) continue;
-      if (!this.write(e)) return;
+      if (!this.write(() => this.copy(e))) break;
     }
+    this.close();
+    if (this.fd === null || this.failed) return;
     try {
       closeSync(this.fd);
       this.fd = null;
@@ -382,5 +486,13 @@ export class ParseCache {
     } catch {
       this.abandon();
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }

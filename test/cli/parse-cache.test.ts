@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
-import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
+import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
 import { SWEEP_CACHE_FILE_NAME, workloadHash } from '../../src/cli/sweep-cache.js';
 import type { Workload, WorkloadTurn } from '../../src/model/simulation.js';
 import fc from 'fast-check';
@@ -63,7 +63,12 @@ async function inputOf(file: string): Promise<InputFile> {
 }
 
 function lookupKind(d: Dirs, input: InputFile): string {
-  return ParseCache.open(d.cache, parserBuild()).lookup(input).kind;
+  const cache = ParseCache.open(d.cache, parserBuild());
+  try {
+    return cache.lookup(input).kind;
+  } finally {
+    cache.close();
+  }
 }
 
 function lineStarts(text: string): number[] {
@@ -331,9 +336,52 @@ test('a cache file with a valid header but an entry of the wrong shape is ignore
       return Buffer.concat([len, bytes]);
     };
     const magic = good.subarray(0, good.indexOf(0x0a) + 1);
-    writeFileSync(file, Buffer.concat([magic, frame({ layout: 1, code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
+    writeFileSync(file, Buffer.concat([magic, frame({ layout: PARSE_CACHE_LAYOUT, code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
     assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
     await sameAsFresh(d, 'malformed entry');
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('parts are read when a file is looked up: damaged parts of one file make that file parsed again, the others still hit', async () => {
+  const { deserialize } = await import('node:v8');
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const file = join(d.cache, CACHE_FILE_NAME);
+    const bytes = readFileSync(file);
+    // Walk the frames: header, then per entry an identity and its part frames; damage the tricky file's first part.
+    let at = bytes.indexOf(0x0a) + 1;
+    const next = (): [Buffer, number] => {
+      const n = bytes.readUInt32LE(at);
+      const frame = bytes.subarray(at + 4, at + 4 + n);
+      const start = at;
+      at += 4 + n;
+      return [frame, start];
+    };
+    next(); // header
+    let damaged = false;
+    while (at < bytes.length) {
+      const [idFrame] = next();
+      const id = deserialize(idFrame) as { key: string; parts: number };
+      for (let k = 0; k < id.parts; k++) {
+        const [part, start] = next();
+        if (k === 0 && id.key.startsWith(d.file)) {
+          // Same length, other bytes: not v8 data any more.
+          bytes.fill(0xff, start + 4, start + 4 + part.length);
+          damaged = true;
+        }
+      }
+    }
+    assert.ok(damaged);
+    writeFileSync(file, bytes);
+    const others = readdirSync(join(d.file, '..')).filter((n) => n.endsWith('.jsonl') && join(d.file, '..', n) !== d.file);
+    assert.ok(others.length > 0);
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
+    for (const name of others) assert.equal(lookupKind(d, await inputOf(join(d.file, '..', name))), 'hit', name);
+    await sameAsFresh(d, 'damaged parts');
     assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
   } finally {
     rmSync(d.root, { recursive: true, force: true });
