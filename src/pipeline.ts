@@ -22,7 +22,6 @@ import type {
   SessionScenario,
   UnknownModelRow,
 } from './model/report.js';
-import type { CostBreakdown } from './model/pricing.js';
 import type { StrategyId, StrategyResult, Workload } from './model/simulation.js';
 import type { Session } from './model/usage.js';
 import type { PriceResolver } from './price/resolve.js';
@@ -114,11 +113,6 @@ export interface AnalysisOptions {
    * simulated again. The compared strategies use it only when rows are not kept.
    */
   memo?: WorkloadRunMemo;
-}
-
-interface Sim {
-  strategy: StrategyId;
-  result: StrategyResult;
 }
 
 /**
@@ -266,11 +260,6 @@ interface SessionMeta {
   isEstimated: boolean;
   logTtl: ReturnType<typeof logTtlOf>;
   reported: ReturnType<typeof compareReported>;
-}
-
-/** A session can be simulated when it has turns and at least one of them has a price. */
-function isSimulable(turns: readonly ActualTurn[]): boolean {
-  return turns.some((t) => t.cost !== null);
 }
 
 /** One sweep total to evaluate: `strategy` over every workload with `params` (defaults applied). */

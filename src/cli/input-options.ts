@@ -17,7 +17,7 @@ import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
-import { clonePackedPart, unpackFilePart, type PackedPart } from '../ingest/packed.js';
+import { unpackFilePart, type PackedPart } from '../ingest/packed.js';
 import { mergeFileParts } from '../ingest/split.js';
 import { limitHeapGrowth } from './heap-tuning.js';
 import { setFlagsFromString } from 'node:v8';

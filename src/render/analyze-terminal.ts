@@ -19,7 +19,6 @@ import {
   formatTimestamp,
   formatTokens,
   formatUsd,
-  displayWidth,
   paramText,
   plural,
   sanitizeForTerminal,

@@ -31,7 +31,7 @@ import {
   type Inline,
   type Sentence,
 } from './report-text.js';
-import { formatDuration, formatInt, formatTokens, formatUsd } from './text.js';
+import { formatInt, formatTokens, formatUsd } from './text.js';
 
 /** Rows shown in the long tables; the JSON has them all. */
 export const MARKDOWN_LIMITS = { sessions: 25, files: 50, diagnostics: 20, streamModels: 10 };

@@ -16,7 +16,6 @@ import { decideColor } from './analyze.js';
 import { addJsonFormatOptions, jsonDocumentText, jsonIndent } from '../json-output.js';
 import { DEFAULT_FLEET } from '../../pipeline.js';
 import type { ScenarioPause } from '../../model/simulate-report.js';
-import type { StrategyId } from '../../model/simulation.js';
 import { createPriceResolver } from '../../price/resolve.js';
 import { DEFAULT_SESSION_INTERVAL_MS, parseGap, validateScenarioSpec, type ScenarioSpec } from '../../simulate/scenario.js';
 import { isStrategyId, STRATEGY_IDS } from '../../simulate/strategies/index.js';

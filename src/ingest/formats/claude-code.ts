@@ -34,7 +34,6 @@ import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
 import {
   OutputBuilder,
   completeHeadLines,
-  firstString,
   isRecord,
   makeRawTurn,
   parseJson,
