@@ -31,17 +31,26 @@ import { simulateTotals } from '../simulate/simulate.js';
 import { codeFingerprint, tempNameFor } from './parse-cache.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
-const LAYOUT = 3;
-/** Totals kept: this run's first, then the most recent others. */
+const LAYOUT = 4;
+/** Totals kept (workloads x jobs): this run's workloads first, then the most recent others. */
 const MAX_TOTALS = 500_000;
+/** Jobs (strategy + parameter sets) kept; past this only the last run's are. */
+const MAX_JOBS = 4_096;
 /** Runs (per-turn costs) kept, likewise. */
 const MAX_RUNS = 50_000;
 
 interface SweepCacheDocument {
   layout: number;
   code: string;
-  /** key (workload hash + job) → total, in insertion order (oldest first). */
-  totals: Map<string, number>;
+  /** Job keys (a digest of strategy and parameters); `totals` values are indexed like this list. */
+  jobs: string[];
+  /**
+   * Workload hash → the total of each job (NaN: not computed), in insertion
+   * order (oldest first). A column per workload instead of an entry per
+   * (workload, job): 8 bytes a total instead of a key string, a map entry and
+   * a boxed number (10 MB of heap for 3 GB of logs).
+   */
+  totals: Map<string, Float64Array>;
   /** key (workload hash + strategy and parameters) → the workload's run (compared strategies, TTL variants). */
   runs: Map<string, WorkloadRun>;
 }
@@ -93,17 +102,51 @@ function digest(key: string): string {
 
 export class SweepCache {
   private changed = false;
+  /** Workload hashes whose totals this run used or added. */
   private readonly used = new Set<string>();
+  /** Jobs this run evaluated. */
+  private readonly usedJobs = new Set<string>();
   private readonly usedRuns = new Set<string>();
   /** Workload hashes, by workload object (each is hashed once per run). */
   private readonly hashes = new WeakMap<Workload, string>();
+  private readonly jobIndex = new Map<string, number>();
 
   private constructor(
     private readonly file: string,
     private readonly code: string,
-    private readonly totals: Map<string, number>,
+    private readonly jobs: string[],
+    private readonly totals: Map<string, Float64Array>,
     private readonly runs: Map<string, WorkloadRun>,
-  ) {}
+  ) {
+    jobs.forEach((j, i) => this.jobIndex.set(j, i));
+  }
+
+  /** The cached total of job `key` for the workload with hash `hash`, NaN when there is none. */
+  private totalOf(hash: string, key: string): number {
+    const j = this.jobIndex.get(key);
+    const column = this.totals.get(hash);
+    return j === undefined || column === undefined || j >= column.length ? Number.NaN : (column[j] as number);
+  }
+
+  /** Keeps a total (the first one computed for a workload and job stays). */
+  private keep(hash: string, key: string, total: number): void {
+    let j = this.jobIndex.get(key);
+    if (j === undefined) {
+      j = this.jobs.length;
+      this.jobs.push(key);
+      this.jobIndex.set(key, j);
+    }
+    let column = this.totals.get(hash);
+    if (column === undefined || column.length <= j) {
+      const grown = new Float64Array(Math.max(this.jobs.length, j + 1)).fill(Number.NaN);
+      if (column !== undefined) grown.set(column);
+      this.totals.set(hash, (column = grown));
+    }
+    if (Number.isNaN(column[j] as number)) {
+      column[j] = total;
+      this.changed = true;
+    }
+  }
 
   private hashOf(w: Workload): string {
     let h = this.hashes.get(w);
@@ -133,18 +176,33 @@ export class SweepCache {
   static open(dir: string, priceTable: PriceTable, build: string): SweepCache {
     const file = join(dir, SWEEP_CACHE_FILE_NAME);
     const code = createHash('sha256').update(build).update('\u0000').update(stableJson(priceTable)).digest('base64');
-    let totals = new Map<string, number>();
+    let jobs: string[] = [];
+    let totals = new Map<string, Float64Array>();
     let runs = new Map<string, WorkloadRun>();
     try {
       const doc = deserialize(readFileSync(file)) as Partial<SweepCacheDocument> | null;
-      if (doc && doc.layout === LAYOUT && doc.code === code && doc.totals instanceof Map && doc.runs instanceof Map && [...doc.runs.values()].every(isRun)) {
-        totals = doc.totals;
+      if (
+        doc &&
+        doc.layout === LAYOUT &&
+        doc.code === code &&
+        Array.isArray(doc.jobs) &&
+        doc.jobs.every((j) => typeof j === 'string') &&
+        doc.totals instanceof Map &&
+        [...doc.totals.values()].every((c) => c instanceof Float64Array) &&
+        doc.runs instanceof Map &&
+        [...doc.runs.values()].every(isRun)
+      ) {
+        jobs = doc.jobs;
+        // Deserialised typed arrays are views into the file's bytes, which they would keep alive whole:
+        // each gets its own copy, so the file's bytes can go.
+        totals = new Map([...doc.totals].map(([h, c]) => [h, c.slice()]));
         runs = doc.runs;
+        for (const run of runs.values()) run.perTurnUsd = run.perTurnUsd.slice();
       }
     } catch {
       // Missing or unreadable: start empty.
     }
-    return new SweepCache(file, code, totals, runs);
+    return new SweepCache(file, code, jobs, totals, runs);
   }
 
   /**
@@ -167,11 +225,9 @@ export class SweepCache {
           jobs.forEach((_, j) => {
             const o = out[j] as Float64Array;
             for (let w = 0; w < workloads.length; w++) {
-              const v = this.totals.get(`${hashes[w] as string}\u0000${keys[j] as string}`);
-              if (v === undefined) {
-                o[w] = Number.NaN;
-                missing++;
-              } else o[w] = v;
+              const v = this.totalOf(hashes[w] as string, keys[j] as string);
+              o[w] = v;
+              if (Number.isNaN(v)) missing++;
             }
           });
           if (missing > 0) {
@@ -189,13 +245,12 @@ export class SweepCache {
           }
           jobs.forEach((_, j) => {
             const o = out[j] as Float64Array;
+            const key = keys[j] as string;
+            this.usedJobs.add(key);
             for (let w = 0; w < workloads.length; w++) {
-              const key = `${hashes[w] as string}\u0000${keys[j] as string}`;
-              this.used.add(key);
-              if (!this.totals.has(key)) {
-                this.totals.set(key, o[w] as number);
-                this.changed = true;
-              }
+              const hash = hashes[w] as string;
+              this.used.add(hash);
+              this.keep(hash, key, o[w] as number);
             }
           });
           return out;
@@ -209,9 +264,11 @@ export class SweepCache {
   /** Writes the cache if totals were added; errors are ignored (the next run computes again). */
   save(): void {
     if (!this.changed) return;
-    const totals = trimmed(this.totals, this.used, MAX_TOTALS);
+    // Too many parameter sets over time: keep this run's jobs only.
+    const { jobs, columns } = this.jobs.length > MAX_JOBS ? onlyJobs(this.jobs, this.totals, this.usedJobs) : { jobs: this.jobs, columns: this.totals };
+    const totals = trimmed(columns, this.used, Math.max(1, Math.floor(MAX_TOTALS / Math.max(1, jobs.length))));
     const runs = trimmed(this.runs, this.usedRuns, MAX_RUNS);
-    const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, totals, runs };
+    const doc: SweepCacheDocument = { layout: LAYOUT, code: this.code, jobs, totals, runs };
     const tmp = tempNameFor(this.file);
     try {
       mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
@@ -226,6 +283,18 @@ export class SweepCache {
       }
     }
   }
+}
+
+/** The totals of the jobs in `keep` only (columns re-indexed like the returned job list; NaN where a column was short). */
+export function onlyJobs(
+  jobs: readonly string[],
+  totals: ReadonlyMap<string, Float64Array>,
+  keep: ReadonlySet<string>,
+): { jobs: string[]; columns: Map<string, Float64Array> } {
+  const kept = jobs.map((k, i) => [k, i] as const).filter(([k]) => keep.has(k));
+  const columns = new Map<string, Float64Array>();
+  for (const [h, c] of totals) columns.set(h, Float64Array.from(kept, ([, i]) => (i < c.length ? (c[i] as number) : Number.NaN)));
+  return { jobs: kept.map(([k]) => k), columns };
 }
 
 /** `map` cut to `max` entries: those `used` by this run first, then the most recently added others. */

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
 import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
-import { SWEEP_CACHE_FILE_NAME, workloadHash } from '../../src/cli/sweep-cache.js';
+import { SWEEP_CACHE_FILE_NAME, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
 import type { Workload, WorkloadTurn } from '../../src/model/simulation.js';
 import fc from 'fast-check';
 import type { CliContext } from '../../src/cli/context.js';
@@ -433,4 +433,17 @@ test('property: the sweep cache key of a workload changes with every field the s
     }),
     { numRuns: 2000 },
   );
+});
+
+test('sweep cache: dropping old jobs keeps each workload\'s totals of the kept jobs at their new places', () => {
+  const totals = new Map([
+    ['w1', Float64Array.from([1, 2, 3, 4])],
+    ['w2', Float64Array.from([5, Number.NaN])], // written before jobs c and d existed
+  ]);
+  const r = onlyJobs(['a', 'b', 'c', 'd'], totals, new Set(['b', 'd', 'x']));
+  assert.deepEqual(r.jobs, ['b', 'd']);
+  assert.deepEqual([...(r.columns.get('w1') ?? [])], [2, 4]);
+  const w2 = [...(r.columns.get('w2') ?? [])];
+  assert.ok(Number.isNaN(w2[0]) && Number.isNaN(w2[1]));
+  assert.equal(r.columns.size, 2);
 });
