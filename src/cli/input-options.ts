@@ -182,8 +182,9 @@ export async function loadSessions(
     throw err;
   }
   cache?.save();
-  // The cache holds every cached file's packed parts (60 MB for 3 GB of logs): let them go before the sessions are built.
-  const wroteCache = cache?.wrote === true;
+  // Packed parts read from the cache (dead once unpacked) or written to it are external memory the next
+  // collection frees: 60 MB for 3 GB of logs, the peak of a warm run if it waited until after the sessions.
+  const usedCache = cache !== null && (cache.wrote || cache.served > 0);
   cache = null;
   hooks.mark?.('parsed');
   releaseReadBuffer();
@@ -191,9 +192,9 @@ export async function loadSessions(
   const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
   if (tuned) {
     limitHeapGrowth(ctx.env);
-    // A run that wrote the parse cache leaves its packed parts and their serialized copies behind: collect
+    // A run that read or wrote the parse cache leaves packed parts (and serialised copies) behind: collect
     // them before the sessions are built next to the parsed files (the peak of the run otherwise).
-    if (wroteCache) collectGarbageNow();
+    if (usedCache) collectGarbageNow();
   }
   const result = normalizeSessions(parsed, filtersOf(opts));
   if (tuned) {

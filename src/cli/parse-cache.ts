@@ -238,6 +238,8 @@ export class ParseCache {
   private count = 0;
   /** This run wrote a new cache file. */
   wrote = false;
+  /** Lookups this run answered with parts (hits and grown files). */
+  served = 0;
 
   private constructor(
     private readonly file: string,
@@ -304,6 +306,7 @@ export class ParseCache {
       parts = null;
     }
     if (parts === null) this.entries.delete(e.id.key);
+    else this.served++;
     return parts;
   }
 
