@@ -19,6 +19,7 @@
  * ParsedFile one thread would have made.
  */
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
 import type { ColumnMapping } from '../ingest/format.js';
@@ -162,6 +163,9 @@ export type IngestWorkerMessage =
   | { type: 'whole-part'; index: number; data: PackedPart; grown: boolean }
   | { type: 'error'; index: number; name: string; message: string; hint: string | null }
   | { type: 'done' };
+
+/** How long this thread parses before it lets the workers' messages in (see parseInParallel). */
+const YIELD_MS = 10;
 
 export const SLOT_NEXT = 0;
 export const SLOT_STOP = 1;
@@ -310,8 +314,17 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
       }),
     );
   }
+  let lastYield = performance.now();
   const loop = async (): Promise<void> => {
     for (;;) {
+      // Between two jobs (at most every YIELD_MS), let the workers' messages in: this thread's jobs chain
+      // through promises (microtasks), so without a turn of the event loop every parsed file a worker
+      // posted waited until this thread had parsed all of its own, its buffers held in the worker's malloc
+      // arena, which outlives the worker (3 GB: 39 MiB of RSS; now 18).
+      if (workers.length > 0 && performance.now() - lastYield >= YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       if (Atomics.load(slots, SLOT_STOP) !== 0) return;
       const k = Atomics.add(slots, SLOT_NEXT, 1);
       if (k >= jobs.length) return;
