@@ -6,7 +6,6 @@
 import type { Diagnostic } from './model/diagnostic.js';
 import type { IngestResult } from './model/ingest.js';
 import type {
-  ActualTotals,
   ActualTurn,
   AnalysisCurves,
   AnalysisFilters,
@@ -226,8 +225,6 @@ function streamsOf(s: Session): string[] {
  */
 interface ActualFacts {
   turnCount: number;
-  /** Turns with a miss reason. */
-  missCount: number;
   /** Each turn's total cost, 0 when unpriced (the actual cost curve). */
   costPerTurnUsd: number[];
   /** Largest idle gap between a turn and the previous one of its stream, null when none. */
@@ -235,32 +232,21 @@ interface ActualFacts {
 }
 
 function factsOf(turns: readonly ActualTurn[]): ActualFacts {
-  let missCount = 0;
   let maxIdleGapMs: number | null = null;
   const costPerTurnUsd = new Array<number>(turns.length);
   for (let k = 0; k < turns.length; k++) {
     const t = turns[k] as ActualTurn;
     costPerTurnUsd[k] = t.cost?.totalUsd ?? 0;
-    if (t.missReason !== null) missCount++;
     if (t.idleGapMs !== null) maxIdleGapMs = maxIdleGapMs === null ? t.idleGapMs : Math.max(maxIdleGapMs, t.idleGapMs);
   }
-  return { turnCount: turns.length, missCount, costPerTurnUsd, maxIdleGapMs };
+  return { turnCount: turns.length, costPerTurnUsd, maxIdleGapMs };
 }
 
-/** What the report needs from a session besides its turns' analysis (read before the session is let go). */
-interface SessionMeta {
-  id: string;
-  project: Session['project'];
-  format: Session['format'];
-  files: string[];
-  firstTimestampMs: number | null;
-  lastTimestampMs: number | null;
-  streams: string[];
-  compactions: number;
-  isEstimated: boolean;
-  logTtl: ReturnType<typeof logTtlOf>;
-  reported: ReturnType<typeof compareReported>;
-}
+/** What the report needs from a session besides its requests and scenarios (read before the session is let go). */
+type SessionMeta = Pick<
+  SessionAnalysis,
+  'id' | 'project' | 'format' | 'files' | 'firstTimestampMs' | 'lastTimestampMs' | 'streams' | 'compactions' | 'isEstimated' | 'logTtl' | 'actual' | 'missedTurns' | 'reported'
+>;
 
 /** One sweep total to evaluate: `strategy` over every workload with `params` (defaults applied). */
 export interface SweepJob {
@@ -440,7 +426,6 @@ function* analysisSteps(
   /** Each session's actual turns: kept for the report only with `keepRows` (else what follows is all the analysis needs of them). */
   const actualTurns: ActualTurn[][] = [];
   const facts: ActualFacts[] = [];
-  const actualTotals: ActualTotals[] = [];
   const missTally = new MissTally();
   const topTally = new TopTurnsTally(options.top);
   // Average context over the simulated sessions' turns (the state-size sweep reports it), and their idle gaps (the TTL choice).
@@ -491,8 +476,6 @@ function* analysisSteps(
         if (t.idleGapMs !== null) idleGaps.push(t.idleGapMs);
       }
     }
-    const reasoning = s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0);
-    actualTotals.push(actualTotalsOf(rows, reasoning));
     actualTurns.push(keepRows ? rows : []);
     const range = timeRange(s);
     sessionMeta.push({
@@ -506,6 +489,8 @@ function* analysisSteps(
       compactions: s.events.filter((e) => e.kind === 'compaction').length,
       isEstimated: s.isEstimated,
       logTtl: logTtlOf(s.turns),
+      actual: actualTotalsOf(rows, s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0)),
+      missedTurns: rows.reduce((n, t) => (t.missReason !== null ? n + 1 : n), 0),
       reported: compareReported(s, rows, resolver),
     });
     for (const t of s.turns) {
@@ -665,7 +650,6 @@ function* analysisSteps(
   };
   const analyses: SessionAnalysis[] = sessionMeta.map((s, i) => {
     const turns = actualTurns[i] as ActualTurn[];
-    const f = facts[i] as ActualFacts;
     const w = bySession.get(i);
     const sc: SessionScenario[] = [];
     let breakEven: SessionBreakEven | null = null;
@@ -695,9 +679,9 @@ function* analysisSteps(
       compactions: s.compactions,
       isEstimated: s.isEstimated,
       logTtl: s.logTtl,
-      actual: actualTotals[i] as ActualTotals,
+      actual: s.actual,
       turns,
-      missedTurns: f.missCount,
+      missedTurns: s.missedTurns,
       scenarios: sc,
       breakEven,
       reported: s.reported,
