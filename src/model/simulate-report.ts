@@ -5,7 +5,7 @@
  * by src/render/simulation.ts (terminal) and src/render/simulation-json.ts.
  */
 import type { CacheKind, CostBreakdown } from './pricing.js';
-import type { MissReason, SimulatedTurn, StrategyId } from './simulation.js';
+import type { MissReason, SimulatedTokens, SimulatedTurn, StrategyId } from './simulation.js';
 
 /**
  * Idle gap between the starts of consecutive turns.
@@ -103,18 +103,12 @@ export interface SimulatedRun {
   turns: SimulatedTurn[];
 }
 
-export interface StrategySimulation {
+export interface StrategySimulation extends SimulatedTokens {
   id: StrategyId;
   description: string;
   runs: number;
   totalCostUsd: number;
   cost: CostBreakdown;
-  promptTokens: number;
-  uncachedInputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  outputTokens: number;
   /** Requests billed, side requests (compaction, state update, replay) included. */
   requests: number;
   sideRequests: number;

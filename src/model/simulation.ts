@@ -52,20 +52,24 @@ export interface Workload {
   taskFingerprint: string | null;
 }
 
-/** One simulated (or actual) request. */
-export interface SimulatedTurn {
-  /** 0-based index of the workload turn this request belongs to. */
-  turnIndex: number;
-  /** Extra requests a strategy makes (compaction summary, state update) are `side`. */
-  kind: 'turn' | 'compaction' | 'state-update' | 'replay';
-  timestampMs: number;
-  model: string;
+/** Prompt tokens of simulated requests by how they were billed, and their output. */
+export interface SimulatedTokens {
   promptTokens: number;
   uncachedInputTokens: number;
   cacheWrite5mTokens: number;
   cacheWrite1hTokens: number;
   cacheReadTokens: number;
   outputTokens: number;
+}
+
+/** One simulated (or actual) request. */
+export interface SimulatedTurn extends SimulatedTokens {
+  /** 0-based index of the workload turn this request belongs to. */
+  turnIndex: number;
+  /** Extra requests a strategy makes (compaction summary, state update) are `side`. */
+  kind: 'turn' | 'compaction' | 'state-update' | 'replay';
+  timestampMs: number;
+  model: string;
   cost: CostBreakdown;
   cumulativeCostUsd: number;
   /** Null when the whole cacheable prefix was a hit (or nothing was cacheable by design). */
@@ -90,15 +94,9 @@ export interface StrategyResult {
 }
 
 /** Totals of a simulated workload (what the fast path returns). */
-export interface SimulationTotals {
+export interface SimulationTotals extends SimulatedTokens {
   totalCostUsd: number;
   cost: CostBreakdown;
-  promptTokens: number;
-  uncachedInputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  outputTokens: number;
   /** All simulated requests, side requests (compaction, state update, replay) included. */
   requests: number;
   sideRequests: number;
