@@ -185,16 +185,13 @@ function readRanges(path: string, ranges: ReadonlyArray<readonly [number, number
     return null;
   }
   try {
-    return ranges.map(([start, end]) => {
-      const out = Buffer.alloc(end - start);
-      let got = 0;
-      while (got < out.length) {
-        const n = readSync(fd, out, got, out.length - got, start + got);
-        if (n <= 0) throw new Error('short read');
-        got += n;
-      }
-      return out;
-    });
+    const out: Uint8Array[] = [];
+    for (const [start, end] of ranges) {
+      const bytes = readAt(fd, start, end - start);
+      if (bytes === null) return null;
+      out.push(bytes);
+    }
+    return out;
   } catch {
     return null;
   } finally {
