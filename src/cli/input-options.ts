@@ -158,7 +158,7 @@ export interface IngestHooks {
    * share, merging and normalizing): a caller can start its next workers now.
    * Not called when the input is parsed on one thread.
    */
-  onWorkersDone?: (info: { totalBytes: number }) => void;
+  onWorkersDone?: () => void;
   /** Phase marks (./timing.ts). */
   mark?: (label: string) => void;
 }
@@ -324,7 +324,7 @@ export async function parseInputs(
       jobs,
       parseHere,
       parsePartHere: (i, range) => readFilePart(inputs[i] as InputFile, range, { getTokenizer }),
-      onWorkersDone: hooks.onWorkersDone ? () => hooks.onWorkersDone?.({ totalBytes }) : undefined,
+      onWorkersDone: hooks.onWorkersDone,
       onWorkerFile: (_i, file) => fileDone(file.bytes),
       ...(cache
         ? {

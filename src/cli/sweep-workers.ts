@@ -9,7 +9,6 @@
  * finishes first (the pipeline adds them up in workload order).
  */
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
@@ -18,22 +17,21 @@ import { createPriceResolver } from '../price/resolve.js';
 import { packWorkloads, runTotalsBatch, type TotalsBatch, type TotalsBatchReply, type TotalsRequest } from '../simulate/sweep.js';
 
 /**
- * Smallest input (workload turns, i.e. priced requests) for which the pool is
- * started by default. Measured on 1 GB of Claude Code logs (36,935 requests,
- * 2 vCPUs, BENCHMARKS.md runs F and I): the sweeps and the TTL variants are
- * ~0.3-0.4 s of CPU, and a worker running them while this thread simulates
- * the compared strategies gave no wall-time gain (+0.3 CPU s, +15-30 MiB peak
- * RSS): on two cores the second one is not idle during the analysis, it runs
- * V8's concurrent marking and parallel scavenges of this thread's heap, which
- * is GC-bound there. At ~100,000 requests (~2.7 GB of logs) the sweeps are
- * ~1 s of CPU.
+ * The pool is off unless asked for (`workers`; the CLI's
+ * TOKEN_ECON_SWEEP_WORKERS). Measured on 2 vCPUs (BENCHMARKS.md runs F, I
+ * and N): on 1 GB of Claude Code logs (36,935 requests) the sweeps and TTL
+ * variants are ~0.3-0.4 s of CPU, and a worker running them while this
+ * thread simulates the compared strategies gave no wall-time gain (+0.3 CPU
+ * s, +15-30 MiB peak RSS); on 3 GB (111,000 requests) none either (3.64-4.00
+ * s with, 3.76-4.01 s without) and +40 MiB peak RSS (252-261 MiB with,
+ * 211-216 without), above the 256 MB limit. On two cores the second one is
+ * not idle during the analysis: it runs V8's concurrent marking and parallel
+ * scavenges of this thread's heap, which is GC-bound there.
  */
-export const MIN_PARALLEL_SWEEP_TURNS = 100_000;
-
 export interface SweepPoolOptions {
-  /** Worker threads (this thread works too); default: available cores − 1, at most 3. 0 disables the pool. */
+  /** Worker threads (this thread works too); default 0: no pool. */
   workers?: number;
-  /** Smallest input (total workload turns) worth the workers. */
+  /** Smallest input (total workload turns) worth the workers; default 0. */
   minTurns?: number;
 }
 
@@ -193,8 +191,8 @@ class SweepPool implements SweepEvaluator {
 export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: SweepEvaluatorFactory; prestart: () => void; close: () => void } {
   const pools: SweepPool[] = [];
   let spare: Worker[] = [];
-  const count = options.workers ?? Math.min(3, Math.max(0, availableParallelism() - 1));
-  const minTurns = options.minTurns ?? MIN_PARALLEL_SWEEP_TURNS;
+  const count = options.workers ?? 0;
+  const minTurns = options.minTurns ?? 0;
   const terminate = (workers: readonly Worker[]): void => {
     for (const w of workers) void w.terminate();
   };

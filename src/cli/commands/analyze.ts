@@ -23,13 +23,6 @@ import { cacheDirOf } from '../parse-cache.js';
 import { SweepCache, simulatorBuild } from '../sweep-cache.js';
 
 const DEFAULT_TOP = 10;
-/**
- * Inputs from this size on start the sweep worker before the analysis knows
- * the request count (MIN_PARALLEL_SWEEP_TURNS, 100,000 requests, is ~2.7 GB
- * of Claude Code logs), while this thread finishes ingest; a worker started
- * for nothing is terminated when the count is known.
- */
-const PRESTART_SWEEP_MIN_BYTES = 2.5 * 1024 * 1024 * 1024;
 
 type OutputFormat = 'terminal' | 'json' | 'ndjson' | 'csv';
 
@@ -142,20 +135,20 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   const out = typeof raw['out'] === 'string' ? await checkOutPath(ctx, raw['out'], paths) : null;
   const resolver = await loadPriceResolver(ctx, raw);
 
-  // The break-even sweeps go to worker threads on large inputs (src/cli/sweep-workers.ts);
-  // TOKEN_ECON_SWEEP_WORKERS=n forces n workers whatever the input size (0: none).
+  // The break-even sweeps run in this thread unless TOKEN_ECON_SWEEP_WORKERS=n asks for n worker
+  // threads (src/cli/sweep-workers.ts: on two cores they gain nothing and cost 15-40 MiB).
   const forced = ctx.env['TOKEN_ECON_SWEEP_WORKERS'];
   const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
-  const pool = sweepPoolFactory(workers === undefined ? {} : { workers, minTurns: 0 });
+  const pool = sweepPoolFactory(workers === undefined ? {} : { workers });
   const progress = progressReporter(ctx);
   const mark = phaseTimer(ctx);
   let ingest;
   try {
     ingest = await loadSessions(ctx, paths, opts, progress.onProgress, {
-      // Large inputs: the sweep worker starts while this thread finishes ingest (the ingest worker's core is free).
-      onWorkersDone: ({ totalBytes }) => {
+      // Sweep workers, when asked for, start while this thread finishes ingest (the ingest worker's core is free).
+      onWorkersDone: () => {
         mark('ingest workers done');
-        if (workers !== undefined || totalBytes >= PRESTART_SWEEP_MIN_BYTES) pool.prestart();
+        if (workers !== undefined) pool.prestart();
       },
       mark,
     });
