@@ -20,7 +20,7 @@ import type { FilePart } from './split.js';
 /** Numbers per turn in `nums`. */
 const N_NUMS = 12;
 /** String slots per turn in `strs`. */
-const N_STRS = 9;
+const N_STRS = 7;
 
 const F_TIMESTAMP_NULL = 1;
 const F_REASONING_NULL = 2;
@@ -33,7 +33,7 @@ export interface PackedTurns {
   count: number;
   /** timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens, tieTimestampMs, duplicatesFolded, per turn. */
   nums: Float64Array;
-  /** model, provider, streamId, requestId, messageId, sessionId, project, dedupeKey, source.file: string index or -1. */
+  /** model, provider, streamId, sessionId, project, dedupeKey, source.file: string index or -1. */
   strs: Int32Array;
   flags: Uint8Array;
   /** The string table, concatenated. */
@@ -128,12 +128,10 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
     strs[q] = field(0, t.model);
     strs[q + 1] = field(1, t.provider);
     strs[q + 2] = field(2, t.streamId);
-    strs[q + 3] = field(3, t.requestId);
-    strs[q + 4] = field(4, t.messageId);
-    strs[q + 5] = field(5, t.sessionId);
-    strs[q + 6] = field(6, t.project);
-    strs[q + 7] = field(7, t.dedupeKey);
-    strs[q + 8] = field(8, t.source.file);
+    strs[q + 3] = field(3, t.sessionId);
+    strs[q + 4] = field(4, t.project);
+    strs[q + 5] = field(5, t.dedupeKey);
+    strs[q + 6] = field(6, t.source.file);
   }
   const lengths = new Uint32Array(parts.length);
   for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
@@ -194,13 +192,11 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
       promptTokens: num(nums[o + 9] as number),
       isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
       isEstimated: (f & F_ESTIMATED) !== 0,
-      requestId: s(strs[q + 3] as number),
-      messageId: s(strs[q + 4] as number),
       reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: d(strs[q + 8] as number) as string, line: num(nums[o + 8] as number) },
-      sessionId: d(strs[q + 5] as number) as string,
-      project: d(strs[q + 6] as number),
-      dedupeKey: s(strs[q + 7] as number),
+      source: { file: d(strs[q + 6] as number) as string, line: num(nums[o + 8] as number) },
+      sessionId: d(strs[q + 3] as number) as string,
+      project: d(strs[q + 4] as number),
+      dedupeKey: s(strs[q + 5] as number),
       duplicatesFolded: num(nums[o + 11] as number),
       tieTimestampMs: f & F_TIE_NULL ? null : (nums[o + 10] as number),
     };

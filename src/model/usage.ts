@@ -62,8 +62,6 @@ export interface Turn {
   isCacheSplitKnown: boolean;
   /** True when token counts were estimated with a tokenizer (transcripts without usage). */
   isEstimated: boolean;
-  requestId: string | null;
-  messageId: string | null;
   /** Cost the provider/log itself reported for this request, when present (CSV exports). */
   reportedCostUsd: number | null;
   source: SourceRef;

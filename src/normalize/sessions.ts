@@ -65,8 +65,6 @@ function toTurn(r: RawTurn): Turn {
     promptTokens: r.promptTokens,
     isCacheSplitKnown: r.isCacheSplitKnown,
     isEstimated: r.isEstimated,
-    requestId: r.requestId,
-    messageId: r.messageId,
     reportedCostUsd: r.reportedCostUsd,
     source: r.source,
   };

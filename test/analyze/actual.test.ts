@@ -28,8 +28,6 @@ function turn(p: Partial<Turn> & { atMin: number; line: number }): Turn {
     promptTokens: 0,
     isCacheSplitKnown: true,
     isEstimated: false,
-    requestId: null,
-    messageId: null,
     reportedCostUsd: p.reportedCostUsd ?? null,
     source: { file: 's.jsonl', line: p.line },
   };

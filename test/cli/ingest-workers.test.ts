@@ -137,8 +137,6 @@ test('packed ParsedFiles round-trip exactly: nulls, -0, large counts, non-Latin-
     promptTokens: 10,
     isCacheSplitKnown: true,
     isEstimated: false,
-    requestId: 'req_1',
-    messageId: null,
     reportedCostUsd: null,
     source: { file: 'a.jsonl', line: 3 },
     sessionId: 's',
@@ -151,7 +149,8 @@ test('packed ParsedFiles round-trip exactly: nulls, -0, large counts, non-Latin-
   const turns = [
     turn({}),
     turn({ timestampMs: null, tieTimestampMs: null, inputTokens: -0, reasoningOutputTokens: 7, reportedCostUsd: 0.1 + 0.2, isCacheSplitKnown: false, isEstimated: true }),
-    turn({ cacheReadTokens: 9_999_999_999_999, promptTokens: 10_000_000_000_009, project: 'プロジェクト 🚀', requestId: '', dedupeKey: null, streamId: 'sidechain-abc' }),
+    turn({ cacheReadTokens: 9_999_999_999_999, promptTokens: 10_000_000_000_009, project: 'プロジェクト 🚀', dedupeKey: '', streamId: 'sidechain-abc' }),
+    turn({ dedupeKey: null, streamId: 'sidechain-abc' }),
     turn({ model: 'x\u2028y\ud800', sessionId: 'émoji 👩‍👩‍👧', source: { file: 'a.jsonl', line: 2 ** 31 + 5 } }),
     turn({ timestampMs: null, tieTimestampMs: 1767607100000, duplicatesFolded: 2 ** 31 + 1 }),
   ];

@@ -25,7 +25,7 @@ test('mixed shapes: totals equal the hand-computed expected totals', () => {
 
 test('mixed shapes: each line is read with the right API semantics', () => {
   const out = parseFixture(apiJsonlFormat, `${DIR}/mixed-shapes.jsonl`);
-  const byId = new Map(out.turns.map((t) => [t.messageId, t]));
+  const byId = new Map(out.turns.map((t) => [t.dedupeKey, t]));
   const chat = byId.get('chatcmpl-A1')!;
   assert.deepEqual([chat.inputTokens, chat.cacheReadTokens, chat.outputTokens, chat.promptTokens], [176, 1024, 300, 1200]);
   assert.equal(chat.timestampMs, Date.UTC(2026, 0, 5, 10, 0, 0));
@@ -69,7 +69,6 @@ test('mixed shapes: each line is read with the right API semantics', () => {
 
   for (const t of out.turns) {
     assert.equal(t.promptTokens, t.inputTokens + t.cacheWrite5mTokens + t.cacheWrite1hTokens + t.cacheReadTokens);
-    assert.equal(t.dedupeKey, t.messageId);
     assert.equal(t.isEstimated, false);
     assert.equal(t.source.file, `${DIR}/mixed-shapes.jsonl`);
   }
@@ -140,8 +139,12 @@ test('OpenAI Batch output and Responses stream completion events are unwrapped',
   const created = { type: 'response.created', response: { id: 'resp_S', object: 'response', model: 'gpt-5', usage: null } };
   const out = parseText(apiJsonlFormat, [batch, created, completed].map((o) => JSON.stringify(o)).join('\n'));
   assert.equal(out.turns.length, 2);
-  assert.deepEqual([out.turns[0]!.requestId, out.turns[0]!.messageId, out.turns[0]!.inputTokens], ['req_abc', 'chatcmpl-B', 50]);
-  assert.deepEqual([out.turns[1]!.messageId, out.turns[1]!.inputTokens, out.turns[1]!.cacheReadTokens], ['resp_S', 44, 256]);
+  assert.deepEqual([out.turns[0]!.dedupeKey, out.turns[0]!.inputTokens], ['chatcmpl-B', 50]);
+  // Without a response id the request id is the key.
+  const noBodyId = structuredClone(batch);
+  delete (noBodyId.response.body as { id?: string }).id;
+  assert.deepEqual(parseText(apiJsonlFormat, JSON.stringify(noBodyId)).turns.map((t) => t.dedupeKey), ['req_abc']);
+  assert.deepEqual([out.turns[1]!.dedupeKey, out.turns[1]!.inputTokens, out.turns[1]!.cacheReadTokens], ['resp_S', 44, 256]);
   assert.equal(out.linesIgnored, 1);
 });
 
@@ -194,7 +197,7 @@ test('Anthropic Message Batches results: the message under result is the body; e
   const failed = { custom_id: 'q2', result: { type: 'errored', error: { type: 'invalid_request_error', message: 'bad' } } };
   const out = parseText(apiJsonlFormat, `${JSON.stringify(ok)}\n${JSON.stringify(failed)}\n`);
   assert.equal(out.turns.length, 1);
-  assert.deepEqual([out.turns[0]!.messageId, out.turns[0]!.inputTokens, out.turns[0]!.outputTokens, out.turns[0]!.isCacheSplitKnown], ['msg_B1', 20, 7, true]);
+  assert.deepEqual([out.turns[0]!.dedupeKey, out.turns[0]!.inputTokens, out.turns[0]!.outputTokens, out.turns[0]!.isCacheSplitKnown], ['msg_B1', 20, 7, true]);
   assert.equal(out.linesIgnored, 1);
 });
 
@@ -214,7 +217,7 @@ test('pretty-printed JSON: one response, or an array of responses, is read as a 
     2,
   );
   const arr = parseText(apiJsonlFormat, many, { file: 'many.json' });
-  assert.deepEqual(arr.turns.map((t) => [t.messageId, t.promptTokens, t.source.line]), [['m1', 103, 2], ['m2', 124, 13]]);
+  assert.deepEqual(arr.turns.map((t) => [t.dedupeKey, t.promptTokens, t.source.line]), [['m1', 103, 2], ['m2', 124, 13]]);
   assert.deepEqual([arr.linesRead, arr.linesCounted, arr.linesIgnored, arr.linesSkipped], [3, 2, 1, 0]);
   // An OpenHands trajectory also contains "usage" objects: not claimed.
   assert.equal(apiJsonlFormat.detect('basic.json', readFileSync('test/fixtures/openhands/basic.json', 'utf8')), 0);

@@ -67,12 +67,20 @@ test('trap fixtures: hand-checked totals per session and stream', () => {
 test('traps: the kept record of a streamed call is its final line; synthetic lines are ignored, not skipped', () => {
   const result = ingestDir(TRAPS);
   const s1 = result.sessions.find((s) => s.id.startsWith('1111'))!;
-  const a = s1.turns.find((t) => t.requestId === 'req_A')!;
+  // The lines of each request in the session's file: the one turn kept from them is the request's.
+  const fileText = readFileSync(`${TRAPS}/-home-u-proj/11111111-aaaa-4aaa-8aaa-000000000001.jsonl`, 'utf8').split('\n');
+  const keptOf = (requestId: string) => {
+    const lines = fileText.flatMap((l, i) => (l.includes(`"requestId": "${requestId}"`) ? [i + 1] : []));
+    const kept = s1.turns.filter((t) => t.source.file.endsWith('000000000001.jsonl') && lines.includes(t.source.line));
+    assert.equal(kept.length, 1, `${requestId}: one turn of lines ${lines.join(', ')}`);
+    return kept[0]!;
+  };
+  const a = keptOf('req_A');
   assert.equal(a.outputTokens, 150);
   assert.equal(a.source.line, 3);
   assert.equal(a.cacheWrite1hTokens, 1000);
   assert.equal(a.isCacheSplitKnown, true);
-  const b = s1.turns.find((t) => t.requestId === 'req_B')!;
+  const b = keptOf('req_B');
   assert.equal(b.source.line, 9);
   assert.equal(b.isCacheSplitKnown, false);
   assert.equal(b.cacheWrite5mTokens, 200);
@@ -151,14 +159,14 @@ test('a usage repeated byte for byte by the next lines reads the same; one byte 
   ].join('\n');
   const out = parseText('same.jsonl', text, 'claude-code').output!;
   assert.deepEqual(
-    out.turns.map((t) => [t.requestId, t.timestampMs! % 10_000, t.inputTokens, t.cacheWrite5mTokens, t.cacheWrite1hTokens, t.cacheReadTokens, t.outputTokens, t.source.line]),
+    out.turns.map((t) => [t.dedupeKey, t.timestampMs! % 10_000, t.inputTokens, t.cacheWrite5mTokens, t.cacheWrite1hTokens, t.cacheReadTokens, t.outputTokens, t.source.line]),
     [
-      ['r1', 0, 3, 4, 5, 500, 7, 1],
-      ['r1b', 1000, 3, 4, 5, 500, 7, 2],
-      ['r2', 2000, 3, 4, 5, 500, 7, 3],
-      ['r2b', 2500, 3, 4, 5, 500, 8, 4],
-      ['r3', 3000, 3, 4, 5, 500, 70, 5],
-      ['r3b', 4000, 3, 4, 5, 500, 7, 6],
+      ['claude:r1', 0, 3, 4, 5, 500, 7, 1],
+      ['claude:r1b', 1000, 3, 4, 5, 500, 7, 2],
+      ['claude:r2', 2000, 3, 4, 5, 500, 7, 3],
+      ['claude:r2b', 2500, 3, 4, 5, 500, 8, 4],
+      ['claude:r3', 3000, 3, 4, 5, 500, 70, 5],
+      ['claude:r3b', 4000, 3, 4, 5, 500, 7, 6],
     ],
   );
   // The split disagrees with the total (4 + 5 != 10): each line gets its own warning, the reused ones too.

@@ -39,7 +39,7 @@ for (const name of REAL) {
 test('real trajectory: the call time is model_response.created (UTC), not the local event timestamp', () => {
   const out = parseFixture(openhandsFormat, `${DIR}/basic.json`);
   assert.equal(out.turns[0]!.timestampMs, 1738046713 * 1000);
-  assert.equal(out.turns[0]!.messageId, 'chatcmpl-6814daca-5c62-431d-8c88-9dafead244f1');
+  assert.equal(out.turns[0]!.dedupeKey, 'chatcmpl-6814daca-5c62-431d-8c88-9dafead244f1');
   assert.equal(out.turns[0]!.source.line, 15); // the event `{` of id 3
   assert.equal(out.turns[0]!.sessionId, 'basic');
   // Anthropic via LiteLLM: 3486 prompt = 4 uncached + 3482 written.
@@ -62,7 +62,7 @@ test('llm_metrics: token_usages fill calls without model_response; accumulated f
   for (const key of ['inputTokens', 'cacheWrite5mTokens', 'cacheReadTokens', 'outputTokens', 'promptTokens'] as const) {
     assert.equal(t[key], exp[key], key);
   }
-  assert.deepEqual(out.turns.map((x) => x.messageId), ['r1', 'r3', 'r2']);
+  assert.deepEqual(out.turns.map((x) => x.dedupeKey), ['r1', 'r3', 'r2']);
   assert.equal(out.linesRead, exp['events']);
   assert.equal(out.linesCounted, exp['eventsCounted']);
   assert.equal(out.linesIgnored, exp['eventsIgnored']);

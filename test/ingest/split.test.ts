@@ -110,7 +110,7 @@ test('a sidechain run whose root is in an earlier range, and a summary opening a
   const secondAlone = new ClaudePartIngest({ file: 'x.jsonl', relativePath: rel, getTokenizer: noTokenizer }, false);
   secondAlone.push(bytes.subarray(cutAtSummary));
   assert.equal(secondAlone.finish().claude.leadingSummary, true);
-  assert.ok(expected.output?.turns.some((t) => t.requestId === 'req_s2' && t.streamId === 'sidechain-side-roo'));
+  assert.ok(expected.output?.turns.some((t) => t.dedupeKey === 'claude:req_s2' && t.streamId === 'sidechain-side-roo'));
   assert.ok(expected.output?.diagnostics.some((d) => d.code === 'invalid-json' && d.source?.line === text.slice(0, text.indexOf('\uFEFF', 5)).split('\n').length));
 });
 

@@ -145,10 +145,10 @@ test('a request streamed as several lines is one record, where its first line wa
   ].join('\n');
   const out = parseText('-p/s.jsonl', text, 'claude-code').output!;
   assert.deepEqual(
-    out.turns.map((t) => [t.requestId, t.outputTokens, t.source.line, t.streamId, t.duplicatesFolded]),
+    out.turns.map((t) => [t.dedupeKey, t.outputTokens, t.source.line, t.streamId, t.duplicatesFolded]),
     [
-      ['r1', 5, 3, 'main', 1],
-      ['r2', 9, 4, 'sidechain-root-aaa', 2],
+      ['claude:r1', 5, 3, 'main', 1],
+      ['claude:r2', 9, 4, 'sidechain-root-aaa', 2],
     ],
   );
   assert.equal(out.linesCounted, 5);

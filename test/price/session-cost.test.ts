@@ -16,8 +16,6 @@ function turn(model: string, t: Partial<Turn>): Turn {
     promptTokens: base.inputTokens + base.cacheWrite5mTokens + base.cacheWrite1hTokens + base.cacheReadTokens,
     isCacheSplitKnown: true,
     isEstimated: false,
-    requestId: null,
-    messageId: null,
     reportedCostUsd: null,
     source: { file: 'x.jsonl', line: 1 },
     ...base,

@@ -31,8 +31,6 @@ function logged(over: Partial<Turn> & { read?: number; w5?: number; w1?: number;
     promptTokens: input + w5 + w1 + read,
     isCacheSplitKnown: over.isCacheSplitKnown ?? true,
     isEstimated: false,
-    requestId: null,
-    messageId: null,
     reportedCostUsd: null,
     source: { file: 'a.jsonl', line },
   };

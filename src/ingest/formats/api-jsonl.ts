@@ -167,8 +167,6 @@ function createParser(ctx: ParseContext): LineParser {
         model: model ?? 'unknown',
         timestampMs,
         sessionId: sessionId ?? fileSession,
-        requestId,
-        messageId: responseId,
         dedupeKey: responseId ?? requestId,
         line: lineNo,
       }),

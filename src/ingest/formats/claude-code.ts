@@ -352,8 +352,6 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
       timestampMs: parseTimestampMs(str(b, top, T_TIMESTAMP)),
       sessionId: '',
       streamId,
-      requestId,
-      messageId,
       dedupeKey: dedupeKey === null ? null : `claude:${dedupeKey}`,
       line: lineNo,
     });

@@ -89,8 +89,6 @@ function createParser(ctx: ParseContext): LineParser {
             sessionId,
             project: s?.cwd ?? null,
             streamId,
-            messageId,
-            requestId: firstString(obj['request_id'], obj['requestId']),
             dedupeKey: messageId ? `claude:${messageId}` : null,
             line: lineNo,
           }),

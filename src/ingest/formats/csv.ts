@@ -446,7 +446,6 @@ function createParser(ctx: ParseContext): LineParser {
           timestampMs,
           sessionId,
           project,
-          requestId,
           dedupeKey: requestId,
           reportedCostUsd: costUsd,
           line,

@@ -217,7 +217,7 @@ function createParser(ctx: ParseContext): LineParser {
         perCallPrompt += u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens + u.cacheReadTokens;
         perCallCompletion += u.outputTokens;
         out.turns.push(
-          makeRawTurn(ctx, { usage: u, model, timestampMs, sessionId, messageId: id, dedupeKey: id, line: lineOf(i) }),
+          makeRawTurn(ctx, { usage: u, model, timestampMs, sessionId, dedupeKey: id, line: lineOf(i) }),
         );
         contributed.add(i);
       });
@@ -243,7 +243,7 @@ function createParser(ctx: ParseContext): LineParser {
           perCallCompletion += u.outputTokens;
           const timestampMs = parseTimestampMs(ev['timestamp']);
           if (timestampMs !== null) localTimeFallbacks++;
-          out.turns.push(makeRawTurn(ctx, { usage: u, model, timestampMs, sessionId, messageId: id, dedupeKey: id, line: lineOf(i) }));
+          out.turns.push(makeRawTurn(ctx, { usage: u, model, timestampMs, sessionId, dedupeKey: id, line: lineOf(i) }));
           contributed.add(i);
         }
       });

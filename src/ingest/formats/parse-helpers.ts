@@ -158,8 +158,6 @@ export interface TurnFields {
   sessionId: string;
   project?: string | null;
   streamId?: string;
-  requestId?: string | null;
-  messageId?: string | null;
   dedupeKey?: string | null;
   reportedCostUsd?: number | null;
   isEstimated?: boolean;
@@ -182,8 +180,6 @@ export function makeRawTurn(ctx: ParseContext, f: TurnFields): RawTurn {
     promptTokens: u.inputTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens + u.cacheReadTokens,
     isCacheSplitKnown: u.isCacheSplitKnown,
     isEstimated: f.isEstimated ?? false,
-    requestId: f.requestId ?? null,
-    messageId: f.messageId ?? null,
     reportedCostUsd: f.reportedCostUsd ?? null,
     source: { file: ctx.file, line: f.line },
     sessionId: f.sessionId,
