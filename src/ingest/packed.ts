@@ -11,7 +11,7 @@
  * (-0, null and every number bit-exact), with RawTurns built in the same key
  * order as `makeRawTurn`.
  */
-import type { Provider } from '../model/usage.js';
+import type { Provider, Turn } from '../model/usage.js';
 import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
 import type { ClaudePart } from './formats/claude-code.js';
@@ -21,6 +21,11 @@ import type { FilePart } from './split.js';
 const N_NUMS = 12;
 /** String slots per turn in `strs`. */
 const N_STRS = 7;
+/** Slots of `strs` read by name (packTurns writes them in this order). */
+const S_SESSION = 3;
+const S_PROJECT = 4;
+const S_DEDUPE_KEY = 5;
+const S_FILE = 6;
 
 const F_TIMESTAMP_NULL = 1;
 const F_REASONING_NULL = 2;
@@ -157,32 +162,100 @@ function detached(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
-export function unpackTurns(p: PackedTurns): RawTurn[] {
-  // Substrings of `text` are V8 sliced strings that keep `text` (the file's table: every
-  // request and message id) alive. The ids die with the turns; the strings that outlive
-  // them in the analysis (model, stream, file of the source; session and project too)
-  // are copied once per file instead, so the tables can go with the sessions.
-  const table: string[] = new Array<string>(p.lengths.length);
-  let pos = 0;
-  for (let i = 0; i < p.lengths.length; i++) {
-    const end = pos + (p.lengths[i] as number);
-    table[i] = p.text.substring(pos, end);
-    pos = end;
+/**
+ * Reads a PackedTurns record by record without building a RawTurn for each:
+ * normalizeSessions dedupes on the packed numbers and builds a Turn only for
+ * the record it keeps.
+ *
+ * Strings are read from the file's table lazily. Substrings of `text` are V8
+ * sliced strings that keep `text` (the file's table: every request and
+ * message id) alive: the ids die with the turns, but the strings that outlive
+ * them in the analysis (model, provider, stream, the source's file, session,
+ * project) are copied once per file (`kept`), so the tables can go with the
+ * sessions.
+ */
+export class PackedTurnReader {
+  readonly count: number;
+  private readonly nums: Float64Array;
+  private readonly strs: Int32Array;
+  private readonly flags: Uint8Array;
+  private readonly text: string;
+  /** Start of each table string in `text`, and one past the last. */
+  private readonly starts: Uint32Array;
+  private readonly table: Array<string | undefined>;
+  private readonly kept: Array<string | undefined>;
+
+  constructor(p: PackedTurns) {
+    this.count = p.count;
+    this.nums = p.nums;
+    this.strs = p.strs;
+    this.flags = p.flags;
+    this.text = p.text;
+    const n = p.lengths.length;
+    const starts = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) starts[i + 1] = (starts[i] as number) + (p.lengths[i] as number);
+    this.starts = starts;
+    this.table = new Array<string | undefined>(n);
+    this.kept = new Array<string | undefined>(n);
   }
-  const kept: Array<string | undefined> = new Array<string | undefined>(p.lengths.length);
-  const s = (i: number): string | null => (i < 0 ? null : (table[i] as string));
-  const d = (i: number): string | null => (i < 0 ? null : (kept[i] ??= detached(table[i] as string)));
-  const { nums, strs, flags } = p;
-  const out: RawTurn[] = new Array<RawTurn>(p.count);
-  for (let k = 0; k < p.count; k++) {
+
+  /** Table string `i` (shares `text`), null for -1. */
+  private str(i: number): string | null {
+    if (i < 0) return null;
+    return (this.table[i] ??= this.text.substring(this.starts[i] as number, this.starts[i + 1] as number));
+  }
+
+  /** Table string `i` copied out of `text` (once per file), null for -1. */
+  private keptStr(i: number): string | null {
+    if (i < 0) return null;
+    return (this.kept[i] ??= detached(this.str(i) as string));
+  }
+
+  dedupeKey(k: number): string | null {
+    return this.str(this.strs[k * N_STRS + S_DEDUPE_KEY] as number);
+  }
+
+  sessionId(k: number): string {
+    return this.keptStr(this.strs[k * N_STRS + S_SESSION] as number) as string;
+  }
+
+  project(k: number): string | null {
+    return this.keptStr(this.strs[k * N_STRS + S_PROJECT] as number);
+  }
+
+  file(k: number): string {
+    return this.keptStr(this.strs[k * N_STRS + S_FILE] as number) as string;
+  }
+
+  timestampMs(k: number): number | null {
+    return (this.flags[k] as number) & F_TIMESTAMP_NULL ? null : (this.nums[k * N_NUMS] as number);
+  }
+
+  tieTimestampMs(k: number): number | null {
+    return (this.flags[k] as number) & F_TIE_NULL ? null : (this.nums[k * N_NUMS + 10] as number);
+  }
+
+  /** promptTokens + outputTokens (what `isBetter` compares). */
+  completeness(k: number): number {
+    const o = k * N_NUMS;
+    return num(this.nums[o + 9] as number) + num(this.nums[o + 5] as number);
+  }
+
+  duplicatesFolded(k: number): number {
+    return num(this.nums[k * N_NUMS + 11] as number);
+  }
+
+  /** Record `k` as a Turn, its keys in the order of `makeRawTurn`. */
+  turn(k: number): Turn {
+    const { nums, strs } = this;
     const o = k * N_NUMS;
     const q = k * N_STRS;
-    const f = flags[k] as number;
-    out[k] = {
+    const f = this.flags[k] as number;
+    return {
       timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
-      model: d(strs[q] as number) as string,
-      provider: d(strs[q + 1] as number) as Provider,
-      streamId: d(strs[q + 2] as number) as string,
+      model: this.keptStr(strs[q] as number) as string,
+      provider: this.keptStr(strs[q + 1] as number) as Provider,
+      streamId: this.keptStr(strs[q + 2] as number) as string,
       inputTokens: num(nums[o + 1] as number),
       cacheWrite5mTokens: num(nums[o + 2] as number),
       cacheWrite1hTokens: num(nums[o + 3] as number),
@@ -193,14 +266,45 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
       isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
       isEstimated: (f & F_ESTIMATED) !== 0,
       reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: d(strs[q + 6] as number) as string, line: num(nums[o + 8] as number) },
-      sessionId: d(strs[q + 3] as number) as string,
-      project: d(strs[q + 4] as number),
-      dedupeKey: s(strs[q + 5] as number),
-      duplicatesFolded: num(nums[o + 11] as number),
-      tieTimestampMs: f & F_TIE_NULL ? null : (nums[o + 10] as number),
+      source: { file: this.file(k), line: num(nums[o + 8] as number) },
     };
   }
+
+  /** Record `k` as the RawTurn that was packed (as `turn`, then the RawTurn fields, one literal so one hidden class). */
+  rawTurn(k: number): RawTurn {
+    const { nums, strs } = this;
+    const o = k * N_NUMS;
+    const q = k * N_STRS;
+    const f = this.flags[k] as number;
+    return {
+      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
+      model: this.keptStr(strs[q] as number) as string,
+      provider: this.keptStr(strs[q + 1] as number) as Provider,
+      streamId: this.keptStr(strs[q + 2] as number) as string,
+      inputTokens: num(nums[o + 1] as number),
+      cacheWrite5mTokens: num(nums[o + 2] as number),
+      cacheWrite1hTokens: num(nums[o + 3] as number),
+      cacheReadTokens: num(nums[o + 4] as number),
+      outputTokens: num(nums[o + 5] as number),
+      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
+      promptTokens: num(nums[o + 9] as number),
+      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
+      isEstimated: (f & F_ESTIMATED) !== 0,
+      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
+      source: { file: this.file(k), line: num(nums[o + 8] as number) },
+      sessionId: this.sessionId(k),
+      project: this.project(k),
+      dedupeKey: this.dedupeKey(k),
+      duplicatesFolded: this.duplicatesFolded(k),
+      tieTimestampMs: this.tieTimestampMs(k),
+    };
+  }
+}
+
+export function unpackTurns(p: PackedTurns): RawTurn[] {
+  const reader = new PackedTurnReader(p);
+  const out: RawTurn[] = new Array<RawTurn>(p.count);
+  for (let k = 0; k < p.count; k++) out[k] = reader.rawTurn(k);
   return out;
 }
 

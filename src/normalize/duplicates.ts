@@ -39,12 +39,26 @@ function completeness(t: RawTurn): number {
  * (`tieTimestampMs`: the earliest timestamp among them).
  */
 export function isBetter(next: RawTurn, kept: RawTurn): boolean {
-  const a = completeness(next);
-  const b = completeness(kept);
-  if (a !== b) return a > b;
-  if (next.source.file === kept.source.file) return true;
-  const t = next.tieTimestampMs;
-  if (t !== null && kept.timestampMs !== null && t !== kept.timestampMs) return t < kept.timestampMs;
+  return isBetterRecord(completeness(next), next.source.file, next.tieTimestampMs, completeness(kept), kept.source.file, kept.timestampMs);
+}
+
+/**
+ * `isBetter` on the fields it reads: completeness (prompt + output), source
+ * file and tie timestamp of `next`; completeness, source file and timestamp
+ * of `kept` (normalizeSessions reads them from packed records).
+ */
+export function isBetterRecord(
+  nextCompleteness: number,
+  nextFile: string,
+  nextTieTimestampMs: number | null,
+  keptCompleteness: number,
+  keptFile: string,
+  keptTimestampMs: number | null,
+): boolean {
+  if (nextCompleteness !== keptCompleteness) return nextCompleteness > keptCompleteness;
+  if (nextFile === keptFile) return true;
+  const t = nextTieTimestampMs;
+  if (t !== null && keptTimestampMs !== null && t !== keptTimestampMs) return t < keptTimestampMs;
   return false;
 }
 

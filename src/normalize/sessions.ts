@@ -21,8 +21,9 @@ import type { Diagnostic, FileAccounting } from '../model/diagnostic.js';
 import type { IngestResult } from '../model/ingest.js';
 import type { CompactionEvent, FormatId, ReportedCost, Session, SessionEvent, Turn } from '../model/usage.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import type { RawTurn } from '../ingest/format.js';
-import { isBetter } from './duplicates.js';
+import type { ParseOutput, RawTurn } from '../ingest/format.js';
+import { PackedTurnReader, packTurns, type PackedTurns } from '../ingest/packed.js';
+import { isBetterRecord } from './duplicates.js';
 
 export interface SessionFilters {
   /** Inclusive lower bound, epoch ms. */
@@ -35,8 +36,18 @@ export interface SessionFilters {
   projects?: readonly string[];
 }
 
-/** Input of normalizeSessions; ParsedFile satisfies it. */
-export type NormalizeInput = Pick<ParsedFile, 'file' | 'relativePath' | 'bytes' | 'output'> & Partial<Pick<ParsedFile, 'linesRead' | 'fileDiagnostics'>>;
+/**
+ * Input of normalizeSessions; ParsedFile satisfies it, and so does a file
+ * whose turns are packed (src/ingest/packed.ts PackedFile): the CLI keeps
+ * parsed files packed until here, ~2.5x smaller than RawTurn objects.
+ */
+export type NormalizeInput = Pick<ParsedFile, 'file' | 'relativePath' | 'bytes'> &
+  Partial<Pick<ParsedFile, 'linesRead' | 'fileDiagnostics'>> & {
+    output: (Omit<ParseOutput, 'turns'> & { turns: readonly RawTurn[] | PackedTurns }) | null;
+  };
+
+/** Records of file r (in sorted order) are refs r * REF_SPAN + k. */
+const REF_SPAN = 2 ** 32;
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -50,32 +61,12 @@ function compareSourced(a: { timestampMs: number | null; source: { file: string;
   return timeKey(a.timestampMs) - timeKey(b.timestampMs) || cmp(a.source.file, b.source.file) || a.source.line - b.source.line;
 }
 
-function toTurn(r: RawTurn): Turn {
-  return {
-    timestampMs: r.timestampMs,
-    model: r.model,
-    provider: r.provider,
-    streamId: r.streamId,
-    inputTokens: r.inputTokens,
-    cacheWrite5mTokens: r.cacheWrite5mTokens,
-    cacheWrite1hTokens: r.cacheWrite1hTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    outputTokens: r.outputTokens,
-    reasoningOutputTokens: r.reasoningOutputTokens,
-    promptTokens: r.promptTokens,
-    isCacheSplitKnown: r.isCacheSplitKnown,
-    isEstimated: r.isEstimated,
-    reportedCostUsd: r.reportedCostUsd,
-    source: r.source,
-  };
-}
-
 interface SessionBuild {
   id: string;
   project: string | null;
   format: FormatId | null;
   files: Set<string>;
-  turns: RawTurn[];
+  turns: Turn[];
   events: CompactionEvent[];
   reported: ReportedCost[];
   taskFingerprint: string | null;
@@ -127,9 +118,11 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     return s;
   };
 
-  // 1. Global dedupe over all records in input order.
-  const best = new Map<string, RawTurn>();
-  const unique: RawTurn[] = [];
+  // 1. Global dedupe over all records in input order, on the packed records: a
+  //    Turn is built only for the record kept (refs: see REF_SPAN).
+  const readers: PackedTurnReader[] = [];
+  const best = new Map<string, number>();
+  const unique: number[] = [];
   let duplicateTurnsDropped = 0;
   for (const f of files) {
     if (f.fileDiagnostics) diagnostics.push(...f.fileDiagnostics);
@@ -149,20 +142,28 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
       linesSkipped: out.linesSkipped,
     });
     diagnostics.push(...out.diagnostics);
-    for (const t of out.turns) {
-      if (t.dedupeKey === null) {
-        unique.push(t);
+    const reader = new PackedTurnReader(isPacked(out.turns) ? out.turns : packTurns(out.turns));
+    const base = readers.length * REF_SPAN;
+    readers.push(reader);
+    for (let k = 0; k < reader.count; k++) {
+      const key = reader.dedupeKey(k);
+      if (key === null) {
+        unique.push(base + k);
         continue;
       }
       // Records a parser folded within the file (src/normalize/duplicates.ts) were dropped there.
-      duplicateTurnsDropped += t.duplicatesFolded;
-      const prev = best.get(t.dedupeKey);
-      if (!prev) {
-        best.set(t.dedupeKey, t);
+      duplicateTurnsDropped += reader.duplicatesFolded(k);
+      const prev = best.get(key);
+      if (prev === undefined) {
+        best.set(key, base + k);
         continue;
       }
       duplicateTurnsDropped++;
-      if (isBetter(t, prev)) best.set(t.dedupeKey, t);
+      const kept = readers[Math.floor(prev / REF_SPAN)] as PackedTurnReader;
+      const kk = prev % REF_SPAN;
+      if (isBetterRecord(reader.completeness(k), reader.file(k), reader.tieTimestampMs(k), kept.completeness(kk), kept.file(kk), kept.timestampMs(kk))) {
+        best.set(key, base + k);
+      }
     }
     for (const info of out.sessionInfo) {
       const s = session(info.sessionId);
@@ -185,13 +186,18 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     }
   }
   const formatOfFile = new Map(files.map((f) => [f.file, f.output?.format ?? null]));
-  for (const t of [...unique, ...best.values()]) {
-    const s = session(t.sessionId);
+  const place = (ref: number): void => {
+    const reader = readers[Math.floor(ref / REF_SPAN)] as PackedTurnReader;
+    const k = ref % REF_SPAN;
+    const t = reader.turn(k);
+    const s = session(reader.sessionId(k));
     s.format ??= formatOfFile.get(t.source.file) ?? null;
     s.files.add(t.source.file);
-    s.project ??= t.project;
+    s.project ??= reader.project(k);
     s.turns.push(t);
-  }
+  };
+  for (const ref of unique) place(ref);
+  for (const ref of best.values()) place(ref);
 
   // 2. Filters.
   const since = filters.sinceMs ?? null;
@@ -217,13 +223,13 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
       if (turns.length === 0 && events.length === 0) continue;
       if (turns.length !== before) reported = []; // a partial session no longer matches its reported total
     }
-    turns = [...turns].sort(compareSourced);
+    turns.sort(compareSourced);
     sessions.push({
       id: s.id,
       project: s.project,
       format: s.format ?? 'claude-code',
       files: [...s.files].sort(cmp),
-      turns: turns.map(toTurn),
+      turns,
       events: [...events].sort(compareSourced),
       reportedCost: mergeReported(reported),
       taskFingerprint: s.taskFingerprint,
@@ -242,4 +248,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   diagnostics.sort((a, b) => cmp(a.source?.file ?? '', b.source?.file ?? '') || (a.source?.line ?? 0) - (b.source?.line ?? 0));
   accounting.sort((a, b) => cmp(a.file, b.file));
   return { sessions, diagnostics, files: accounting, duplicateTurnsDropped };
+}
+
+function isPacked(turns: readonly RawTurn[] | PackedTurns): turns is PackedTurns {
+  return !Array.isArray(turns);
 }

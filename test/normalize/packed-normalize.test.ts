@@ -1,0 +1,165 @@
+/**
+ * normalizeSessions dedupes and groups packed records (src/ingest/packed.ts)
+ * and builds a Turn only for the record it keeps. Checked here against a
+ * plain reference over RawTurn objects (the fold with `isBetter`, then
+ * grouping, sorting and copying each kept record's Turn fields), with every
+ * file given packed or as objects at random: same sessions (turns, fields,
+ * order, files, project), same duplicate count.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { RawTurn } from '../../src/ingest/format.js';
+import { PackedTurnReader, packTurns, unpackTurns } from '../../src/ingest/packed.js';
+import { isBetter } from '../../src/normalize/duplicates.js';
+import { normalizeSessions, type NormalizeInput } from '../../src/normalize/sessions.js';
+import type { Turn } from '../../src/model/usage.js';
+
+function turnOf(r: RawTurn): Turn {
+  return {
+    timestampMs: r.timestampMs,
+    model: r.model,
+    provider: r.provider,
+    streamId: r.streamId,
+    inputTokens: r.inputTokens,
+    cacheWrite5mTokens: r.cacheWrite5mTokens,
+    cacheWrite1hTokens: r.cacheWrite1hTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    outputTokens: r.outputTokens,
+    reasoningOutputTokens: r.reasoningOutputTokens,
+    promptTokens: r.promptTokens,
+    isCacheSplitKnown: r.isCacheSplitKnown,
+    isEstimated: r.isEstimated,
+    reportedCostUsd: r.reportedCostUsd,
+    source: { file: r.source.file, line: r.source.line },
+  };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const timeKey = (t: number | null): number => (t === null ? Number.POSITIVE_INFINITY : t);
+
+/** The reference: sessions as [id, project, files, turns], and the duplicate count. */
+function reference(files: ReadonlyArray<{ file: string; turns: RawTurn[] }>): { sessions: unknown[]; dropped: number } {
+  const sorted = [...files].sort((a, b) => cmp(a.file, b.file));
+  const best = new Map<string, RawTurn>();
+  const unique: RawTurn[] = [];
+  let dropped = 0;
+  for (const f of sorted) {
+    for (const t of f.turns) {
+      if (t.dedupeKey === null) {
+        unique.push(t);
+        continue;
+      }
+      dropped += t.duplicatesFolded;
+      const prev = best.get(t.dedupeKey);
+      if (!prev) best.set(t.dedupeKey, t);
+      else {
+        dropped++;
+        if (isBetter(t, prev)) best.set(t.dedupeKey, t);
+      }
+    }
+  }
+  const bySession = new Map<string, { project: string | null; files: Set<string>; turns: RawTurn[] }>();
+  for (const t of [...unique, ...best.values()]) {
+    let s = bySession.get(t.sessionId);
+    if (!s) bySession.set(t.sessionId, (s = { project: null, files: new Set(), turns: [] }));
+    s.project ??= t.project;
+    s.files.add(t.source.file);
+    s.turns.push(t);
+  }
+  const sessions = [...bySession].map(([id, s]) => {
+    const turns = [...s.turns].sort((a, b) => timeKey(a.timestampMs) - timeKey(b.timestampMs) || cmp(a.source.file, b.source.file) || a.source.line - b.source.line);
+    return [id, s.project, [...s.files].sort(cmp), turns.map(turnOf)] as const;
+  });
+  sessions.sort((a, b) => timeKey(a[3][0]?.timestampMs ?? null) - timeKey(b[3][0]?.timestampMs ?? null) || cmp(a[0], b[0]));
+  return { sessions, dropped };
+}
+
+const rawTurn = (file: string, line: number): fc.Arbitrary<RawTurn> =>
+  fc
+    .record({
+      key: fc.option(fc.constantFrom('k1', 'k2', 'k3', 'k4'), { freq: 5 }),
+      session: fc.constantFrom('s1', 's2', 'sé 👩‍👩‍👧'),
+      project: fc.option(fc.constantFrom('/p', 'プロジェクト'), { freq: 3 }),
+      stream: fc.constantFrom('main', 'sidechain-abc'),
+      model: fc.constantFrom('claude-sonnet-4-5', 'gpt-5'),
+      ts: fc.option(fc.integer({ min: 0, max: 4 }), { freq: 4 }),
+      tie: fc.option(fc.integer({ min: 0, max: 4 }), { freq: 4 }),
+      input: fc.integer({ min: 0, max: 3 }),
+      read: fc.constantFrom(0, 1, 2 ** 40),
+      out: fc.integer({ min: 0, max: 3 }),
+      folded: fc.integer({ min: 0, max: 3 }),
+      reasoning: fc.option(fc.integer({ min: 0, max: 2 })),
+      cost: fc.option(fc.constantFrom(0.1 + 0.2, -0, 1e-9)),
+      flags: fc.record({ split: fc.boolean(), estimated: fc.boolean() }),
+    })
+    .map((r) => ({
+      timestampMs: r.ts === null ? null : 1_767_225_600_000 + r.ts * 1000,
+      model: r.model,
+      provider: r.model.startsWith('gpt') ? 'openai' : 'anthropic',
+      streamId: r.stream,
+      inputTokens: r.input,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: r.read,
+      outputTokens: r.out,
+      reasoningOutputTokens: r.reasoning,
+      promptTokens: r.input + r.read,
+      isCacheSplitKnown: r.flags.split,
+      isEstimated: r.flags.estimated,
+      reportedCostUsd: r.cost,
+      source: { file, line },
+      sessionId: r.session,
+      project: r.project,
+      dedupeKey: r.key,
+      duplicatesFolded: r.folded,
+      tieTimestampMs: r.tie === null ? null : 1_767_225_600_000 + r.tie * 1000,
+    }));
+
+const fileArb = fc.constantFrom('a.jsonl', 'b.jsonl', 'c.jsonl').chain((file) =>
+  fc.record({
+    file: fc.constant(file),
+    packed: fc.boolean(),
+    turns: fc.integer({ min: 0, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rawTurn(file, i + 1)))),
+  }),
+);
+
+function inputOf(f: { file: string; packed: boolean; turns: RawTurn[] }): NormalizeInput {
+  const output = { format: 'claude-code' as const, events: [], reportedCosts: [], sessionInfo: [], diagnostics: [], linesRead: f.turns.length, linesCounted: f.turns.length, linesIgnored: 0, linesSkipped: 0 };
+  return { file: f.file, relativePath: f.file, bytes: 0, output: { ...output, turns: f.packed ? packTurns(f.turns) : f.turns } };
+}
+
+test('property: normalizeSessions over packed and unpacked files equals the RawTurn reference', () => {
+  fc.assert(
+    fc.property(fc.array(fileArb, { minLength: 1, maxLength: 4 }), (files) => {
+      const r = normalizeSessions(files.map(inputOf));
+      const ref = reference(files);
+      assert.deepStrictEqual(
+        r.sessions.map((s) => [s.id, s.project, s.files, s.turns]),
+        ref.sessions,
+      );
+      assert.equal(r.duplicateTurnsDropped, ref.dropped);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('the packed reader gives back every field of every record, bit for bit', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rawTurn('x.jsonl', i + 1)))),
+      (turns) => {
+        const packed = packTurns(turns);
+        const reader = new PackedTurnReader(packed);
+        assert.deepStrictEqual(unpackTurns(packed), turns);
+        turns.forEach((t, k) => {
+          assert.deepStrictEqual(reader.turn(k), turnOf(t));
+          assert.deepStrictEqual(
+            [reader.dedupeKey(k), reader.sessionId(k), reader.project(k), reader.file(k), reader.timestampMs(k), reader.tieTimestampMs(k), reader.duplicatesFolded(k), reader.completeness(k)],
+            [t.dedupeKey, t.sessionId, t.project, t.source.file, t.timestampMs, t.tieTimestampMs, t.duplicatesFolded, t.promptTokens + t.outputTokens],
+          );
+        });
+      },
+    ),
+  );
+});
