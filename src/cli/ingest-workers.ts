@@ -24,8 +24,8 @@ import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { clonePackedPart, packFilePart, unpackFilePart, unpackParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
-import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, type FilePart } from '../ingest/split.js';
+import { clonePackedPart, packFilePart, packParsedFile, unpackFilePart, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, mergePackedFilePart, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import type { CliContext } from './context.js';
@@ -191,7 +191,7 @@ export interface ParallelParseOptions extends WorkerParseOptions {
   /** Default: one job per file, largest first (scheduleJobs without splits). */
   jobs?: IngestJob[];
   /** Called when a file parsed by a worker arrives. */
-  onWorkerFile?: (index: number, file: ParsedFile) => void;
+  onWorkerFile?: (index: number, file: PackedFile) => void;
   /** Called once every worker has posted its last file (its core is free from then on). */
   onWorkersDone?: () => void;
   /**
@@ -223,11 +223,11 @@ interface Failure {
  * the same InputError the single-thread path throws; a crashed worker with an
  * InternalError naming it.
  */
-export async function parseInParallel(inputs: readonly InputFile[], opts: ParallelParseOptions): Promise<Array<ParsedFile | undefined>> {
+export async function parseInParallel(inputs: readonly InputFile[], opts: ParallelParseOptions): Promise<Array<PackedFile | undefined>> {
   const jobs = opts.jobs ?? scheduleJobs(inputs);
   const shared = new SharedArrayBuffer(8);
   const slots = new Int32Array(shared);
-  const parsed = new Array<ParsedFile | undefined>(inputs.length);
+  const parsed = new Array<PackedFile | undefined>(inputs.length);
   /**
    * Parsed ranges of split files, by input index, each in one form: as this
    * thread parsed it, or packed as a worker posted it (unpacked only when the
@@ -250,11 +250,16 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   /**
    * A whole Claude Code file parsed as one part (keepParts): handed to
    * `onParts` first (the parse cache writes it at once), then merged (which
-   * rewrites it in place).
+   * rewrites its events and diagnostics in place), its turns left packed
+   * unless cached parts come first.
    */
-  const putWhole = (index: number, packed: PackedPart, part: FilePart | null, grown: boolean): void => {
-    opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), packed]);
-    parsed[index] = mergeFileParts(partOptions(index), [...prefixOf(index), part ?? unpackFilePart(packed)], grown);
+  const putWhole = (index: number, packed: PackedPart, grown: boolean): void => {
+    const prefix = opts.prefixParts?.get(index) ?? [];
+    opts.onParts?.(index, [...prefix, packed]);
+    parsed[index] =
+      prefix.length === 0
+        ? mergePackedFilePart(partOptions(index), packed, grown)
+        : packParsedFile(mergeFileParts(partOptions(index), [...prefixOf(index), unpackFilePart(packed)], grown));
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
@@ -281,15 +286,14 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
         let done = false;
         worker.on('message', (m: IngestWorkerMessage) => {
           if (m.type === 'file') {
-            const file = unpackParsedFile(m.file);
-            parsed[m.index] = file;
-            opts.onWorkerFile?.(m.index, file);
+            parsed[m.index] = m.file;
+            opts.onWorkerFile?.(m.index, m.file);
           } else if (m.type === 'part') {
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
             putPart(m.index, m.part, job.parts, { packed: m.data }, m.grown);
           } else if (m.type === 'whole-part') {
-            putWhole(m.index, m.data, null, m.grown);
-            opts.onWorkerFile?.(m.index, parsed[m.index] as ParsedFile);
+            putWhole(m.index, m.data, m.grown);
+            opts.onWorkerFile?.(m.index, parsed[m.index] as PackedFile);
           } else if (m.type === 'error') {
             const error = m.name === 'InputError' ? new InputError(m.message, m.hint) : new InternalError(`ingest worker failed on ${(inputs[m.index] as InputFile).display}: ${m.message}`);
             fail({ index: m.index, error });
@@ -337,9 +341,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
           putPart(i, job.part, job.parts, { part: r.part }, r.grown);
         } else if (keepParts && opts.parseWholeHere) {
           const r = await opts.parseWholeHere(i);
-          if (r.kind === 'file') parsed[i] = r.file;
-          else putWhole(i, packFilePart(r.part), r.part, r.grown);
-        } else parsed[i] = await opts.parseHere(i);
+          if (r.kind === 'file') parsed[i] = packParsedFile(r.file);
+          else putWhole(i, packFilePart(r.part), r.grown);
+        } else parsed[i] = packParsedFile(await opts.parseHere(i));
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });
         return;
@@ -367,7 +371,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     // Written to the cache before the merge rewrites the parts.
     if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...items.map((x) => ('packed' in x ? x.packed : packFilePart(x.part)))]);
     const merged = items.map((x) => ('packed' in x ? unpackFilePart(x.packed) : x.part));
-    const file = mergeFileParts(partOptions(index), [...prefixOf(index), ...merged], grownOf.get(index) === true);
+    const file = packParsedFile(mergeFileParts(partOptions(index), [...prefixOf(index), ...merged], grownOf.get(index) === true));
     parsed[index] = file;
     opts.onWorkerFile?.(index, file);
   }

@@ -17,8 +17,8 @@ import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
-import { unpackFilePart, type PackedPart } from '../ingest/packed.js';
-import { mergeFileParts } from '../ingest/split.js';
+import { packParsedFile, unpackFilePart, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { mergeFileParts, mergePackedFilePart } from '../ingest/split.js';
 import { limitHeapGrowth } from './heap-tuning.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -174,7 +174,7 @@ export async function loadSessions(
   hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
   const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
   let cache = cacheDir === null ? null : ParseCache.open(cacheDir, parserBuild());
-  let parsed: ParsedFile[];
+  let parsed: PackedFile[];
   try {
     parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks, cache);
   } catch (err) {
@@ -229,7 +229,9 @@ function collectGarbageNow(): void {
 /**
  * Reads and parses every input, one ParsedFile per input in input order, on
  * one thread or (large inputs, `TOKEN_ECON_THREADS` not 1) several: see
- * ./ingest-workers.ts. Both paths give the same list.
+ * ./ingest-workers.ts. Both paths give the same list. Each file is kept
+ * packed (src/ingest/packed.ts) until normalizeSessions reads it: its turns
+ * as typed arrays and one string table instead of an object per record.
  */
 export async function parseInputs(
   ctx: CliContext,
@@ -238,7 +240,7 @@ export async function parseInputs(
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
   hooks: IngestHooks = {},
   cache: ParseCache | null = null,
-): Promise<ParsedFile[]> {
+): Promise<PackedFile[]> {
   const totalBytes = inputs.reduce((a, f) => a + f.size, 0);
   let tokenizer: Tokenizer | null = null;
   const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(opts.tokenizer));
@@ -270,7 +272,7 @@ export async function parseInputs(
   };
   // Parse cache: files unchanged since a run that cached them are not read;
   // files appended to are parsed from where that run stopped (./parse-cache.ts).
-  const cached = new Array<ParsedFile | undefined>(inputs.length);
+  const cached = new Array<PackedFile | undefined>(inputs.length);
   const prefixParts = new Map<number, PackedPart[]>();
   const resumeJobs: IngestJob[] = [];
   if (cache) {
@@ -278,10 +280,16 @@ export async function parseInputs(
       const found = cache.lookup(input, opts.format);
       if (found.kind === 'hit') {
         // The parts were read for this lookup alone: unpacked in place, no copy.
-        cached[i] = mergeFileParts(
-          { file: input.display, relativePath: input.relativePath, getTokenizer },
-          found.parts.map((p) => unpackFilePart(p)),
-        );
+        const opts = { file: input.display, relativePath: input.relativePath, getTokenizer };
+        cached[i] =
+          found.parts.length === 1
+            ? mergePackedFilePart(opts, found.parts[0] as PackedPart)
+            : packParsedFile(
+                mergeFileParts(
+                  opts,
+                  found.parts.map((p) => unpackFilePart(p)),
+                ),
+              );
         doneBytes += input.size;
         doneFiles++;
       } else if (found.kind === 'grown') {
@@ -341,17 +349,17 @@ export async function parseInputs(
     });
     for (let i = 0; i < inputs.length; i++) parsed[i] ??= cached[i];
     // Standard input (never handed to a worker).
-    for (let i = 0; i < inputs.length; i++) parsed[i] ??= await parseHere(i);
-    return parsed as ParsedFile[];
+    for (let i = 0; i < inputs.length; i++) parsed[i] ??= packParsedFile(await parseHere(i));
+    return parsed as PackedFile[];
   }
   // Many small files (a 10,000-file projects dir) are latency-bound on
   // open/stat/read/close, so a few are read at once; results keep input order.
-  const parsed: ParsedFile[] = new Array<ParsedFile>(inputs.length);
+  const parsed: PackedFile[] = new Array<PackedFile>(inputs.length);
   let next = 0;
   const loop = async (): Promise<void> => {
     while (next < inputs.length) {
       const i = next++;
-      parsed[i] = await parseHere(i);
+      parsed[i] = packParsedFile(await parseHere(i));
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, loop));

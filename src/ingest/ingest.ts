@@ -183,7 +183,7 @@ export function chooseFormat(file: string, start: Uint8Array, forcedFormat?: For
  * A last line without newline that a parser rejected as invalid JSON was cut
  * (crash, disk full, file still being written): say so instead of "invalid JSON".
  */
-export function markTruncated(output: ParseOutput, lineNo: number, isStillGrowing: boolean): void {
+export function markTruncated(output: Pick<ParseOutput, 'diagnostics' | 'linesSkipped' | 'linesIgnored'>, lineNo: number, isStillGrowing: boolean): void {
   for (const d of output.diagnostics) {
     if (d.source?.line === lineNo && d.code === 'invalid-json' && isStillGrowing) {
       d.code = 'still-being-written';

@@ -14,7 +14,7 @@
 import type { Provider, Turn } from '../model/usage.js';
 import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
-import type { ClaudePart } from './formats/claude-code.js';
+import type { PackedClaudePart } from './formats/claude-code.js';
 import type { FilePart } from './split.js';
 
 /** Numbers per turn in `nums`. */
@@ -22,6 +22,7 @@ const N_NUMS = 12;
 /** String slots per turn in `strs`. */
 const N_STRS = 7;
 /** Slots of `strs` read by name (packTurns writes them in this order). */
+const S_STREAM = 2;
 const S_SESSION = 3;
 const S_PROJECT = 4;
 const S_DEDUPE_KEY = 5;
@@ -308,9 +309,42 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
   return out;
 }
 
+/**
+ * A copy of `p` with every record's session and project set, and the
+ * streams of the records listed (what merging a file's one part sets on its
+ * RawTurns, src/ingest/formats/claude-code.ts): new strings are appended to
+ * the table, only the string slots are copied, the numbers are shared.
+ */
+export function withFileStrings(p: PackedTurns, sessionId: string, project: string | null, streams: ReadonlyArray<{ k: number; streamId: string }>): PackedTurns {
+  const base = p.lengths.length;
+  const added: string[] = [];
+  const addedAt = new Map<string, number>();
+  const add = (value: string): number => {
+    let i = addedAt.get(value);
+    if (i === undefined) {
+      i = base + added.length;
+      added.push(value);
+      addedAt.set(value, i);
+    }
+    return i;
+  };
+  const session = add(sessionId);
+  const proj = project === null ? -1 : add(project);
+  const strs = p.strs.slice();
+  for (let k = 0; k < p.count; k++) {
+    strs[k * N_STRS + S_SESSION] = session;
+    strs[k * N_STRS + S_PROJECT] = proj;
+  }
+  for (const x of streams) strs[x.k * N_STRS + S_STREAM] = add(x.streamId);
+  const lengths = new Uint32Array(base + added.length);
+  lengths.set(p.lengths);
+  for (let i = 0; i < added.length; i++) lengths[base + i] = (added[i] as string).length;
+  return { count: p.count, nums: p.nums, strs, flags: p.flags, text: p.text + added.join(''), lengths };
+}
+
 /** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */
 export interface PackedPart extends Omit<FilePart, 'claude'> {
-  claude: Omit<ClaudePart, 'turns'> & { turns: PackedTurns };
+  claude: PackedClaudePart;
 }
 
 export function packFilePart(p: FilePart): PackedPart {

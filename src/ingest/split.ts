@@ -25,7 +25,8 @@ import type { ParsedFile } from './ingest.js';
 import { markTruncated } from './ingest.js';
 import { ByteLineSplitter, type ByteLineSink } from './lines.js';
 import type { ParseContext, Tokenizer } from './format.js';
-import { createClaudeParser, mergeClaudeParts, shiftClaudePart, type ClaudeLineParser, type ClaudePart } from './formats/claude-code.js';
+import { createClaudeParser, mergeClaudeParts, mergePackedClaudePart, shiftClaudePart, type ClaudeLineParser, type ClaudePart } from './formats/claude-code.js';
+import type { PackedFile, PackedPart } from './packed.js';
 
 /** Files at least this large (and in the claude-code format) are split when several threads parse. */
 export const SPLIT_MIN_BYTES = 64 * 1024 * 1024;
@@ -108,6 +109,17 @@ export function mergeFileParts(opts: PartIngestOptions, parts: readonly FilePart
   );
   if (lastUnterminatedLine > 0) markTruncated(output, lastUnterminatedLine, isStillGrowing);
   return { file: opts.file, relativePath: opts.relativePath, bytes, output, linesRead, fileDiagnostics: [] };
+}
+
+/**
+ * `mergeFileParts` of a file parsed as one part (from byte 0), packed, into
+ * the packed form of the same ParsedFile: the turns are never unpacked.
+ */
+export function mergePackedFilePart(opts: PartIngestOptions, part: PackedPart, isStillGrowing = false): PackedFile {
+  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+  const output = mergePackedClaudePart(ctx, part.claude);
+  if (part.lastUnterminatedLine > 0) markTruncated(output, part.lastUnterminatedLine, isStillGrowing);
+  return { file: opts.file, relativePath: opts.relativePath, bytes: part.bytes, output, linesRead: part.linesRead, fileDiagnostics: [] };
 }
 
 /**

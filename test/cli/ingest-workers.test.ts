@@ -14,7 +14,7 @@ import { ingestThreads, parseInParallel, scheduleOrder, workerCount, MIN_PARALLE
 import { parseInputs } from '../../src/cli/input-options.js';
 import { readFileInput, resolveInputs, type InputFile } from '../../src/cli/io.js';
 import type { CliContext } from '../../src/cli/context.js';
-import { packParsedFile, unpackParsedFile } from '../../src/ingest/packed.js';
+import { packParsedFile, unpackParsedFile, type PackedFile } from '../../src/ingest/packed.js';
 import type { ParsedFile } from '../../src/ingest/ingest.js';
 import type { ParseContext, RawTurn } from '../../src/ingest/format.js';
 import { makeRawTurn } from '../../src/ingest/formats/parse-helpers.js';
@@ -32,7 +32,7 @@ let tokenizer: Tokenizer | null = null;
 const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer('o200k_base'));
 
 async function serial(inputs: InputFile[]): Promise<ParsedFile[]> {
-  return parseInputs(ctxWith({ TOKEN_ECON_THREADS: '1' }), inputs, { tokenizer: 'o200k_base' });
+  return (await parseInputs(ctxWith({ TOKEN_ECON_THREADS: '1' }), inputs, { tokenizer: 'o200k_base' })).map(unpackParsedFile);
 }
 
 async function parallel(inputs: InputFile[], workers: number): Promise<ParsedFile[]> {
@@ -42,7 +42,7 @@ async function parallel(inputs: InputFile[], workers: number): Promise<ParsedFil
     tokenizer: 'o200k_base',
     parseHere: (i) => readFileInput(inputs[i] as InputFile, { getTokenizer: getTokenizer }),
   });
-  return parsed as ParsedFile[];
+  return (parsed as PackedFile[]).map(unpackParsedFile);
 }
 
 /** A small Claude Code projects tree with every cross-file case: subagents, a resumed copy, sidechains, compactions, damage. */

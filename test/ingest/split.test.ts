@@ -13,8 +13,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { FileIngest, type ParsedFile } from '../../src/ingest/ingest.js';
-import { ClaudePartIngest, evenOffsets, lineStartAtOrAfter, mergeFileParts, planCuts, type FilePart } from '../../src/ingest/split.js';
-import { packFilePart, unpackFilePart } from '../../src/ingest/packed.js';
+import { ClaudePartIngest, evenOffsets, lineStartAtOrAfter, mergeFileParts, mergePackedFilePart, planCuts, type FilePart } from '../../src/ingest/split.js';
+import { packFilePart, unpackFilePart, unpackParsedFile } from '../../src/ingest/packed.js';
 import { normalizeSessions } from '../../src/normalize/sessions.js';
 import type { Tokenizer } from '../../src/ingest/format.js';
 import { trickyText } from './tricky-claude.js';
@@ -143,6 +143,27 @@ test('property: random cuts and chunkings of every real Claude Code fixture give
       { numRuns: 60 },
     );
   }
+});
+
+test('a whole file parsed as one packed part merges, without unpacking its turns, into the one-parse result', () => {
+  const root = 'test/fixtures/claude-code';
+  const cases = [
+    ...[true, false].map((t) => ({ p: 'p/x.jsonl', rel: '-home-u-proj/aaaaaaaa-1111-4222-8333-444444444444.jsonl', bytes: new TextEncoder().encode(trickyText(t)) })),
+    ...filesUnder(root).map((p) => ({ p, rel: relative(root, p), bytes: new Uint8Array(readFileSync(p)) })),
+  ];
+  let sidechains = 0;
+  for (const f of cases) {
+    for (const grown of [false, true]) {
+      const expected = whole(f.p, f.rel, f.bytes, grown, 1 << 20);
+      const ingest = new ClaudePartIngest({ file: f.p, relativePath: f.rel, getTokenizer: noTokenizer }, true);
+      ingest.push(Buffer.from(f.bytes));
+      // As the parse cache and the workers hand it over: packed, cloned.
+      const packed = structuredClone(packFilePart(ingest.finish()));
+      same(expected, unpackParsedFile(mergePackedFilePart({ file: f.p, relativePath: f.rel, getTokenizer: noTokenizer }, packed, grown)), `${f.p} (grown ${grown})`);
+      sidechains += expected.output?.turns.filter((t) => t.streamId.startsWith('sidechain-')).length ?? 0;
+    }
+  }
+  assert.ok(sidechains > 0, 'sidechain streams were set on packed records');
 });
 
 test('planCuts: cuts are line starts strictly inside the file, increasing; none when there is no line start', () => {

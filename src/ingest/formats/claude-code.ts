@@ -28,6 +28,7 @@ import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, ParseOutput, RawEvent, RawTurn } from '../format.js';
 import { foldSameFile } from '../../normalize/duplicates.js';
+import { withFileStrings, type PackedTurns } from '../packed.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
 import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
@@ -513,20 +514,61 @@ export function shiftClaudePart(part: ClaudePart, offset: number): void {
   if (part.noKey > 0) part.firstNoKeyLine += offset;
 }
 
+/** A ClaudePart whose turns are packed (../packed.ts): the parse cache's and the workers' form. */
+export type PackedClaudePart = Omit<ClaudePart, 'turns'> & { turns: PackedTurns };
+
+/** What merging parts learns of the file, besides the turns of several parts folded into one list. */
+interface MergedParts {
+  /** Several parts: their turns, folded; one part: null (its own turns, in place). */
+  turns: RawTurn[] | null;
+  sessionId: string;
+  project: string | null;
+  /** Inline-sidechain turns (part, index in it) and their stream. */
+  sideStreams: Array<{ part: number; k: number; streamId: string }>;
+  output: Omit<ParseOutput, 'turns'>;
+}
+
 /**
  * The ParseOutput of a file from its parts in file order (line numbers
  * already absolute): for one part, exactly the parser's `finish()`.
  */
 export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]): ParseOutput {
+  const m = mergeParts(ctx, parts);
+  const turns = m.turns ?? (parts[0] as ClaudePart).turns;
+  for (const t of turns) {
+    t.sessionId = m.sessionId;
+    t.project = m.project;
+  }
+  // A record folded into another part's keeps its entry: it names its own turn, which is dropped.
+  for (const x of m.sideStreams) ((parts[x.part] as ClaudePart).turns[x.k] as RawTurn).streamId = x.streamId;
+  return { ...m.output, turns };
+}
+
+/**
+ * `mergeClaudeParts` of a file parsed as one part whose turns are packed, with
+ * the turns left packed (the same records: session, project and sidechain
+ * streams set in the copy's string slots).
+ */
+export function mergePackedClaudePart(ctx: ParseContext, part: PackedClaudePart): Omit<ParseOutput, 'turns'> & { turns: PackedTurns } {
+  const m = mergeParts(ctx, [part]);
+  return { ...m.output, turns: withFileStrings(part.turns, m.sessionId, m.project, m.sideStreams) };
+}
+
+/**
+ * Everything of the merge but setting the turns' session, project and
+ * sidechain streams. Reads turns only to fold several parts (which must then
+ * hold RawTurns).
+ */
+function mergeParts(ctx: ParseContext, parts: ReadonlyArray<Omit<ClaudePart, 'turns'> & { turns: RawTurn[] | PackedTurns }>): MergedParts {
   const path = claudePathInfo(ctx);
-  const single = parts.length === 1 ? (parts[0] as ClaudePart) : null;
-  const turns: RawTurn[] = single ? single.turns : [];
+  const single = parts.length === 1 ? parts[0] : null;
+  const turns: RawTurn[] | null = single ? null : [];
   const diagnostics: Diagnostic[] = single ? single.diagnostics : [];
   const sideParent = single ? single.sideParent : new Map<string, string | null>();
   /** Several parts: index in `turns` of each request's record. */
   const keyAt = new Map<string, number>();
-  /** Sidechain turns (a record folded into another part's keeps its entry: it names its own turn, which is dropped). */
-  const side: Array<{ turn: RawTurn; uuid: string }> = [];
+  /** Sidechain turns: part, index in it, uuid of the line. */
+  const side: Array<{ part: number; k: number; uuid: string }> = [];
   const events: PendingEvent[] = [];
   let lineSessionId: string | null = null;
   let cwd: string | null = null;
@@ -540,7 +582,7 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
   let linesCounted = 0;
   let linesIgnored = 0;
   let linesSkipped = 0;
-  for (const p of parts) {
+  parts.forEach((p, partIndex) => {
     lineSessionId ??= p.lineSessionId;
     cwd ??= p.cwd;
     firstPrompt ??= p.firstPrompt;
@@ -554,8 +596,9 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
     }
     if (p.boundaryPendingAtEnd !== null) boundaryPending = p.boundaryPendingAtEnd;
     for (let k = firstEvent; k < p.events.length; k++) events.push(p.events[k] as PendingEvent);
-    for (let k = 0; k < p.sideTurns.length; k++) side.push({ turn: p.turns[p.sideTurns[k] as number] as RawTurn, uuid: p.sideUuids[k] as string });
-    if (!single) {
+    for (let k = 0; k < p.sideTurns.length; k++) side.push({ part: partIndex, k: p.sideTurns[k] as number, uuid: p.sideUuids[k] as string });
+    if (turns !== null) {
+      if (!Array.isArray(p.turns)) throw new Error('mergeClaudeParts: several parts must hold unpacked turns');
       for (const t of p.turns) {
         const key = t.dedupeKey;
         if (key !== null) {
@@ -579,7 +622,7 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
     linesCounted += p.linesCounted;
     linesIgnored += p.linesIgnored;
     linesSkipped += p.linesSkipped;
-  }
+  });
   const sessionId = path.sessionId ?? lineSessionId ?? sessionIdFromFile(ctx);
   const project = path.projectDir ?? cwd;
   const rootCache = new Map<string, string>();
@@ -597,11 +640,7 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
     rootCache.set(uuid, cur);
     return cur;
   };
-  for (const t of turns) {
-    t.sessionId = sessionId;
-    t.project = project;
-  }
-  for (const x of side) x.turn.streamId = `sidechain-${rootOf(x.uuid).slice(0, 8)}`;
+  const sideStreams = side.map((x) => ({ part: x.part, k: x.k, streamId: `sidechain-${rootOf(x.uuid).slice(0, 8)}` }));
   const rawEvents: RawEvent[] = events.map((e) => {
     if (e.sidechainUuid) e.event.streamId = `sidechain-${rootOf(e.sidechainUuid).slice(0, 8)}`;
     return { sessionId, event: e.event };
@@ -622,22 +661,27 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
     );
   }
   return {
-    format: 'claude-code',
     turns,
-    events: rawEvents,
-    reportedCosts: [],
-    sessionInfo: [
-      {
-        sessionId,
-        project,
-        taskFingerprint: firstPrompt !== null && firstMainModel !== null ? taskFingerprint(firstMainModel, firstPrompt) : null,
-      },
-    ],
-    diagnostics,
-    linesRead,
-    linesCounted,
-    linesIgnored,
-    linesSkipped,
+    sessionId,
+    project,
+    sideStreams,
+    output: {
+      format: 'claude-code',
+      events: rawEvents,
+      reportedCosts: [],
+      sessionInfo: [
+        {
+          sessionId,
+          project,
+          taskFingerprint: firstPrompt !== null && firstMainModel !== null ? taskFingerprint(firstMainModel, firstPrompt) : null,
+        },
+      ],
+      diagnostics,
+      linesRead,
+      linesCounted,
+      linesIgnored,
+      linesSkipped,
+    },
   };
 }
 
