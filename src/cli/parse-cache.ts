@@ -219,6 +219,17 @@ function isPart(p: Partial<PackedPart> | null): p is PackedPart {
   return typeof p === 'object' && p !== null && typeof p.bytes === 'number' && typeof p.claude === 'object' && p.claude !== null;
 }
 
+/**
+ * `p` with its turns' typed arrays copied: v8.deserialize makes them views
+ * into the bytes read (every frame of the entry), which the parsed file,
+ * kept packed until the sessions are built, would otherwise keep alive whole.
+ */
+function ownArrays(p: PackedPart): PackedPart {
+  const t = p.claude.turns;
+  const turns = { ...t, nums: t.nums.slice(), strs: t.strs.slice(), flags: t.flags.slice(), lengths: t.lengths.slice() };
+  return { ...p, claude: { ...p.claude, turns } };
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
   if (b === null || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -297,7 +308,7 @@ export class ParseCache {
       const frames = bytes === null ? null : framesOf(bytes, 0, bytes.length);
       if (frames !== null && frames.length === e.id.parts) {
         const read = frames.map((f) => deserialize(f) as Partial<PackedPart> | null);
-        if (read.every(isPart)) parts = read;
+        if (read.every(isPart)) parts = read.map(ownArrays);
       }
     } catch {
       parts = null;

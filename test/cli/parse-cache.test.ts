@@ -447,3 +447,30 @@ test('sweep cache: dropping old jobs keeps each workload\'s totals of the kept j
   assert.ok(Number.isNaN(w2[0]) && Number.isNaN(w2[1]));
   assert.equal(r.columns.size, 2);
 });
+
+test('parts served by the cache own their typed arrays: nothing keeps the bytes read for the lookup alive', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const cache = ParseCache.open(d.cache, parserBuild());
+    try {
+      const found = cache.lookup(await inputOf(d.file));
+      assert.equal(found.kind, 'hit');
+      const parts = found.kind === 'hit' ? found.parts : [];
+      assert.ok(parts.length > 0);
+      for (const p of parts) {
+        const t = p.claude.turns;
+        assert.ok(t.count > 0);
+        for (const a of [t.nums, t.strs, t.flags, t.lengths]) {
+          // v8.deserialize makes views into the bytes it reads; a copy is its own buffer, exactly its size.
+          assert.equal(a.byteOffset, 0);
+          assert.equal(a.buffer.byteLength, a.byteLength);
+        }
+      }
+    } finally {
+      cache.close();
+    }
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
