@@ -104,6 +104,47 @@ function readAt(fd: number, at: number, n: number): Buffer | null {
   return out;
 }
 
+/** Bytes of the window the identities are read through (tests make it tiny). */
+const WINDOW_BYTES = 256 * 1024;
+let windowBytes = WINDOW_BYTES;
+
+/** Tests: the size of the window the identities are read through; null restores 256 KiB. */
+export function setCacheWindowBytesForTests(bytes: number | null): void {
+  windowBytes = bytes ?? WINDOW_BYTES;
+}
+
+/** Bytes read through a window of the file, refilled where the next read falls outside it. */
+class FileWindow {
+  private readonly buf = Buffer.allocUnsafeSlow(windowBytes);
+  private start = 0;
+  private end = 0;
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+  ) {}
+
+  /** The file's bytes [at, at + n): a view valid until the next call (its own buffer when larger than the window). */
+  bytes(at: number, n: number): Buffer {
+    if (at + n > this.size) throw new Error('parse cache: cut frame');
+    if (at >= this.start && at + n <= this.end) return this.buf.subarray(at - this.start, at - this.start + n);
+    if (n > this.buf.length) {
+      const own = readAt(this.fd, at, n);
+      if (own === null) throw new Error('parse cache: cut frame');
+      return own;
+    }
+    const len = Math.min(this.buf.length, this.size - at);
+    let got = 0;
+    while (got < len) {
+      const r = readSync(this.fd, this.buf, got, len - got, at + got);
+      if (r <= 0) throw new Error('parse cache: cut frame');
+      got += r;
+    }
+    this.start = at;
+    this.end = at + len;
+    return this.buf.subarray(0, n);
+  }
+}
+
 /** The frames of b[from, to), or null when they do not tile it exactly. */
 function framesOf(b: Buffer, from: number, to: number): Buffer[] | null {
   const out: Buffer[] = [];
@@ -268,24 +309,26 @@ export class ParseCache {
     try {
       fd = openSync(file, 'r');
       const size = fstatSync(fd).size;
-      // Read once to find the identities; the bytes are let go (parts are read again when looked up).
-      const buf = readAt(fd, 0, size);
-      if (buf === null || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('parse cache: not ours');
-      let at = MAGIC.length;
-      const frameAt = (pos: number): [Buffer, number] => {
-        if (pos + 4 > size) throw new Error('parse cache: cut frame');
-        const n = buf.readUInt32LE(pos);
+      // The identities are read through a small window and copied out of it; the parts between them are
+      // skipped (read again when their file is looked up). Reading the whole file here would hold it all:
+      // deserialised typed arrays (an identity's head and tail) are views into the bytes they came from.
+      const window = new FileWindow(fd, size);
+      if (size < MAGIC.length || !window.bytes(0, MAGIC.length).equals(MAGIC)) throw new Error('parse cache: not ours');
+      const frameAt = (pos: number): [number, number] => {
+        const n = window.bytes(pos, 4).readUInt32LE(0);
         if (pos + 4 + n > size) throw new Error('parse cache: cut frame');
-        return [buf.subarray(pos + 4, pos + 4 + n), pos + 4 + n];
+        return [pos + 4, pos + 4 + n];
       };
-      const [headerBytes, afterHeader] = frameAt(at);
-      const header = deserialize(headerBytes) as Partial<CacheHeader> | null;
+      const [headerAt, afterHeader] = frameAt(MAGIC.length);
+      const header = deserialize(window.bytes(headerAt, afterHeader - headerAt)) as Partial<CacheHeader> | null;
       if (!header || header.layout !== PARSE_CACHE_LAYOUT || header.code !== code) throw new Error('parse cache: other build');
-      at = afterHeader;
+      let at = afterHeader;
       while (at < size) {
-        const [idBytes, partsAt] = frameAt(at);
-        const id = deserialize(idBytes) as Partial<CacheIdentity> | null;
+        const [idAt, partsAt] = frameAt(at);
+        const id = deserialize(window.bytes(idAt, partsAt - idAt)) as Partial<CacheIdentity> | null;
         if (!isIdentity(id)) throw new Error('parse cache: malformed entry');
+        id.head = id.head.slice();
+        id.tail = id.tail.slice();
         let end = partsAt;
         for (let k = 0; k < id.parts; k++) end = frameAt(end)[1];
         entries.push({ id, at, partsAt, end });

@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
-import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild } from '../../src/cli/parse-cache.js';
+import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
 import { SWEEP_CACHE_FILE_NAME, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
 import type { Workload, WorkloadTurn } from '../../src/model/simulation.js';
 import fc from 'fast-check';
@@ -469,6 +469,29 @@ test('parts served by the cache own their typed arrays: nothing keeps the bytes 
       }
     } finally {
       cache.close();
+    }
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('identities are found through a window of any size: refilled across frames, frames larger than it read whole', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const size = statSync(join(d.cache, CACHE_FILE_NAME)).size;
+    const dir = join(d.file, '..');
+    const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+    assert.ok(files.length >= 4);
+    // Smaller than the magic, than an identity frame, than most parts; about one frame; the whole file.
+    for (const bytes of [7, 64, 700, 4096, size + 1]) {
+      setCacheWindowBytesForTests(bytes);
+      try {
+        for (const name of files) assert.equal(lookupKind(d, await inputOf(join(dir, name))), 'hit', `${name}, window ${bytes}`);
+        await sameAsFresh(d, `window ${bytes}`);
+      } finally {
+        setCacheWindowBytesForTests(null);
+      }
     }
   } finally {
     rmSync(d.root, { recursive: true, force: true });
