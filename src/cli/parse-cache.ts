@@ -433,11 +433,8 @@ export class ParseCache {
       tail,
       parts: parts.length,
     };
-    // One frame per part: no serialised copy of a big file's parts all at once.
-    if (this.write(() => {
-      this.frame(id);
-      for (const part of parts) this.frame(part);
-    })) {
+    // One frame per part (no serialised copy of a big file's parts all at once), written with one call.
+    if (this.write(() => this.frames([id, ...parts]))) {
       this.written.add(key);
     }
   }
@@ -453,7 +450,7 @@ export class ParseCache {
         writeAllSync(this.fd, MAGIC);
         this.count = 0;
         const header: CacheHeader = { layout: PARSE_CACHE_LAYOUT, code: this.code };
-        this.frame(header);
+        this.frames([header]);
       }
       frames();
       this.count++;
@@ -464,12 +461,16 @@ export class ParseCache {
     }
   }
 
-  private frame(value: unknown): void {
-    const bytes = serialize(value);
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(bytes.length, 0);
-    writeAllSync(this.fd as number, len);
-    writeAllSync(this.fd as number, bytes);
+  /** Appends one frame per value: [u32 length][v8.serialize bytes], in one write. */
+  private frames(values: readonly unknown[]): void {
+    const chunks: Uint8Array[] = [];
+    for (const value of values) {
+      const bytes = serialize(value);
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(bytes.length, 0);
+      chunks.push(len, bytes);
+    }
+    writeAllSync(this.fd as number, Buffer.concat(chunks));
   }
 
   /** Copies a stored entry's frames, as bytes, from the file as opened to the new one. */
