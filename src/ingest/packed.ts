@@ -271,34 +271,15 @@ export class PackedTurnReader {
     };
   }
 
-  /** Record `k` as the RawTurn that was packed (as `turn`, then the RawTurn fields, one literal so one hidden class). */
+  /** Record `k` as the RawTurn that was packed: `turn`, then the RawTurn fields, in the order of `makeRawTurn`. */
   rawTurn(k: number): RawTurn {
-    const { nums, strs } = this;
-    const o = k * N_NUMS;
-    const q = k * N_STRS;
-    const f = this.flags[k] as number;
-    return {
-      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
-      model: this.keptStr(strs[q] as number) as string,
-      provider: this.keptStr(strs[q + 1] as number) as Provider,
-      streamId: this.keptStr(strs[q + 2] as number) as string,
-      inputTokens: num(nums[o + 1] as number),
-      cacheWrite5mTokens: num(nums[o + 2] as number),
-      cacheWrite1hTokens: num(nums[o + 3] as number),
-      cacheReadTokens: num(nums[o + 4] as number),
-      outputTokens: num(nums[o + 5] as number),
-      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
-      promptTokens: num(nums[o + 9] as number),
-      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
-      isEstimated: (f & F_ESTIMATED) !== 0,
-      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: this.file(k), line: num(nums[o + 8] as number) },
-      sessionId: this.sessionId(k),
-      project: this.project(k),
-      dedupeKey: this.dedupeKey(k),
-      duplicatesFolded: this.duplicatesFolded(k),
-      tieTimestampMs: this.tieTimestampMs(k),
-    };
+    const t = this.turn(k) as RawTurn;
+    t.sessionId = this.sessionId(k);
+    t.project = this.project(k);
+    t.dedupeKey = this.dedupeKey(k);
+    t.duplicatesFolded = this.duplicatesFolded(k);
+    t.tieTimestampMs = this.tieTimestampMs(k);
+    return t;
   }
 }
 
