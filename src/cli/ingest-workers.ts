@@ -4,10 +4,12 @@
  * largest first (a shared atomic counter, so no thread waits for another to
  * hand out work). Workers send each file's ParsedFile back packed
  * (src/ingest/packed.ts: typed arrays + a string table, transferred, not
- * cloned object by object); the main thread unpacks it into the slot of the
- * file's input index. The list handed to normalizeSessions is therefore the
- * same, in the same order, as the single-thread path builds: same sessions,
- * diagnostics, accounting and dedupe, whatever thread parsed which file.
+ * cloned object by object); the main thread keeps it packed in the slot of
+ * the file's input index, and packs the files it parses itself the same way
+ * (normalizeSessions reads packed files). The list handed to normalizeSessions
+ * is therefore the same, in the same order, as the single-thread path builds:
+ * same sessions, diagnostics, accounting and dedupe, whatever thread parsed
+ * which file.
  *
  * Threads are used only when they pay: at least two files and, besides the
  * largest file (which the main thread takes first), MIN_PARALLEL_BYTES for
@@ -218,7 +220,7 @@ interface Failure {
 
 /**
  * Parses `inputs` on the main thread plus `opts.workers` worker threads;
- * returns one ParsedFile per input, at the input's index (stdin, if any, is
+ * returns one packed ParsedFile per input, at the input's index (stdin, if any, is
  * left to the caller). A file that cannot be read fails the whole call with
  * the same InputError the single-thread path throws; a crashed worker with an
  * InternalError naming it.
