@@ -46,9 +46,6 @@ export type NormalizeInput = Pick<ParsedFile, 'file' | 'relativePath' | 'bytes'>
     output: (Omit<ParseOutput, 'turns'> & { turns: readonly RawTurn[] | PackedTurns }) | null;
   };
 
-/** Records of file r (in sorted order) are refs r * REF_SPAN + k. */
-const REF_SPAN = 2 ** 32;
-
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -119,7 +116,11 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   };
 
   // 1. Global dedupe over all records in input order, on the packed records: a
-  //    Turn is built only for the record kept (refs: see REF_SPAN).
+  //    Turn is built only for the record kept. Record k of the r-th file with
+  //    turns is the number r * span + k, span = the largest file's record
+  //    count + 1: at most files × records, an exact integer far below 2^53.
+  let span = 1;
+  for (const f of files) if (f.output) span = Math.max(span, (isPacked(f.output.turns) ? f.output.turns.count : f.output.turns.length) + 1);
   const readers: PackedTurnReader[] = [];
   const best = new Map<string, number>();
   const unique: number[] = [];
@@ -143,7 +144,7 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     });
     diagnostics.push(...out.diagnostics);
     const reader = new PackedTurnReader(isPacked(out.turns) ? out.turns : packTurns(out.turns));
-    const base = readers.length * REF_SPAN;
+    const base = readers.length * span;
     readers.push(reader);
     for (let k = 0; k < reader.count; k++) {
       const key = reader.dedupeKey(k);
@@ -159,8 +160,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
         continue;
       }
       duplicateTurnsDropped++;
-      const kept = readers[Math.floor(prev / REF_SPAN)] as PackedTurnReader;
-      const kk = prev % REF_SPAN;
+      const kept = readers[Math.floor(prev / span)] as PackedTurnReader;
+      const kk = prev % span;
       if (isBetterRecord(reader.completeness(k), reader.file(k), reader.tieTimestampMs(k), kept.completeness(kk), kept.file(kk), kept.timestampMs(kk))) {
         best.set(key, base + k);
       }
@@ -187,8 +188,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   }
   const formatOfFile = new Map(files.map((f) => [f.file, f.output?.format ?? null]));
   const place = (ref: number): void => {
-    const reader = readers[Math.floor(ref / REF_SPAN)] as PackedTurnReader;
-    const k = ref % REF_SPAN;
+    const reader = readers[Math.floor(ref / span)] as PackedTurnReader;
+    const k = ref % span;
     const t = reader.turn(k);
     const s = session(reader.sessionId(k));
     s.format ??= formatOfFile.get(t.source.file) ?? null;
