@@ -91,6 +91,16 @@ test('analyze --requests without --json is a usage error', async () => {
   assert.match(run.stderr, /--requests goes with --json/);
 });
 
+test('TOKEN_ECON_SWEEP_WORKERS that is not a whole number from 0 to 64 is a one-line usage error', async () => {
+  for (const bad of ['abc', '-1', '1.5', '65']) {
+    const run = await runCliInProcess(['analyze', SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: bad } });
+    assert.equal(run.exitCode, 2, bad);
+    assert.match(run.stderr, /^token-econ: TOKEN_ECON_SWEEP_WORKERS must be a whole number from 0 to 64, got "/, bad);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  }
+  for (const ok of ['', ' 0 ']) assert.equal((await runCliInProcess(['analyze', SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: ok } })).exitCode, 0, JSON.stringify(ok));
+});
+
 test('analyze --json: the same bytes with the break-even sweeps on a worker thread or in this one', async () => {
   const here = await runCliInProcess(['analyze', '--json', '--requests', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '0' } });
   const pooled = await runCliInProcess(['analyze', '--json', '--requests', LONG, SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: '1' } });

@@ -17,7 +17,7 @@ import { sessionJson, toReportJson, type ListMaker } from '../../render/report-j
 import { formatUsd } from '../../render/text.js';
 import { LazyList } from '../json-stream.js';
 import { addJsonFormatOptions, jsonDocumentChunks, jsonIndent } from '../json-output.js';
-import { sweepPoolFactory } from '../sweep-workers.js';
+import { sweepPoolFactory, sweepWorkers } from '../sweep-workers.js';
 import { phaseTimer } from '../timing.js';
 import { cacheDirOf } from '../parse-cache.js';
 import { SweepCache, simulatorBuild } from '../sweep-cache.js';
@@ -137,9 +137,8 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
 
   // The break-even sweeps run in this thread unless TOKEN_ECON_SWEEP_WORKERS=n asks for n worker
   // threads (src/cli/sweep-workers.ts: on two cores they gain nothing and cost 15-40 MiB).
-  const forced = ctx.env['TOKEN_ECON_SWEEP_WORKERS'];
-  const workers = forced !== undefined && /^\d+$/.test(forced) ? Number(forced) : undefined;
-  const pool = sweepPoolFactory(workers === undefined ? {} : { workers });
+  const workers = sweepWorkers(ctx.env);
+  const pool = sweepPoolFactory({ workers });
   const progress = progressReporter(ctx);
   const mark = phaseTimer(ctx);
   let ingest;
@@ -148,7 +147,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       // Sweep workers, when asked for, start while this thread finishes ingest (the ingest worker's core is free).
       onWorkersDone: () => {
         mark('ingest workers done');
-        if (workers !== undefined) pool.prestart();
+        if (workers > 0) pool.prestart();
       },
       mark,
     });
