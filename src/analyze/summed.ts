@@ -135,9 +135,16 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000number:${String(v)}` : v));
 }
 
-/** The memo key of `strategy` with `params`. */
+/** Keys already made, by parameters object (a run asks for the same key once per workload). */
+const runKeys = new WeakMap<SimulationParams, Map<StrategyId, string>>();
+
+/** The memo key of `strategy` with `params` (parameters are never changed once made). */
 export function runKey(strategy: StrategyId, params: SimulationParams): string {
-  return stableJson([strategy, params]);
+  let byStrategy = runKeys.get(params);
+  if (!byStrategy) runKeys.set(params, (byStrategy = new Map()));
+  let key = byStrategy.get(strategy);
+  if (key === undefined) byStrategy.set(strategy, (key = stableJson([strategy, params])));
+  return key;
 }
 
 /** A column result as a run: its totals, parameters and per-turn cost. */
