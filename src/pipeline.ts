@@ -56,6 +56,7 @@ import {
   sessionScenario,
   summedTranscript,
   totalsOfScenario,
+  runKey,
   workloadRun,
   type SummedJob,
   type SummedScenario,
@@ -549,8 +550,21 @@ function* analysisSteps(
     if (workloads.length === 0) return;
     const env = envFor(undefined);
     if (id === 'replay') {
-      // Replay remembers tasks across workloads: all of them at once, never from the memo.
-      simulateColumns(workloads, id, env).forEach((r, w) => each(runOfColumns(r, (workloads[w] as Workload).turns.length), w));
+      // Replay remembers tasks across workloads: all of them at once, from the memo only under a key of the
+      // whole list of workloads (each workload's run depends on the ones before it).
+      const memo = options.memo;
+      const key = memo ? `${runKey(id, env.params)}\u0000${memo.keyOfAll(workloads)}` : '';
+      const known = memo ? workloads.map((wl) => memo.get(wl, key)) : [];
+      if (memo && known.every((run) => run !== undefined)) {
+        known.forEach((run, w) => each(run as WorkloadRun, w));
+        return;
+      }
+      simulateColumns(workloads, id, env).forEach((r, w) => {
+        const wl = workloads[w] as Workload;
+        const run = runOfColumns(r, wl.turns.length);
+        memo?.put(wl, key, run);
+        each(run, w);
+      });
       return;
     }
     workloads.forEach((wl, w) => each(workloadRun(wl, id, env, options.memo), w));

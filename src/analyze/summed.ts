@@ -124,10 +124,14 @@ export interface WorkloadRun {
  * A store of workload runs, e.g. the shell's cache (src/cli/sweep-cache.ts):
  * a run is a pure function of the workload and `key` (strategy and full
  * parameters, `runKey`), for strategies without memory across workloads.
+ * A strategy that remembers across workloads (replay) adds `keyOfAll` of
+ * the whole list, in order, to its key.
  */
 export interface WorkloadRunMemo {
   get(workload: Workload, key: string): WorkloadRun | undefined;
   put(workload: Workload, key: string, run: WorkloadRun): void;
+  /** A key for the list of workloads, in order: equal only for equal lists. */
+  keyOfAll(workloads: readonly Workload[]): string;
 }
 
 /** JSON with non-finite numbers kept apart from null (JSON.stringify writes both as null). */

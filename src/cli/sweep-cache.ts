@@ -169,6 +169,11 @@ export class SweepCache {
         this.runs.set(k, run);
         this.changed = true;
       },
+      keyOfAll: (workloads) => {
+        const h = createHash('sha256');
+        for (const w of workloads) h.update(this.hashOf(w)).update('\u0000');
+        return h.digest('base64');
+      },
     };
   }
 

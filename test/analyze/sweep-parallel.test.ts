@@ -231,20 +231,34 @@ test('a memo of workload runs: a second analysis takes the compared strategies a
       puts++;
       store.set(`${w.sessionId}|${key}`, run);
     },
+    // Equal only for equal lists, in order.
+    keyOfAll: (ws: readonly Workload[]) => JSON.stringify(ws),
   };
   const plain = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false });
   const first = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
   assert.ok(puts > 0 && hits === 0);
   const second = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
-  // transcript, state and nocache (replay remembers across workloads: never memoized) and the TTL variants.
+  // transcript, state, nocache, the TTL variants, and replay (under a key of the whole list of workloads).
   assert.equal(hits, puts);
+  assert.ok([...store.keys()].some((k) => k.includes(runKey('replay', params))));
   assert.deepEqual(first, plain);
   assert.deepEqual(second, plain);
   // It is really read: a doctored run changes the report.
-  const key = [...store.keys()].find((k) => k.endsWith(runKey('state', params)));
-  assert.ok(key);
-  const run = store.get(key) as Run;
-  store.set(key, { ...run, totals: { ...run.totals, totalCostUsd: run.totals.totalCostUsd + 1 } });
-  const doctored = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
-  assert.notDeepEqual(doctored.scenarios, plain.scenarios);
+  for (const strategy of ['state', 'replay'] as const) {
+    const key = [...store.keys()].find((k) => k.includes(runKey(strategy, params)));
+    assert.ok(key, strategy);
+    const run = store.get(key) as Run;
+    store.set(key, { ...run, totals: { ...run.totals, totalCostUsd: run.totals.totalCostUsd + 1 } });
+    const doctored = buildAnalysis(ingestDir(FIX), resolver, params, { ...options, keepRows: false, memo });
+    assert.notDeepEqual(doctored.scenarios, plain.scenarios, strategy);
+    store.set(key, run);
+  }
+  // Replay's runs of one list of workloads are not served for another (a session left out changes what
+  // the others replay): the same report as without the memo.
+  const fewer = ingestDir(FIX);
+  fewer.sessions = fewer.sessions.slice(1);
+  const fewerPlain = buildAnalysis(structuredClone(fewer), resolver, params, { ...options, keepRows: false });
+  const before = puts;
+  assert.deepEqual(buildAnalysis(fewer, resolver, params, { ...options, keepRows: false, memo }), fewerPlain);
+  assert.ok([...store.keys()].filter((k) => k.includes(runKey('replay', params))).length > 0 && puts > before);
 });
