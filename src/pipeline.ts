@@ -285,11 +285,19 @@ type AnalysisRequest =
 /** What the driver answers: a ticket or totals (`number[]`), or summed scenarios (`awaitSummed`). */
 type AnalysisAnswer = readonly number[] | readonly SummedScenario[];
 
-/** Per-workload totals of one job, in this thread. */
-function jobTotals(workloads: readonly Workload[], job: SweepJob, resolver: PriceResolver): Float64Array {
-  const env = { resolver, params: job.params };
-  const out = new Float64Array(workloads.length);
-  for (let w = 0; w < workloads.length; w++) out[w] = simulateTotals(workloads[w] as Workload, job.strategy, env).totalCostUsd;
+/**
+ * Per-workload totals of each job, in this thread: workload by workload, all
+ * jobs of the batch over one workload before the next (its turns stay in the
+ * CPU caches across the batch's runs; each job's totals are still summed in
+ * workload order by the caller).
+ */
+function jobsTotals(workloads: readonly Workload[], jobs: readonly SweepJob[], resolver: PriceResolver): Float64Array[] {
+  const envs = jobs.map((job) => ({ resolver, params: job.params }));
+  const out = jobs.map(() => new Float64Array(workloads.length));
+  for (let w = 0; w < workloads.length; w++) {
+    const wl = workloads[w] as Workload;
+    for (let j = 0; j < jobs.length; j++) (out[j] as Float64Array)[w] = simulateTotals(wl, (jobs[j] as SweepJob).strategy, envs[j] as { resolver: PriceResolver; params: SimulationParams }).totalCostUsd;
+  }
   return out;
 }
 
@@ -349,7 +357,7 @@ export function buildAnalysis(ingest: IngestResult, resolver: PriceResolver, par
     } else if (q.kind === 'awaitSummed') {
       r = steps.next(summed);
     } else if (q.kind === 'submit') {
-      done.push(q.jobs.map((job) => sumInOrder(jobTotals(workloads, job, resolver))));
+      done.push(jobsTotals(workloads, q.jobs, resolver).map(sumInOrder));
       r = steps.next([done.length - 1]);
     } else {
       r = steps.next(done[q.ticket] ?? []);
@@ -393,7 +401,7 @@ export async function buildAnalysisAsync(
       r = steps.next([]);
     } else if (q.kind === 'submit') {
       const ev = evaluator;
-      tickets.push(ev ? ev.evaluate(q.jobs).then((per) => per.map(sumInOrder)) : q.jobs.map((job) => sumInOrder(jobTotals(workloads, job, resolver))));
+      tickets.push(ev ? ev.evaluate(q.jobs).then((per) => per.map(sumInOrder)) : jobsTotals(workloads, q.jobs, resolver).map(sumInOrder));
       r = steps.next([tickets.length - 1]);
     } else {
       r = steps.next(await (tickets[q.ticket] ?? []));

@@ -241,11 +241,15 @@ export class SweepCache {
               const fresh = await pool.evaluate(jobs);
               fresh.forEach((f, j) => (out[j] as Float64Array).set(f));
             } else {
-              jobs.forEach((job, j) => {
-                const o = out[j] as Float64Array;
-                const env = { resolver, params: job.params };
-                for (let w = 0; w < workloads.length; w++) if (Number.isNaN(o[w])) o[w] = simulateTotals(workloads[w] as Workload, job.strategy, env).totalCostUsd;
-              });
+              // Workload by workload, every job it misses (its turns stay in the CPU caches across the runs).
+              const envs = jobs.map((job) => ({ resolver, params: job.params }));
+              for (let w = 0; w < workloads.length; w++) {
+                const wl = workloads[w] as Workload;
+                for (let j = 0; j < jobs.length; j++) {
+                  const o = out[j] as Float64Array;
+                  if (Number.isNaN(o[w])) o[w] = simulateTotals(wl, (jobs[j] as SweepJob).strategy, envs[j] as (typeof envs)[number]).totalCostUsd;
+                }
+              }
             }
           }
           jobs.forEach((_, j) => {
