@@ -54,7 +54,7 @@ import {
   ScenarioSum,
   scenarioId,
   sessionScenario,
-  summedTranscript,
+  summedTranscripts,
   totalsOfScenario,
   runKey,
   workloadRun,
@@ -265,7 +265,7 @@ export interface SweepJob {
 export interface SweepEvaluator {
   evaluate(jobs: readonly SweepJob[]): Promise<Float64Array[]>;
   /**
-   * Optional: runs summed-only transcript scenarios (`summedTranscript` of
+   * Optional: runs summed-only transcript scenarios (`summedTranscripts` of
    * src/analyze/summed.ts, the same code in any thread), e.g. the TTL variants.
    */
   summed?(jobs: readonly SummedJob[]): Promise<SummedScenario[]>;
@@ -352,7 +352,7 @@ export function buildAnalysis(ingest: IngestResult, resolver: PriceResolver, par
       workloads = q.workloads;
       r = steps.next([]);
     } else if (q.kind === 'summed') {
-      summed = q.jobs.map((job) => summedTranscript(workloads, resolver, job, options.memo));
+      summed = summedTranscripts(workloads, resolver, q.jobs, options.memo);
       r = steps.next([]);
     } else if (q.kind === 'awaitSummed') {
       r = steps.next(summed);
@@ -389,7 +389,7 @@ export async function buildAnalysisAsync(
     const q = r.value;
     if (q.kind === 'summed') {
       const ev = evaluator;
-      summed = ev?.summed ? ev.summed(q.jobs) : q.jobs.map((job) => summedTranscript(workloads, resolver, job, options.memo));
+      summed = ev?.summed ? ev.summed(q.jobs) : summedTranscripts(workloads, resolver, q.jobs, options.memo);
       r = steps.next([]);
     } else if (q.kind === 'awaitSummed') {
       r = steps.next(await summed);

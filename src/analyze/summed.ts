@@ -199,20 +199,23 @@ export interface SummedJob {
 }
 
 /**
- * Transcript with `job.params` over every workload, rows only summed: one
- * workload at a time, its requests' costs added (in workload order) and dropped
- * (transcript keeps nothing across workloads, so this equals one `simulate`
- * over all of them).
+ * Transcript with each job's params over every workload, rows only summed:
+ * workload by workload (every job over one workload before the next: its
+ * turns stay in the CPU caches), each run's requests' costs added in
+ * workload order per job and dropped (transcript keeps nothing across
+ * workloads, so this equals one `simulate` over all of them per job).
  */
-export function summedTranscript(workloads: readonly Workload[], resolver: PriceResolver, job: SummedJob, memo?: WorkloadRunMemo): SummedScenario {
-  const sum = new ScenarioSum();
-  const perWorkload: SessionScenario[] = [];
-  const id = scenarioId('transcript', job.kind);
-  const env = { resolver, params: job.params };
+export function summedTranscripts(workloads: readonly Workload[], resolver: PriceResolver, jobs: readonly SummedJob[], memo?: WorkloadRunMemo): SummedScenario[] {
+  const sums = jobs.map(() => new ScenarioSum());
+  const perWorkload = jobs.map((): SessionScenario[] => []);
+  const ids = jobs.map((job) => scenarioId('transcript', job.kind));
+  const envs = jobs.map((job) => ({ resolver, params: job.params }));
   for (const wl of workloads) {
-    const run = workloadRun(wl, 'transcript', env, memo);
-    sum.addTotals(run.totals);
-    perWorkload.push(runScenario(id, job.kind, 'transcript', run));
+    jobs.forEach((job, j) => {
+      const run = workloadRun(wl, 'transcript', envs[j] as SimulationEnv, memo);
+      (sums[j] as ScenarioSum).addTotals(run.totals);
+      (perWorkload[j] as SessionScenario[]).push(runScenario(ids[j] as string, job.kind, 'transcript', run));
+    });
   }
-  return { totals: sum.totals(id, 'transcript', job.kind), perWorkload };
+  return jobs.map((job, j) => ({ totals: (sums[j] as ScenarioSum).totals(ids[j] as string, 'transcript', job.kind), perWorkload: perWorkload[j] as SessionScenario[] }));
 }

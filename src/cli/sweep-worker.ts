@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Workload } from '../model/simulation.js';
 import type { PriceResolver } from '../price/resolve.js';
-import { summedTranscript } from '../analyze/summed.js';
+import { summedTranscripts } from '../analyze/summed.js';
 import { createTotalsWorkerHandler, type TotalsRequest } from '../simulate/sweep.js';
 import type { SummedReply, SummedRequest } from './sweep-workers.js';
 
@@ -25,7 +25,7 @@ if (port !== null) {
         if (workloads === null || resolver === null) throw new Error('sweep worker: summed before workloads');
         const w = workloads;
         const r = resolver;
-        reply = { kind: 'summed', id: msg.id, results: msg.jobs.map((job) => summedTranscript(w, r, job)), error: null };
+        reply = { kind: 'summed', id: msg.id, results: summedTranscripts(w, r, msg.jobs), error: null };
       } catch (e) {
         reply = { kind: 'summed', id: msg.id, results: null, error: e instanceof Error ? e.message : String(e) };
       }

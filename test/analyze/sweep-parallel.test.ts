@@ -12,7 +12,7 @@ import { buildAnalysis, buildAnalysisAsync, DEFAULT_STRATEGIES, gapClassOf, type
 import { DEFAULT_GAP_GRID_MS, sweepIdleGap, type TotalCost } from '../../src/analyze/break-even.js';
 import { applyOverrides } from '../../src/analyze/params.js';
 import { SimulatedTurnTable } from '../../src/analyze/turn-table.js';
-import { ScenarioSum, summedTranscript } from '../../src/analyze/summed.js';
+import { ScenarioSum, summedTranscripts } from '../../src/analyze/summed.js';
 import { createPriceResolver } from '../../src/price/resolve.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
 import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
@@ -147,18 +147,30 @@ test('TTL variants on the pool worker (summed runs) = in this thread, with and w
   }
 });
 
-test('summedTranscript: running sums = the sums of simulate over all workloads at once; transcript@log reuse is exact', () => {
+test('summedTranscripts: running sums = the sums of simulate over all workloads at once, per job; transcript@log reuse is exact', () => {
   const workloads = pricedWorkloads();
-  const job = { kind: 'ttl-5m' as const, params: applyOverrides(params, { ttl: '5m' }) };
-  const summed = summedTranscript(workloads, resolver, job);
-  const all = simulate(workloads, ['transcript'], { resolver, params: job.params }).get('transcript') ?? [];
-  const sum = new ScenarioSum();
-  for (const r of all) sum.add(r);
-  assert.deepEqual(summed.totals, sum.totals('transcript@5m', 'transcript', 'ttl-5m'));
-  assert.equal(summed.perWorkload.length, workloads.length);
+  const jobs = [
+    { kind: 'ttl-5m' as const, params: applyOverrides(params, { ttl: '5m' }) },
+    { kind: 'ttl-1h' as const, params: applyOverrides(params, { ttl: '1h' }) },
+  ];
+  const summed = summedTranscripts(workloads, resolver, jobs);
+  assert.equal(summed.length, 2);
+  jobs.forEach((job, j) => {
+    const all = simulate(workloads, ['transcript'], { resolver, params: job.params }).get('transcript') ?? [];
+    const sum = new ScenarioSum();
+    for (const r of all) sum.add(r);
+    const id = `transcript@${job.kind.slice(4)}`;
+    assert.deepEqual(summed[j]?.totals, sum.totals(id, 'transcript', job.kind));
+    assert.equal(summed[j]?.perWorkload.length, workloads.length);
+    // Each job's per-workload scenarios are its own runs, in workload order.
+    assert.deepEqual(summed[j]?.perWorkload.map((s) => s.totalCostUsd), all.map((r) => r.totalCostUsd));
+  });
+  assert.notDeepEqual(summed[0]?.totals, summed[1]?.totals);
   // With ttlSeconds null, transcript@log (ttl: 'log') is the plain transcript run.
-  const log = summedTranscript(workloads, resolver, { kind: 'log-ttl', params: applyOverrides(params, { ttl: 'log' }) });
-  const plain = summedTranscript(workloads, resolver, { kind: 'log-ttl', params });
+  const [log, plain] = summedTranscripts(workloads, resolver, [
+    { kind: 'log-ttl', params: applyOverrides(params, { ttl: 'log' }) },
+    { kind: 'log-ttl', params },
+  ]);
   assert.equal(params.ttlSeconds, null);
   assert.deepEqual(log, plain);
 });
