@@ -92,16 +92,21 @@ interface CacheHeader {
   code: string;
 }
 
-/** `fd`'s bytes [at, at + n), or null when the file is shorter. */
-function readAt(fd: number, at: number, n: number): Buffer | null {
-  const out = Buffer.allocUnsafe(n);
+/** Reads `fd`'s bytes [at, at + n) into `out` from its start; false when the file is shorter. */
+function readInto(fd: number, out: Buffer, at: number, n: number): boolean {
   let got = 0;
   while (got < n) {
     const r = readSync(fd, out, got, n - got, at + got);
-    if (r <= 0) return null;
+    if (r <= 0) return false;
     got += r;
   }
-  return out;
+  return true;
+}
+
+/** `fd`'s bytes [at, at + n), or null when the file is shorter. */
+function readAt(fd: number, at: number, n: number): Buffer | null {
+  const out = Buffer.allocUnsafe(n);
+  return readInto(fd, out, at, n) ? out : null;
 }
 
 /** Bytes of the window the identities are read through (tests make it tiny). */
@@ -133,12 +138,7 @@ class FileWindow {
       return own;
     }
     const len = Math.min(this.buf.length, this.size - at);
-    let got = 0;
-    while (got < len) {
-      const r = readSync(this.fd, this.buf, got, len - got, at + got);
-      if (r <= 0) throw new Error('parse cache: cut frame');
-      got += r;
-    }
+    if (!readInto(this.fd, this.buf, at, len)) throw new Error('parse cache: cut frame');
     this.start = at;
     this.end = at + len;
     return this.buf.subarray(0, n);
