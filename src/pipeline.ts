@@ -28,6 +28,7 @@ import type { PriceTable } from './model/pricing.js';
 import { simulate, simulateColumns, simulateTotals } from './simulate/simulate.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
+import type { SimulationEnv } from './simulate/strategy.js';
 import { projectFleet } from './simulate/fleet.js';
 import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf, mergeActualTotals, type MissAttributionOptions } from './analyze/actual.js';
 import { MissTally, TopTurnsTally } from './analyze/misses.js';
@@ -286,18 +287,27 @@ type AnalysisRequest =
 type AnalysisAnswer = readonly number[] | readonly SummedScenario[];
 
 /**
- * Per-workload totals of each job, in this thread: workload by workload, all
- * jobs of the batch over one workload before the next (its turns stay in the
- * CPU caches across the batch's runs; each job's totals are still summed in
- * workload order by the caller).
+ * Fills the NaN entries of `out[job][workload]` with that workload's total
+ * under that job, in this thread: workload by workload, all jobs of the batch
+ * over one workload before the next (its turns stay in the CPU caches across
+ * the batch's runs; each job's totals are still summed in workload order by
+ * the caller). The shell's sweep cache fills only what it misses.
  */
-function jobsTotals(workloads: readonly Workload[], jobs: readonly SweepJob[], resolver: PriceResolver): Float64Array[] {
-  const envs = jobs.map((job) => ({ resolver, params: job.params }));
-  const out = jobs.map(() => new Float64Array(workloads.length));
+export function fillJobTotals(workloads: readonly Workload[], jobs: readonly SweepJob[], resolver: PriceResolver, out: readonly Float64Array[]): void {
+  const envs: SimulationEnv[] = jobs.map((job) => ({ resolver, params: job.params }));
   for (let w = 0; w < workloads.length; w++) {
     const wl = workloads[w] as Workload;
-    for (let j = 0; j < jobs.length; j++) (out[j] as Float64Array)[w] = simulateTotals(wl, (jobs[j] as SweepJob).strategy, envs[j] as { resolver: PriceResolver; params: SimulationParams }).totalCostUsd;
+    for (let j = 0; j < jobs.length; j++) {
+      const o = out[j] as Float64Array;
+      if (Number.isNaN(o[w])) o[w] = simulateTotals(wl, (jobs[j] as SweepJob).strategy, envs[j] as SimulationEnv).totalCostUsd;
+    }
   }
+}
+
+/** Per-workload totals of each job, in this thread (`fillJobTotals`). */
+function jobsTotals(workloads: readonly Workload[], jobs: readonly SweepJob[], resolver: PriceResolver): Float64Array[] {
+  const out = jobs.map(() => new Float64Array(workloads.length).fill(Number.NaN));
+  fillJobTotals(workloads, jobs, resolver, out);
   return out;
 }
 

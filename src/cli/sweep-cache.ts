@@ -24,10 +24,9 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
-import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
+import { fillJobTotals, type SweepEvaluator, type SweepEvaluatorFactory, type SweepJob } from '../pipeline.js';
 import { stableJson, type WorkloadRun, type WorkloadRunMemo } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
-import { simulateTotals } from '../simulate/simulate.js';
 import { codeFingerprint, tempNameFor } from './parse-cache.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
@@ -213,7 +212,7 @@ export class SweepCache {
   /**
    * A factory for `buildAnalysisAsync`: totals come from the cache, the
    * missing ones from `inner`'s evaluator (worker threads) when it makes one,
-   * else from `simulateTotals` in this thread, and are added to the cache.
+   * else in this thread (`fillJobTotals` of the pipeline), and are added to the cache.
    */
   factory(inner?: SweepEvaluatorFactory): SweepEvaluatorFactory {
     return (input) => {
@@ -240,17 +239,7 @@ export class SweepCache {
               // The pool runs whole jobs: let it, and keep what it computed.
               const fresh = await pool.evaluate(jobs);
               fresh.forEach((f, j) => (out[j] as Float64Array).set(f));
-            } else {
-              // Workload by workload, every job it misses (its turns stay in the CPU caches across the runs).
-              const envs = jobs.map((job) => ({ resolver, params: job.params }));
-              for (let w = 0; w < workloads.length; w++) {
-                const wl = workloads[w] as Workload;
-                for (let j = 0; j < jobs.length; j++) {
-                  const o = out[j] as Float64Array;
-                  if (Number.isNaN(o[w])) o[w] = simulateTotals(wl, (jobs[j] as SweepJob).strategy, envs[j] as (typeof envs)[number]).totalCostUsd;
-                }
-              }
-            }
+            } else fillJobTotals(workloads, jobs, resolver, out);
           }
           jobs.forEach((_, j) => {
             const o = out[j] as Float64Array;
