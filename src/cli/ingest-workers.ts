@@ -252,16 +252,13 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   /**
    * A whole Claude Code file parsed as one part (keepParts): handed to
    * `onParts` first (the parse cache writes it at once), then merged (which
-   * rewrites its events and diagnostics in place), its turns left packed
-   * unless cached parts come first.
+   * rewrites its events and diagnostics in place), its turns left packed. A
+   * file with cached parts is never a whole-file job: it is resumed as a
+   * range, merged with them below.
    */
   const putWhole = (index: number, packed: PackedPart, grown: boolean): void => {
-    const prefix = opts.prefixParts?.get(index) ?? [];
-    opts.onParts?.(index, [...prefix, packed]);
-    parsed[index] =
-      prefix.length === 0
-        ? mergePackedFilePart(partOptions(index), packed, grown)
-        : packParsedFile(mergeFileParts(partOptions(index), [...prefixOf(index), unpackFilePart(packed)], grown));
+    opts.onParts?.(index, [packed]);
+    parsed[index] = mergePackedFilePart(partOptions(index), packed, grown);
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
