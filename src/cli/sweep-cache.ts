@@ -25,7 +25,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import { fillJobTotals, type SweepEvaluator, type SweepEvaluatorFactory, type SweepJob } from '../pipeline.js';
-import { stableJson, type WorkloadRun, type WorkloadRunMemo } from '../analyze/summed.js';
+import { runKey, stableJson, type WorkloadRun, type WorkloadRunMemo } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { codeFingerprint, tempNameFor } from './parse-cache.js';
 
@@ -147,6 +147,11 @@ export class SweepCache {
     }
   }
 
+  /** Where a workload's run under memo key `key` is kept in `runs`. */
+  private runKeyOf(w: Workload, key: string): string {
+    return `${this.hashOf(w)}\u0000${digest(key)}`;
+  }
+
   private hashOf(w: Workload): string {
     let h = this.hashes.get(w);
     if (h === undefined) this.hashes.set(w, (h = workloadHash(w)));
@@ -157,13 +162,13 @@ export class SweepCache {
   memo(): WorkloadRunMemo {
     return {
       get: (workload, key) => {
-        const k = `${this.hashOf(workload)}\u0000${digest(key)}`;
+        const k = this.runKeyOf(workload, key);
         const run = this.runs.get(k);
         if (run) this.usedRuns.add(k);
         return run;
       },
       put: (workload, key, run) => {
-        const k = `${this.hashOf(workload)}\u0000${digest(key)}`;
+        const k = this.runKeyOf(workload, key);
         this.usedRuns.add(k);
         this.runs.set(k, run);
         this.changed = true;
@@ -223,7 +228,7 @@ export class SweepCache {
       const evaluator: SweepEvaluator = {
         evaluate: async (jobs: readonly SweepJob[]) => {
           // A job's key is a digest of its strategy and full parameters (short keys: the file stays small).
-          const keys = jobs.map((job) => digest(stableJson([job.strategy, job.params])));
+          const keys = jobs.map((job) => digest(runKey(job.strategy, job.params)));
           const out = jobs.map(() => new Float64Array(workloads.length));
           let missing = 0;
           jobs.forEach((_, j) => {
