@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+
 /**
  * Everything a command may touch of the outside world, passed in so commands
  * can be run in-process by tests. Only src/cli/ sees this.
@@ -17,4 +19,17 @@ export interface CliContext {
   now: () => number;
   /** Set by a command to request a non-zero exit without throwing. */
   exitCode: number;
+}
+
+/**
+ * A thread count from the environment variable `name`: `fallback()` when it
+ * is unset or empty, else a whole number from `min` to 64; anything else is a
+ * usage error naming the variable, with `hint`.
+ */
+export function threadCountFromEnv(env: CliContext['env'], name: string, min: number, fallback: () => number, hint: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback();
+  const n = Number(raw.trim());
+  if (!Number.isInteger(n) || n < min || n > 64) throw new InputError(`${name} must be a whole number from ${min} to 64, got "${raw}"`, hint);
+  return n;
 }

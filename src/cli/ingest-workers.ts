@@ -30,7 +30,7 @@ import { clonePackedPart, packFilePart, packParsedFile, unpackFilePart, type Pac
 import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, mergePackedFilePart, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
-import type { CliContext } from './context.js';
+import { threadCountFromEnv, type CliContext } from './context.js';
 import type { FilePartResult, FileRange, InputFile, readFileOrPart } from './io.js';
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
@@ -40,13 +40,7 @@ export const MIN_PARALLEL_BYTES = 16 * 1024 * 1024;
 
 /** Threads to parse with: `TOKEN_ECON_THREADS`, else min(2, available cores). */
 export function ingestThreads(env: CliContext['env']): number {
-  const raw = env[THREADS_ENV];
-  if (raw === undefined || raw.trim() === '') return Math.max(1, Math.min(2, availableParallelism()));
-  const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new InputError(`${THREADS_ENV} must be a whole number from 1 to 64, got "${raw}"`, `e.g. ${THREADS_ENV}=1 to parse on one thread`);
-  }
-  return n;
+  return threadCountFromEnv(env, THREADS_ENV, 1, () => Math.max(1, Math.min(2, availableParallelism())), `e.g. ${THREADS_ENV}=1 to parse on one thread`);
 }
 
 /** Test and tuning knobs: the smallest file split, and forced nominal cut offsets. */

@@ -9,8 +9,7 @@
  * finishes first (the pipeline adds them up in workload order).
  */
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import type { CliContext } from './context.js';
+import { threadCountFromEnv, type CliContext } from './context.js';
 import type { PriceTable } from '../model/pricing.js';
 import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
@@ -41,13 +40,7 @@ export const SWEEP_WORKERS_ENV = 'TOKEN_ECON_SWEEP_WORKERS';
 
 /** Sweep worker threads asked for by `TOKEN_ECON_SWEEP_WORKERS` (unset or empty: none). */
 export function sweepWorkers(env: CliContext['env']): number {
-  const raw = env[SWEEP_WORKERS_ENV];
-  if (raw === undefined || raw.trim() === '') return 0;
-  const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < 0 || n > 64) {
-    throw new InputError(`${SWEEP_WORKERS_ENV} must be a whole number from 0 to 64, got "${raw}"`, `e.g. ${SWEEP_WORKERS_ENV}=1 for one sweep worker thread`);
-  }
-  return n;
+  return threadCountFromEnv(env, SWEEP_WORKERS_ENV, 0, () => 0, `e.g. ${SWEEP_WORKERS_ENV}=1 for one sweep worker thread`);
 }
 
 /** Contiguous workload ranges of at most ~`target` turns (a larger workload is a range alone). */
