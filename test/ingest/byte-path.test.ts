@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ByteLineSplitter, LineSplitter, type SplitLine } from '../../src/ingest/lines.js';
-import { KeySet, scanObjectBytes } from '../../src/ingest/formats/json-bytes.js';
+import { KeySet, NestedKey, scanObjectBytes } from '../../src/ingest/formats/json-bytes.js';
 import { scanObject } from '../../src/ingest/formats/json-scan.js';
 import { claudeCodeFormat, isClaudeCodeHead } from '../../src/ingest/formats/claude-code.js';
 import { detectFormat } from '../../src/ingest/index.js';
@@ -85,6 +85,49 @@ test('scanObjectBytes accepts and rejects exactly what scanObject does, and find
     }),
     { numRuns: 2000 },
   );
+});
+
+test('a NestedKey walk gives the verdict and spans of skipping the value and walking it again', () => {
+  const keys = new KeySet(['type', 'message', 'a']);
+  const inner = new KeySet(['model', 'usage', 'id']);
+  const spans = keys.spans();
+  const again = keys.spans();
+  const innerAgain = inner.spans();
+  const nest = new NestedKey(1, inner);
+  const json = fc.jsonValue({ maxDepth: 3 });
+  const message = fc.oneof(
+    fc.dictionary(fc.constantFrom('model', 'usage', 'id', 'content', 'i\\u0064'), json).map((d) => JSON.stringify(d)),
+    json.map((v) => JSON.stringify(v)),
+    fc.constantFrom('{"model":"m" "id":1}', '{"model":}', '{"a":[1,}', '{"id":01}', '{"id":"x",}', '{ }', '{"usage":{"x":1}}  ', '[{"model":"m"}]'),
+  );
+  const junk = fc.constantFrom('', '"', '}', ',', ':', 'x', '{', ']');
+  const line = fc.tuple(fc.array(fc.tuple(fc.constantFrom('type', 'message', 'a', 'b'), fc.oneof(message, json.map((v) => JSON.stringify(v)))), { maxLength: 4 }), fc.nat(), junk).map(([members, n, j]) => {
+    const t = `{${members.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+    const at = n % (t.length + 1);
+    return n % 3 === 0 ? t.slice(0, at) + j + t.slice(at) : t;
+  });
+  // At the bracket limit: 4096 open brackets including the message's own pass, one more fails, with or without nesting.
+  const deep = (n: number): string => `{"type":"x","message":{"content":${'['.repeat(n)}${']'.repeat(n)}}}`;
+  const check = (text: string): void => {
+    const b = Buffer.from(text, 'utf8');
+    const plain = scanObjectBytes(b, 0, b.length, keys, again);
+    const ok = scanObjectBytes(b, 0, b.length, keys, spans, nest);
+    assert.equal(ok, plain, text);
+    if (!ok) return;
+    assert.deepEqual([...spans], [...again], text);
+    const m0 = again[2] as number;
+    const walked = m0 >= 0 && b[m0] === 0x7b && scanObjectBytes(b, m0, again[3] as number, inner, innerAgain);
+    assert.equal(nest.ok, walked, text);
+    if (walked) assert.deepEqual([...nest.spans], [...innerAgain], text);
+    else assert.ok(nest.spans.every((v) => v === -1), text);
+  };
+  for (const n of [4094, 4095, 4096]) check(deep(n));
+  assert.equal(scanObjectBytes(Buffer.from(deep(4095)), 0, deep(4095).length, keys, spans, nest), true);
+  assert.equal(scanObjectBytes(Buffer.from(deep(4096)), 0, deep(4096).length, keys, spans, nest), false);
+  check('{"message":{"model":"a"},"message":{"model" "b"}}');
+  check('{"message":{"model":"a"},"message":[1]}');
+  check('{"message":[1],"message":{"id":"z"}}');
+  fc.assert(fc.property(line, check), { numRuns: 3000 });
 });
 
 test('isClaudeCodeHead says yes only where detectFormat picks claude-code', () => {

@@ -31,7 +31,7 @@ import { foldSameFile } from '../../normalize/duplicates.js';
 import { withFileStrings, type PackedTurns } from '../packed.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
-import { KeySet, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
+import { KeySet, NestedKey, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
 import {
   OutputBuilder,
   completeHeadLines,
@@ -247,7 +247,9 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   /** uuid -> parentUuid of sidechain lines. */
   const sideParent = new Map<string, string | null>();
   const top = TOP.spans();
-  const msg = MSG.spans();
+  // `message` is walked with its keys while the line is (one pass over its content, not two).
+  const nested = new NestedKey(T_MESSAGE, MSG);
+  const msg = nested.spans;
   /** Interned model names (one string per model, not one per line). */
   const models = new Map<string, string>();
   let lineSessionId: string | null = null;
@@ -296,14 +298,15 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   }
 
   function assistant(b: Buffer, s: number, e: number, text: string | undefined, lineNo: number, isSidechain: boolean, uuid: string | null): void {
-    // Only the top level of `message` is walked; content blocks (tool inputs,
-    // quoted JSON) are skipped whole, so a nested "usage" is never read.
+    // Only the top level of `message` was walked (with the line: `nested`);
+    // content blocks (tool inputs, quoted JSON) were skipped whole, so a nested
+    // "usage" is never read.
     const m0 = top[2 * T_MESSAGE] as number;
     if (m0 < 0 || b[m0] !== 0x7b) {
       out.skip('invalid-message', `assistant line has ${m0 >= 0 ? 'a message that is not an object' : 'no message'}`, lineNo);
       return;
     }
-    if (!scanObjectBytes(b, m0, top[2 * T_MESSAGE + 1] as number, MSG, msg)) {
+    if (!nested.ok) {
       out.skip('invalid-json', `invalid JSON in message: ${preview(text ?? decodeUtf8(b, s, e))}`, lineNo);
       return;
     }
@@ -403,7 +406,7 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   /** One line: b[s, e), already without `\n`, trailing `\r` and BOM; `text` is its decoded form when the caller has it. */
   function pushBytes(b: Buffer, s: number, e: number, lineNo: number, text?: string): void {
     out.linesRead++;
-    if (!scanObjectBytes(b, s, e, TOP, top)) {
+    if (!scanObjectBytes(b, s, e, TOP, top, nested)) {
       reject(text ?? decodeUtf8(b, s, e), lineNo);
       return;
     }

@@ -37,6 +37,8 @@ export function skipStringBytes(b: Buffer, pos: number, end: number): number {
 
 /** Open brackets of the value being skipped; nesting deeper than this is rejected as malformed (as in json-scan.ts). */
 const stack = new Uint8Array(4096);
+/** Brackets already open around the value being skipped (1 inside a `NestedKey` walk): they count toward the limit. */
+let depthBase = 0;
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
@@ -77,6 +79,7 @@ export function skipValueBytes(b: Buffer, pos: number, end: number): number {
   const c = b[pos] as number;
   if (c === QUOTE) return skipStringBytes(b, pos, end);
   if (c === 0x7b || c === 0x5b) {
+    const limit = stack.length - depthBase;
     let depth = 0;
     stack[depth++] = c;
     let i = pos + 1;
@@ -88,7 +91,7 @@ export function skipValueBytes(b: Buffer, pos: number, end: number): number {
         continue;
       }
       if (ch === 0x7b || ch === 0x5b) {
-        if (depth >= stack.length) return -1;
+        if (depth >= limit) return -1;
         stack[depth++] = ch;
       } else if (ch === 0x7d || ch === 0x5d) {
         const open = stack[--depth];
@@ -167,44 +170,97 @@ export class KeySet {
 }
 
 /**
+ * A key whose object value is walked with its own key set while its parent
+ * is walked (`scanObjectBytes`' `nest`): one pass over the bytes instead of
+ * skipping the value whole and walking it again. `ok` tells whether the value
+ * was walked as one well-formed object (exactly `scanObjectBytes` over its
+ * span); when it was not (or the key is absent or not an object) `spans` is
+ * all -1 and the parent's verdict is what skipping the value gives.
+ */
+export class NestedKey {
+  readonly spans: Int32Array;
+  ok = false;
+  constructor(
+    readonly slot: number,
+    readonly keys: KeySet,
+  ) {
+    this.spans = keys.spans();
+  }
+}
+
+/**
  * Walks the object in b[start, end): fills `spans` for the keys of `keys`.
  * False when the bytes are not one well-formed object (ignoring the inside of
- * skipped values), exactly when json-scan's scanObject returns null.
+ * skipped values), exactly when json-scan's scanObject returns null. With
+ * `nest`, the object value of its key is walked too (see `NestedKey`).
  */
-export function scanObjectBytes(b: Buffer, start: number, end: number, keys: KeySet, spans: Int32Array): boolean {
-  spans.fill(-1);
+export function scanObjectBytes(b: Buffer, start: number, end: number, keys: KeySet, spans: Int32Array, nest?: NestedKey): boolean {
+  if (nest) {
+    nest.ok = false;
+    nest.spans.fill(-1);
+  }
   let i = start;
   while (i < end && isWs(b[i] as number)) i++;
-  if (i >= end || b[i] !== 0x7b) return false;
-  i++;
+  if (i >= end || b[i] !== 0x7b) {
+    spans.fill(-1);
+    return false;
+  }
+  i = walkObject(b, i, end, keys, spans, nest);
+  if (i < 0) return false;
+  while (i < end && isWs(b[i] as number)) i++;
+  return i === end;
+}
+
+/**
+ * The members of the object opening at b[open] (`{`), up to its closing
+ * brace: index just past it, or -1 when malformed before it.
+ */
+function walkObject(b: Buffer, open: number, end: number, keys: KeySet, spans: Int32Array, nest: NestedKey | undefined): number {
+  spans.fill(-1);
+  let i = open + 1;
   let first = true;
   for (;;) {
     while (i < end && isWs(b[i] as number)) i++;
-    if (i >= end) return false;
+    if (i >= end) return -1;
     const c = b[i] as number;
-    if (c === 0x7d) {
-      i++;
-      break;
-    }
+    if (c === 0x7d) return i + 1;
     if (!first) {
-      if (c !== 0x2c) return false;
+      if (c !== 0x2c) return -1;
       i++;
       while (i < end && isWs(b[i] as number)) i++;
     }
-    if (i >= end || b[i] !== QUOTE) return false;
+    if (i >= end || b[i] !== QUOTE) return -1;
     const k0 = i;
     const k1 = skipStringBytes(b, i, end);
-    if (k1 < 0) return false;
+    if (k1 < 0) return -1;
     const slot = keys.slotOf(b, k0, k1);
-    if (slot === -2) return false;
+    if (slot === -2) return -1;
     i = k1;
     while (i < end && isWs(b[i] as number)) i++;
-    if (i >= end || b[i] !== 0x3a) return false;
+    if (i >= end || b[i] !== 0x3a) return -1;
     i++;
     while (i < end && isWs(b[i] as number)) i++;
-    if (i >= end) return false;
-    const v1 = skipValueBytes(b, i, end);
-    if (v1 < 0) return false;
+    if (i >= end) return -1;
+    let v1: number;
+    if (nest !== undefined && slot === nest.slot) {
+      // The last occurrence of the key decides, as for every span.
+      nest.ok = false;
+      if (b[i] === 0x7b) {
+        depthBase = 1;
+        try {
+          v1 = walkObject(b, i, end, nest.keys, nest.spans, undefined);
+        } finally {
+          depthBase = 0;
+        }
+      } else v1 = -1;
+      if (v1 >= 0) nest.ok = true;
+      else {
+        // Not one well-formed object: what skipping it gives, as without `nest`.
+        nest.spans.fill(-1);
+        v1 = skipValueBytes(b, i, end);
+      }
+    } else v1 = skipValueBytes(b, i, end);
+    if (v1 < 0) return -1;
     if (slot >= 0) {
       spans[2 * slot] = i;
       spans[2 * slot + 1] = v1;
@@ -212,8 +268,6 @@ export function scanObjectBytes(b: Buffer, start: number, end: number, keys: Key
     i = v1;
     first = false;
   }
-  while (i < end && isWs(b[i] as number)) i++;
-  return i === end;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
