@@ -46,7 +46,7 @@ async function loop(): Promise<void> {
         const r = await readFileOrPart(input, readOptions);
         if (r.kind === 'part') {
           const packed = packFilePart(r.part);
-          post({ type: 'whole-part', index, data: packed, grown: r.grown }, partTransferables(packed));
+          post({ type: 'whole-part', index, data: packed, grown: r.grown, seen: r.seen }, partTransferables(packed));
           continue;
         }
         file = r.file;

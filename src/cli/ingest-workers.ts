@@ -31,7 +31,7 @@ import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, mergePackedFilePart, type
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import { threadCountFromEnv, type CliContext } from './context.js';
-import type { FilePartResult, FileRange, InputFile, readFileOrPart } from './io.js';
+import type { FilePartResult, FileRange, InputFile, SeenFile, readFileOrPart } from './io.js';
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
 
@@ -156,7 +156,7 @@ export interface IngestWorkerData extends WorkerParseOptions {
 export type IngestWorkerMessage =
   | { type: 'file'; index: number; file: PackedFile }
   | { type: 'part'; index: number; part: number; data: PackedPart; grown: boolean }
-  | { type: 'whole-part'; index: number; data: PackedPart; grown: boolean }
+  | { type: 'whole-part'; index: number; data: PackedPart; grown: boolean; seen: SeenFile | null }
   | { type: 'error'; index: number; name: string; message: string; hint: string | null }
   | { type: 'done' };
 
@@ -200,7 +200,7 @@ export interface ParallelParseOptions extends WorkerParseOptions {
   parseWholeHere?: (index: number) => ReturnType<typeof readFileOrPart>;
   /** Parts already parsed (cached) of files whose jobs parse only the rest. */
   prefixParts?: ReadonlyMap<number, readonly PackedPart[]>;
-  onParts?: (index: number, parts: PackedPart[]) => void;
+  onParts?: (index: number, parts: PackedPart[], seen?: SeenFile | null) => void;
   /** Files the main thread parses at once (growth checks wait a little). */
   concurrency: number;
   /** Tests: another worker entry. */
@@ -250,8 +250,8 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
    * file with cached parts is never a whole-file job: it is resumed as a
    * range, merged with them below.
    */
-  const putWhole = (index: number, packed: PackedPart, grown: boolean): void => {
-    opts.onParts?.(index, [packed]);
+  const putWhole = (index: number, packed: PackedPart, grown: boolean, seen: SeenFile | null): void => {
+    opts.onParts?.(index, [packed], seen);
     parsed[index] = mergePackedFilePart(partOptions(index), packed, grown);
   };
   const failures: Failure[] = [];
@@ -285,7 +285,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
             putPart(m.index, m.part, job.parts, { packed: m.data }, m.grown);
           } else if (m.type === 'whole-part') {
-            putWhole(m.index, m.data, m.grown);
+            putWhole(m.index, m.data, m.grown, m.seen);
             opts.onWorkerFile?.(m.index, parsed[m.index] as PackedFile);
           } else if (m.type === 'error') {
             const error = m.name === 'InputError' ? new InputError(m.message, m.hint) : new InternalError(`ingest worker failed on ${(inputs[m.index] as InputFile).display}: ${m.message}`);
@@ -335,7 +335,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
         } else if (keepParts && opts.parseWholeHere) {
           const r = await opts.parseWholeHere(i);
           if (r.kind === 'file') parsed[i] = packParsedFile(r.file);
-          else putWhole(i, packFilePart(r.part), r.grown);
+          else putWhole(i, packFilePart(r.part), r.grown, r.seen);
         } else parsed[i] = packParsedFile(await opts.parseHere(i));
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });

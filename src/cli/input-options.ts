@@ -22,7 +22,7 @@ import { mergeFileParts, mergePackedFilePart } from '../ingest/split.js';
 import { limitHeapGrowth } from './heap-tuning.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile } from './io.js';
+import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
 const TOKENIZERS: readonly TokenizerName[] = ['o200k_base', 'cl100k_base'];
@@ -343,7 +343,7 @@ export async function parseInputs(
               fileDone(r.kind === 'part' ? r.part.bytes : r.file.bytes);
               return r;
             },
-            onParts: (i: number, parts: PackedPart[]) => cache.record(inputs[i] as InputFile, parts),
+            onParts: (i: number, parts: PackedPart[], seen?: SeenFile | null) => cache.record(inputs[i] as InputFile, parts, seen ?? null),
           }
         : {}),
     });

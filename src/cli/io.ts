@@ -24,6 +24,27 @@ import type { FormatId } from '../model/usage.js';
 import type { CliContext } from './context.js';
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes of each end of a file the reader keeps for the parse cache's identity (its WINDOW). */
+export const SEEN_END_BYTES = 512;
+
+/**
+ * A file as the reader saw it when it parsed the whole of it: its first and
+ * last `SEEN_END_BYTES` of what it read (`size` bytes from 0), and fstat of
+ * the open file after reading. The parse cache records its identity from
+ * these instead of opening and stat-ing the file again; the bytes are the
+ * ones parsed (a later re-read could see a rewritten file).
+ */
+export interface SeenFile {
+  size: number;
+  head: Uint8Array;
+  tail: Uint8Array;
+  dev: number;
+  ino: number;
+  /** After reading. */
+  statSize: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 export const LOG_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.txt', '.log'];
 export const STDIN_NAME = '<stdin>';
 
@@ -281,8 +302,11 @@ function readRange(
   end: number,
   push: (bytes: Uint8Array) => void,
   onBytes: ((pos: number) => void) | undefined,
+  ends?: { head: Uint8Array; tail: Uint8Array },
 ): { readBytes: number; lastByte: number } {
   let buffer = readBuffer();
+  const headLength = ends ? ends.head.length : 0;
+  const tailStart = ends ? end - ends.tail.length : end;
   let pos = start;
   let lastByte = 0x0a;
   /** Bytes at the buffer's start: a line the previous read cut. */
@@ -300,6 +324,14 @@ function readRange(
       throw new InputError(`cannot read ${input.display}: ${errText(err)}`);
     }
     if (n === 0) break; // truncated while reading
+    if (ends) {
+      // The bytes just read, [pos, pos + n) of the file, are buffer[carry, carry + n).
+      if (pos < start + headLength) ends.head.set(buffer.subarray(carry, carry + Math.min(n, start + headLength - pos)), pos - start);
+      if (pos + n > tailStart) {
+        const from = Math.max(pos, tailStart);
+        ends.tail.set(buffer.subarray(carry + (from - pos), carry + n), from - tailStart);
+      }
+    }
     const filled = carry + n;
     lastByte = buffer[filled - 1] as number;
     pos += n;
@@ -341,14 +373,21 @@ export async function readFileInput(input: InputFile, opts: ReadOptions): Promis
  * grown)` is what readFileInput gives): the parse cache keeps parts, and a
  * part crosses threads packed. Other formats come back parsed.
  */
-export async function readFileOrPart(input: InputFile, opts: ReadOptions): Promise<{ kind: 'part'; part: FilePart; grown: boolean } | { kind: 'file'; file: ParsedFile }> {
-  const { ingest, grown } = await ingestWholeFile(input, opts);
+export async function readFileOrPart(
+  input: InputFile,
+  opts: ReadOptions,
+): Promise<{ kind: 'part'; part: FilePart; grown: boolean; seen: SeenFile | null } | { kind: 'file'; file: ParsedFile }> {
+  const { ingest, grown, seen } = await ingestWholeFile(input, opts, true);
   const part = ingest.finishAsPart();
-  return part === null ? { kind: 'file', file: ingest.finish(grown) } : { kind: 'part', part, grown };
+  return part === null ? { kind: 'file', file: ingest.finish(grown) } : { kind: 'part', part, grown, seen };
 }
 
-/** Pushes a whole file (what existed at open) through a FileIngest; `grown`: it grew meanwhile. */
-async function ingestWholeFile(input: InputFile, opts: ReadOptions): Promise<{ ingest: FileIngest; grown: boolean }> {
+/**
+ * Pushes a whole file (what existed at open) through a FileIngest; `grown`:
+ * it grew meanwhile; `seen` (when asked for): see SeenFile, null when fewer
+ * bytes than the size at open could be read.
+ */
+async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = false): Promise<{ ingest: FileIngest; grown: boolean; seen: SeenFile | null }> {
   const ingest = newIngest(input, opts);
   const fd = openInput(input);
   try {
@@ -356,8 +395,15 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions): Promise<{ i
     if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
     // Read only what existed at open: a file still being written yields a consistent prefix.
     const size = st.size;
-    const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes);
-    return { ingest, grown: await grewAfter(fd, size, read) };
+    const ends = keepSeen ? { head: new Uint8Array(Math.min(size, SEEN_END_BYTES)), tail: new Uint8Array(Math.min(size, SEEN_END_BYTES)) } : undefined;
+    const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes, ends);
+    const grown = await grewAfter(fd, size, read);
+    let seen: SeenFile | null = null;
+    if (ends && read.readBytes === size) {
+      const now = fstatSync(fd);
+      seen = { size, head: ends.head, tail: ends.tail, dev: now.dev, ino: now.ino, statSize: now.size, mtimeMs: now.mtimeMs, ctimeMs: now.ctimeMs };
+    }
+    return { ingest, grown, seen };
   } finally {
     closeSync(fd);
   }

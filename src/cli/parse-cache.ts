@@ -38,14 +38,14 @@ import type { PackedPart } from '../ingest/packed.js';
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { writeAllSync, type InputFile } from './io.js';
+import { SEEN_END_BYTES, writeAllSync, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
 export const PARSE_CACHE_LAYOUT = 2;
-/** Bytes compared at each end of the cached prefix. */
-const WINDOW = 512;
+/** Bytes compared at each end of the cached prefix (what the reader keeps of each end: io.ts SeenFile). */
+const WINDOW = SEEN_END_BYTES;
 /** First bytes of the cache file. */
 const MAGIC = Buffer.from('token-econ parse cache\n');
 /** A file appended to more times than this is parsed in full again (one part). */
@@ -395,26 +395,36 @@ export class ParseCache {
    * there, a shorter prefix, stays valid), when there are too many parts, or
    * when the file no longer holds the bytes parsed.
    */
-  record(input: InputFile, parts: readonly PackedPart[]): void {
+  record(input: InputFile, parts: readonly PackedPart[], seen: SeenFile | null = null): void {
     if (this.failed || this.count > MAX_ENTRIES || input.path === '-' || input.stat === undefined || parts.length === 0 || parts.length > MAX_PARTS) return;
     let size = 0;
     for (const p of parts) {
       if (p.lastUnterminatedLine !== 0) return;
       size += p.bytes;
     }
-    let now;
-    try {
-      now = statSync(input.path);
-    } catch {
-      return;
+    let now: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number };
+    let head: Uint8Array;
+    let tail: Uint8Array;
+    if (seen !== null && seen.size === size) {
+      // What the reader saw of the bytes it parsed, and fstat of the open file after reading.
+      now = { dev: seen.dev, ino: seen.ino, size: seen.statSize, mtimeMs: seen.mtimeMs, ctimeMs: seen.ctimeMs };
+      head = seen.head;
+      tail = seen.tail;
+    } else {
+      try {
+        now = statSync(input.path);
+      } catch {
+        return;
+      }
+      if (now.size < size) return;
+      const ends = readRanges(input.path, [
+        [0, Math.min(size, WINDOW)],
+        [Math.max(0, size - WINDOW), size],
+      ]);
+      if (ends === null) return;
+      [head, tail] = ends as [Uint8Array, Uint8Array];
     }
     if (now.size < size || now.dev !== input.stat.dev || now.ino !== input.stat.ino) return;
-    const ends = readRanges(input.path, [
-      [0, Math.min(size, WINDOW)],
-      [Math.max(0, size - WINDOW), size],
-    ]);
-    if (ends === null) return;
-    const [head, tail] = ends as [Uint8Array, Uint8Array];
     // The parts end mid-line when the last line is unterminated. A non-blank one is flagged by the parser
     // (`lastUnterminatedLine`), but a blank or whitespace-only one is never emitted as a line: only the
     // last byte tells. Cached, a file appended to there would be resumed inside that line.

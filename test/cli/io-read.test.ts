@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { readFileInput, readFilePart, setReadChunkBytesForTests, type InputFile } from '../../src/cli/io.js';
+import { SEEN_END_BYTES, readFileInput, readFileOrPart, readFilePart, setReadChunkBytesForTests, type InputFile } from '../../src/cli/io.js';
 import { parseText, type ParsedFile } from '../../src/ingest/ingest.js';
 import { mergeFileParts } from '../../src/ingest/split.js';
 import type { Tokenizer } from '../../src/ingest/format.js';
@@ -125,6 +125,39 @@ test('property: random lines and read-buffer sizes read as the pure parse does',
       ),
       { numRuns: 300 },
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the ends a whole-file read keeps for the parse cache are the first and last bytes read, for every read-buffer size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-seen-'));
+  try {
+    const tricky = trickyText(true);
+    const texts = [tricky, tricky.slice(0, 300), tricky.slice(0, 512), tricky.slice(0, 513), `${call('r1', 1)}\n`, `${longUser(2000)}\n${call('r2', 3)}\n`];
+    for (const [k, text] of texts.entries()) {
+      const path = join(dir, `f${k}.jsonl`);
+      writeFileSync(path, text);
+      const bytes = Buffer.from(text);
+      const n = Math.min(bytes.length, SEEN_END_BYTES);
+      for (const chunk of [1, 7, 100, 511, 512, 513, 4096, null]) {
+        setReadChunkBytesForTests(chunk);
+        try {
+          const r = await readFileOrPart(inputOf(path, `f${k}.jsonl`), { getTokenizer });
+          assert.equal(r.kind, 'part');
+          if (r.kind !== 'part') continue;
+          const seen = r.seen;
+          assert.ok(seen, `f${k} chunk ${chunk}`);
+          const st = statSync(path);
+          assert.equal(seen.size, bytes.length);
+          assert.deepEqual(Buffer.from(seen.head), bytes.subarray(0, n), `head f${k} chunk ${chunk}`);
+          assert.deepEqual(Buffer.from(seen.tail), bytes.subarray(bytes.length - n), `tail f${k} chunk ${chunk}`);
+          assert.deepEqual([seen.dev, seen.ino, seen.statSize, seen.mtimeMs, seen.ctimeMs], [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs]);
+        } finally {
+          setReadChunkBytesForTests(null);
+        }
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
