@@ -177,9 +177,14 @@ function detached(s: string): string {
  */
 export class PackedTurnReader {
   readonly count: number;
-  private readonly nums: Float64Array;
-  private readonly strs: Int32Array;
-  private readonly flags: Uint8Array;
+  /** @internal Read by TurnColumns.append. */
+  readonly nums: Float64Array;
+  /** @internal */
+  readonly strs: Int32Array;
+  /** @internal */
+  readonly flags: Uint8Array;
+  /** @internal TurnColumns.append: its string index of each table string (-1: not yet), made on first use. */
+  columnStrings: Int32Array | null = null;
   private readonly text: string;
   /** Start of each table string in `text`, and one past the last. */
   private readonly starts: Uint32Array;
@@ -207,7 +212,7 @@ export class PackedTurnReader {
   }
 
   /** Table string `i` copied out of `text` (once per file), null for -1. */
-  private keptStr(i: number): string | null {
+  keptStr(i: number): string | null {
     if (i < 0) return null;
     return (this.kept[i] ??= detached(this.str(i) as string));
   }
@@ -269,6 +274,11 @@ export class PackedTurnReader {
       reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
       source: { file: this.file(k), line: num(nums[o + 8] as number) },
     };
+  }
+
+  /** The number of table strings. */
+  get tableSize(): number {
+    return this.table.length;
   }
 
   /** Record `k` as the RawTurn that was packed: `turn`, then the RawTurn fields, in the order of `makeRawTurn`. */
@@ -354,4 +364,135 @@ export function clonePackedPart(p: PackedPart): PackedPart {
   // diagnostics: those are copied. It only reads sideParent, sideTurns and sideUuids (the bulk), and the turns.
   const { turns, events, diagnostics, ...rest } = p.claude;
   return { ...p, claude: { ...rest, events: structuredClone(events), diagnostics: structuredClone(diagnostics), turns } };
+}
+
+/** Numbers per turn in TurnColumns: timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens. */
+const C_NUMS = 10;
+/** Strings per turn in TurnColumns: model, provider, streamId, source.file. */
+const C_STRS = 4;
+/** Flag bits a TurnColumns row keeps (the reader's). */
+const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
+
+/**
+ * The kept turns of every session in columns: ~100 bytes a turn (numbers
+ * bit-exact, strings as indexes into one table) instead of a Turn object and
+ * its source (~280 bytes of heap with their boxed timestamps). Sessions are
+ * built over row numbers (src/normalize/sessions.ts) and make their Turn
+ * objects when first read, so an analysis that reads one session at a time
+ * and lets it go never holds every turn as an object.
+ */
+export class TurnColumns {
+  private readonly nums: Float64Array;
+  private readonly strs: Int32Array;
+  private readonly flags: Uint8Array;
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  count = 0;
+
+  constructor(capacity: number) {
+    const n = Math.max(0, capacity);
+    this.nums = new Float64Array(n * C_NUMS);
+    this.strs = new Int32Array(n * C_STRS);
+    this.flags = new Uint8Array(n);
+  }
+
+  private stringOf(reader: PackedTurnReader, i: number): number {
+    if (i < 0) return -1;
+    const map = (reader.columnStrings ??= new Int32Array(reader.tableSize).fill(-1));
+    let j = map[i] as number;
+    if (j < 0) {
+      const s = reader.keptStr(i) as string;
+      const known = this.stringIndex.get(s);
+      if (known === undefined) {
+        j = this.strings.length;
+        this.strings.push(s);
+        this.stringIndex.set(s, j);
+      } else j = known;
+      map[i] = j;
+    }
+    return j;
+  }
+
+  /** Appends record `k` of `reader` (capacity permitting); returns its row. */
+  append(reader: PackedTurnReader, k: number): number {
+    const row = this.count;
+    if (row >= this.flags.length) throw new Error('TurnColumns: capacity exceeded');
+    const from = reader.nums;
+    const o = k * N_NUMS;
+    const c = row * C_NUMS;
+    const nums = this.nums;
+    nums[c] = from[o] as number;
+    nums[c + 1] = from[o + 1] as number;
+    nums[c + 2] = from[o + 2] as number;
+    nums[c + 3] = from[o + 3] as number;
+    nums[c + 4] = from[o + 4] as number;
+    nums[c + 5] = from[o + 5] as number;
+    nums[c + 6] = from[o + 6] as number;
+    nums[c + 7] = from[o + 7] as number;
+    nums[c + 8] = from[o + 8] as number;
+    nums[c + 9] = from[o + 9] as number;
+    const q = k * N_STRS;
+    const r = row * C_STRS;
+    this.strs[r] = this.stringOf(reader, reader.strs[q] as number);
+    this.strs[r + 1] = this.stringOf(reader, reader.strs[q + 1] as number);
+    this.strs[r + 2] = this.stringOf(reader, reader.strs[q + 2] as number);
+    this.strs[r + 3] = this.stringOf(reader, reader.strs[q + S_FILE] as number);
+    this.flags[row] = (reader.flags[k] as number) & C_FLAGS;
+    this.count = row + 1;
+    return row;
+  }
+
+  timestampMs(row: number): number | null {
+    return (this.flags[row] as number) & F_TIMESTAMP_NULL ? null : (this.nums[row * C_NUMS] as number);
+  }
+
+  /** String `j` of the table, null for -1 (as the reader's keptStr). */
+  private str(j: number): string | null {
+    return j < 0 ? null : (this.strings[j] as string);
+  }
+
+  file(row: number): string {
+    return this.str(this.strs[row * C_STRS + 3] as number) as string;
+  }
+
+  line(row: number): number {
+    return num(this.nums[row * C_NUMS + 8] as number);
+  }
+
+  isEstimated(row: number): boolean {
+    return ((this.flags[row] as number) & F_ESTIMATED) !== 0;
+  }
+
+  /** Row `row` as a Turn: the fields, values and key order of PackedTurnReader.turn on the record appended. */
+  turn(row: number): Turn {
+    const nums = this.nums;
+    const strs = this.strs;
+    const o = row * C_NUMS;
+    const q = row * C_STRS;
+    const f = this.flags[row] as number;
+    return {
+      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
+      model: this.str(strs[q] as number) as string,
+      provider: this.str(strs[q + 1] as number) as Provider,
+      streamId: this.str(strs[q + 2] as number) as string,
+      inputTokens: num(nums[o + 1] as number),
+      cacheWrite5mTokens: num(nums[o + 2] as number),
+      cacheWrite1hTokens: num(nums[o + 3] as number),
+      cacheReadTokens: num(nums[o + 4] as number),
+      outputTokens: num(nums[o + 5] as number),
+      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
+      promptTokens: num(nums[o + 9] as number),
+      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
+      isEstimated: (f & F_ESTIMATED) !== 0,
+      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
+      source: { file: this.str(strs[q + 3] as number) as string, line: num(nums[o + 8] as number) },
+    };
+  }
+
+  /** The rows as Turn objects, in order. */
+  turns(rows: readonly number[]): Turn[] {
+    const out = new Array<Turn>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = this.turn(rows[i] as number);
+    return out;
+  }
 }

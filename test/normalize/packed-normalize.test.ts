@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RawTurn } from '../../src/ingest/format.js';
-import { PackedTurnReader, packTurns, unpackTurns } from '../../src/ingest/packed.js';
+import { PackedTurnReader, TurnColumns, packTurns, unpackTurns } from '../../src/ingest/packed.js';
 import { isBetter } from '../../src/normalize/duplicates.js';
 import { normalizeSessions, type NormalizeInput } from '../../src/normalize/sessions.js';
 import type { Turn } from '../../src/model/usage.js';
@@ -162,4 +162,64 @@ test('the packed reader gives back every field of every record, bit for bit', ()
       },
     ),
   );
+});
+
+test('TurnColumns keeps each appended record as the reader\'s Turn: values bit for bit, keys in the same order', () => {
+  fc.assert(
+    fc.property(fc.array(fileArb, { minLength: 1, maxLength: 4 }), (files) => {
+      const readers = files.map((f) => new PackedTurnReader(packTurns(f.turns)));
+      const total = readers.reduce((a, r) => a + r.count, 0);
+      const columns = new TurnColumns(total);
+      const appended: Array<[PackedTurnReader, number, number]> = [];
+      // Interleaved across files, as normalizeSessions appends kept records.
+      for (let k = 0; appended.length < total; k++) readers.forEach((r) => k < r.count && appended.push([r, k, columns.append(r, k)]));
+      assert.equal(columns.count, total);
+      for (const [reader, k, row] of appended) {
+        const want = reader.turn(k);
+        const got = columns.turn(row);
+        assert.deepStrictEqual(got, want);
+        assert.equal(JSON.stringify(got), JSON.stringify(want));
+        assert.deepStrictEqual([columns.timestampMs(row), columns.file(row), columns.line(row), columns.isEstimated(row)], [want.timestampMs, want.source.file, want.source.line, want.isEstimated]);
+      }
+      assert.throws(() => columns.append(readers[0] as PackedTurnReader, 0), /capacity/);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a session\'s turns are made once, on first read, and behave as a plain property (spread, JSON, assignment)', () => {
+  const turns = Array.from({ length: 3 }, (_, i) => ({
+    timestampMs: 1_767_225_600_000 + (3 - i) * 1000,
+    model: 'claude-sonnet-4-5',
+    provider: 'anthropic' as const,
+    streamId: 'main',
+    inputTokens: i,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    outputTokens: 1,
+    reasoningOutputTokens: null,
+    promptTokens: i,
+    isCacheSplitKnown: true,
+    isEstimated: false,
+    reportedCostUsd: null,
+    source: { file: 'a.jsonl', line: i + 1 },
+    sessionId: 's',
+    project: null,
+    dedupeKey: null,
+    duplicatesFolded: 0,
+    tieTimestampMs: null,
+  }));
+  const r = normalizeSessions([inputOf({ file: 'a.jsonl', packed: true, turns })]);
+  const s = r.sessions[0];
+  assert.ok(s);
+  const first = s.turns;
+  assert.equal(s.turns, first, 'made once');
+  assert.deepStrictEqual(first.map((t) => t.source.line), [3, 2, 1]);
+  assert.deepStrictEqual(Object.keys(s), ['id', 'project', 'format', 'files', 'turns', 'events', 'reportedCost', 'taskFingerprint', 'isEstimated']);
+  const copy = { ...s };
+  assert.equal(Object.getOwnPropertyDescriptor(copy, 'turns')?.value, first);
+  assert.equal((JSON.parse(JSON.stringify(s)) as { turns: unknown[] }).turns.length, 3);
+  s.turns = [];
+  assert.deepStrictEqual(s.turns, []);
 });
