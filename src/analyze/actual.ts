@@ -114,11 +114,13 @@ export function analyzeSessionTurns(
   const entries = new Map<string, Map<string, EntryState>>();
   const streams = new Map<string, StreamState>();
   const streamWrites = new Set<string>();
-  for (const t of session.turns) if (t.cacheWrite5mTokens + t.cacheWrite1hTokens > 0) streamWrites.add(t.streamId);
+  // Read once: a session's turns may be an accessor (src/normalize/sessions.ts).
+  const turns = session.turns;
+  for (const t of turns) if (t.cacheWrite5mTokens + t.cacheWrite1hTokens > 0) streamWrites.add(t.streamId);
   const out: ActualTurn[] = [];
   let cumulative = 0;
 
-  session.turns.forEach((turn, index) => {
+  turns.forEach((turn, index) => {
     const resolution = resolver.resolve(turn.model);
     const price = resolution.kind === 'known' ? resolution.price : null;
     const cost: CostBreakdown | null = price ? priceRequest(price, turn) : null;
@@ -130,7 +132,7 @@ export function analyzeSessionTurns(
     if (streamEntries === undefined) entries.set(turn.streamId, (streamEntries = new Map<string, EntryState>()));
     const stream = streams.get(turn.streamId) ?? null;
     const entry = streamEntries.get(modelKey) ?? null;
-    const prevTurn = stream ? (session.turns[stream.lastTurnIndex] ?? null) : null;
+    const prevTurn = stream ? (turns[stream.lastTurnIndex] ?? null) : null;
     const idleGapMs =
       stream && stream.lastTimestampMs !== null && turn.timestampMs !== null
         ? Math.max(0, turn.timestampMs - stream.lastTimestampMs)

@@ -205,6 +205,11 @@ export class PackedTurnReader {
     this.kept = new Array<string | undefined>(n);
   }
 
+  /** Table string `i` (shares `text`: see `keptStr` for one to keep), null for -1. */
+  tableString(i: number): string | null {
+    return this.str(i);
+  }
+
   /** Table string `i` (shares `text`), null for -1. */
   private str(i: number): string | null {
     if (i < 0) return null;
@@ -401,9 +406,10 @@ export class TurnColumns {
     const map = (reader.columnStrings ??= new Int32Array(reader.tableSize).fill(-1));
     let j = map[i] as number;
     if (j < 0) {
-      const s = reader.keptStr(i) as string;
-      const known = this.stringIndex.get(s);
+      // Looked up by the file's own (sliced) string; copied out of its table only when new to the run.
+      const known = this.stringIndex.get(reader.tableString(i) as string);
       if (known === undefined) {
+        const s = reader.keptStr(i) as string;
         j = this.strings.length;
         this.strings.push(s);
         this.stringIndex.set(s, j);
