@@ -118,8 +118,12 @@ export function setCacheWindowBytesForTests(bytes: number | null): void {
   windowBytes = bytes ?? WINDOW_BYTES;
 }
 
-/** Bytes read through a window of the file, refilled where the next read falls outside it. */
-class FileWindow {
+/**
+ * Bytes read through a window of the file, refilled where the next read
+ * falls outside it (the caches read their frames through one, never the
+ * whole file at once).
+ */
+export class FileWindow {
   private readonly buf = Buffer.allocUnsafeSlow(windowBytes);
   private start = 0;
   private end = 0;
@@ -130,15 +134,15 @@ class FileWindow {
 
   /** The file's bytes [at, at + n): a view valid until the next call (its own buffer when larger than the window). */
   bytes(at: number, n: number): Buffer {
-    if (at + n > this.size) throw new Error('parse cache: cut frame');
+    if (at + n > this.size) throw new Error('cache file: cut frame');
     if (at >= this.start && at + n <= this.end) return this.buf.subarray(at - this.start, at - this.start + n);
     if (n > this.buf.length) {
       const own = readAt(this.fd, at, n);
-      if (own === null) throw new Error('parse cache: cut frame');
+      if (own === null) throw new Error('cache file: cut frame');
       return own;
     }
     const len = Math.min(this.buf.length, this.size - at);
-    if (!readInto(this.fd, this.buf, at, len)) throw new Error('parse cache: cut frame');
+    if (!readInto(this.fd, this.buf, at, len)) throw new Error('cache file: cut frame');
     this.start = at;
     this.end = at + len;
     return this.buf.subarray(0, n);

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
 import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
-import { SWEEP_CACHE_FILE_NAME, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
+import { SWEEP_CACHE_FILE_NAME, SweepCache, decodeMeta, encodeMeta, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
+import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
+import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
+import type { WorkloadRun } from '../../src/analyze/summed.js';
 import type { Workload, WorkloadTurn } from '../../src/model/simulation.js';
 import fc from 'fast-check';
 import type { CliContext } from '../../src/cli/context.js';
@@ -496,4 +499,94 @@ test('identities are found through a window of any size: refilled across frames,
   } finally {
     rmSync(d.root, { recursive: true, force: true });
   }
+});
+
+test('sweep cache: what a run kept (totals and runs) is served to the next one as it was, through any read window; a cut or padded file is not', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'te-sweep-'));
+  try {
+    const table = EMBEDDED_PRICE_TABLE;
+    const build = 'test-build';
+    // Enough workloads and turns for several write batches (frames larger than the read windows below too).
+    const workloads: Workload[] = Array.from({ length: 300 }, (_, i) => ({
+      sessionId: `s${i}`,
+      systemTokens: 1000 + i,
+      taskFingerprint: null,
+      turns: Array.from({ length: 1 + (i % 7) * 40 }, (_, k) => ({
+        timestampMs: 1_767_225_600_000 + k * 1000,
+        model: 'claude-sonnet-4-5',
+        streamId: 'main',
+        appendedTokens: 100 + k,
+        outputTokens: 10 + i,
+        compactedBefore: null,
+        writeTtlObserved: '5m' as const,
+      })),
+    }));
+    const jobs = [0.1, 0.2, 0.3].map((stateRatio) => ({ strategy: 'state' as const, params: { ...DEFAULT_SIMULATION_PARAMS, stateRatio } }));
+    const wanted = jobs.map((_, j) => Float64Array.from(workloads, (_, w) => w * 1.5 + j / 3 + 1e-9 * w));
+    const turnsOf = (w: number): number => (workloads[w] as Workload).turns.length;
+    const runOf = (w: number) => ({
+      totals: { totalCostUsd: w / 7 } as unknown as WorkloadRun['totals'],
+      params: { ttlSeconds: null, note: `w${w}` },
+      perTurnUsd: Float64Array.from({ length: turnsOf(w) * 30 }, (_, k) => k / (w + 1)),
+    });
+    const fake = (values: Float64Array[] | null) => () => ({
+      evaluate: async () => {
+        if (values === null) throw new Error('not served from the cache');
+        return values.map((v) => v.slice());
+      },
+    });
+    const first = SweepCache.open(root, table, build);
+    const memo = first.memo();
+    workloads.forEach((wl, w) => memo.put(wl, 'run-key', runOf(w)));
+    const evaluate = first.factory(fake(wanted))({ workloads, priceTable: table, turns: 0, jobsHint: jobs.length });
+    assert.ok(evaluate);
+    assert.deepEqual(await evaluate.evaluate(jobs), wanted);
+    first.save();
+    const file = join(root, SWEEP_CACHE_FILE_NAME);
+    assert.ok(statSync(file).size > 2 * 1024 * 1024, 'several write batches');
+    const servedBy = async (window: number | null): Promise<boolean> => {
+      setCacheWindowBytesForTests(window);
+      try {
+        const again = SweepCache.open(root, table, build);
+        const m = again.memo();
+        const runsOk = workloads.every((wl, w) => {
+          const run = m.get(wl, 'run-key');
+          return run !== undefined && JSON.stringify({ ...run, perTurnUsd: [...run.perTurnUsd] }) === JSON.stringify({ ...runOf(w), perTurnUsd: [...runOf(w).perTurnUsd] });
+        });
+        const ev = again.factory(fake(null))({ workloads, priceTable: table, turns: 0, jobsHint: jobs.length });
+        const totals = await (ev as NonNullable<typeof ev>).evaluate(jobs).catch(() => null);
+        const totalsOk = totals !== null && totals.every((t, j) => t.every((v, w) => Object.is(v, (wanted[j] as Float64Array)[w])));
+        assert.equal(runsOk, totalsOk, 'runs and totals are served together or not at all');
+        return runsOk;
+      } finally {
+        setCacheWindowBytesForTests(null);
+      }
+    };
+    for (const window of [64, 4096, 100_000, null]) assert.equal(await servedBy(window), true, `window ${window}`);
+    // Another build or price table: not served.
+    assert.equal(SweepCache.open(root, table, 'other-build').memo().get(workloads[0] as Workload, 'run-key'), undefined);
+    const whole = readFileSync(file);
+    for (const cut of [1, 30, Math.floor(whole.length / 2), whole.length - 1]) {
+      writeFileSync(file, whole.subarray(0, cut));
+      assert.equal(await servedBy(4096), false, `cut at ${cut}`);
+    }
+    writeFileSync(file, Buffer.concat([whole, Buffer.from([0])]));
+    assert.equal(await servedBy(4096), false, 'trailing byte');
+    writeFileSync(file, whole);
+    assert.equal(await servedBy(4096), true, 'restored');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('property: a run\'s meta survives the sweep cache\'s JSON encoding bit for bit (-0, NaN, ±Infinity, strings that look like marks)', () => {
+  const leaf = fc.oneof(fc.double(), fc.constantFrom(-0, 0, Number.NaN, Infinity, -Infinity, 1e308, 5e-324), fc.string(), fc.constantFrom('\u0000', '\u0000n-0', '\u0000s\u0000x', 'é\u0000'), fc.boolean(), fc.constant(null));
+  const dict = <T>(v: fc.Arbitrary<T>) => fc.dictionary(fc.string(), v, { noNullPrototype: true });
+  const meta = fc.record({ totals: dict(fc.oneof(leaf, dict(leaf))), params: dict(leaf) }, { noNullPrototype: true });
+  fc.assert(
+    fc.property(meta, (m) => {
+      assert.deepStrictEqual(decodeMeta(encodeMeta(m)), m);
+    }),
+    { numRuns: 2000 },
+  );
 });
