@@ -123,12 +123,13 @@ export interface AnalysisOptions {
  */
 interface KeptResult extends Omit<StrategyResult, 'turns' | 'totals'> {
   turns: SimulatedTurnTable | null;
-  perTurnUsd: number[] | null;
+  /** Read only: may be the run's own column (shared with the sweep cache's memo). */
+  perTurnUsd: ArrayLike<number> | null;
   cacheReadTokens: number;
 }
 
 /** Per-turn cost of a kept result over `turnCount` actual turns. */
-function perTurnOf(r: KeptResult, turnCount: number): number[] {
+function perTurnOf(r: KeptResult, turnCount: number): ArrayLike<number> {
   if (r.perTurnUsd !== null) return r.perTurnUsd;
   return r.turns === null ? new Array<number>(turnCount).fill(0) : perTurnCostOfTable(r.turns, turnCount);
 }
@@ -140,11 +141,18 @@ function perTurnOf(r: KeptResult, turnCount: number): number[] {
  * `perTurnCostOfTable` adds rows, so the numbers are identical.
  */
 function keepRun(strategy: StrategyId, sessionId: string, run: WorkloadRun, map: readonly number[] | null, turnCount: number): KeptResult {
-  const per = new Array<number>(turnCount).fill(0);
   const w = run.perTurnUsd;
-  for (let wi = 0; wi < w.length; wi++) {
-    const ti = map === null ? wi : (map[wi] ?? wi);
-    if (ti >= 0 && ti < turnCount) per[ti] = (per[ti] ?? 0) + (w[wi] as number);
+  let per: ArrayLike<number>;
+  if (map === null && w.length === turnCount && !hasNegativeZero(w)) {
+    // One to one: the run's own column is the per-turn cost (0 + x is x for every x but -0).
+    per = w;
+  } else {
+    const sums = new Array<number>(turnCount).fill(0);
+    for (let wi = 0; wi < w.length; wi++) {
+      const ti = map === null ? wi : (map[wi] ?? wi);
+      if (ti >= 0 && ti < turnCount) sums[ti] = (sums[ti] ?? 0) + (w[wi] as number);
+    }
+    per = sums;
   }
   return {
     strategy,
@@ -157,6 +165,11 @@ function keepRun(strategy: StrategyId, sessionId: string, run: WorkloadRun, map:
     turns: null,
     perTurnUsd: per,
   };
+}
+
+function hasNegativeZero(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Object.is(values[i], -0)) return true;
+  return false;
 }
 
 function keep(r: StrategyResult): KeptResult {
@@ -199,8 +212,11 @@ function perTurnCostOfTable(table: SimulatedTurnTable, turnCount: number): numbe
 
 /** As `cumulativeByTurn` of break-even.ts, from a kept result. */
 function cumulativeOfKept(r: KeptResult, turnCount: number): number[] {
+  const per = perTurnOf(r, turnCount);
+  const out = new Array<number>(per.length);
   let sum = 0;
-  return perTurnOf(r, turnCount).map((v) => (sum += v));
+  for (let i = 0; i < per.length; i++) out[i] = sum += per[i] as number;
+  return out;
 }
 
 function timeRange(s: Session): { first: number | null; last: number | null } {
@@ -453,7 +469,8 @@ function* analysisSteps(
   const idleGaps: number[] = [];
   const simIndex: number[] = [];
   const workloads: Workload[] = [];
-  const turnMaps: number[][] = [];
+  /** Per workload, null when its turns are the session's one to one (the usual case). */
+  const turnMaps: Array<number[] | null> = [];
   const notes: string[][] = [];
   const sessionMeta: SessionMeta[] = [];
   // Prices used and unknown models.
@@ -488,7 +505,8 @@ function* analysisSteps(
       simIndex.push(i);
       workloads.push(workload);
       // Workload turns follow the session's turns one to one; anything else maps by position.
-      turnMaps.push(workload.turns.map((_, k) => keep[k] ?? k));
+      const map = workload.turns.map((_, k) => keep[k] ?? k);
+      turnMaps.push(map.every((v, k) => v === k) ? null : map);
       for (const t of rows) {
         promptSum += t.promptTokens;
         promptCount++;
@@ -536,8 +554,8 @@ function* analysisSteps(
   const envFor = (overrides?: ParamOverrides) => ({ resolver, params: applyOverrides(params, overrides) });
   /** A result with `turnIndex` in actual-turn numbering. */
   const remapOne = (r: StrategyResult, w: number): StrategyResult => {
-    const map = turnMaps[w] as number[];
-    if (map.every((v, k) => v === k)) return r;
+    const map = turnMaps[w] ?? null;
+    if (map === null) return r;
     return { ...r, turns: r.turns.map((t) => ({ ...t, turnIndex: map[t.turnIndex] ?? t.turnIndex })) };
   };
   /**
@@ -587,7 +605,6 @@ function* analysisSteps(
     }
     workloads.forEach((wl, w) => each(workloadRun(wl, id, env, options.memo), w));
   };
-  const identity = turnMaps.map((map) => map.every((v, k) => v === k));
   // Average context (the state-size sweep reports it) and the sweeps, started
   // now: their grid needs only the workloads, so a parallel driver runs it
   // while this thread simulates the compared strategies.
@@ -642,7 +659,7 @@ function* analysisSteps(
           asLogTtl.perWorkload.push(runScenario(logTtlId, 'log-ttl', 'transcript', run));
         }
         const turnCount = (facts[simIndex[w] as number] as ActualFacts).turnCount;
-        kept.push(keepRun(id, (workloads[w] as Workload).sessionId, run, identity[w] ? null : (turnMaps[w] as number[]), turnCount));
+        kept.push(keepRun(id, (workloads[w] as Workload).sessionId, run, turnMaps[w] ?? null, turnCount));
       });
     }
     comparedTotals.set(id, sum.totals(id, id, 'strategy'));
@@ -951,7 +968,9 @@ function buildCurves(
   // strategies add up the same turns.
   const indices = focusIndex !== null ? [focusIndex] : analyses.map((_, i) => i).filter((i) => bySession.has(i));
   const length = Math.max(0, ...indices.map((i) => facts[i]?.turnCount ?? 0));
-  const add = (into: number[], values: readonly number[]) => values.forEach((v, k) => (into[k] = (into[k] ?? 0) + v));
+  const add = (into: number[], values: ArrayLike<number>) => {
+    for (let k = 0; k < values.length; k++) into[k] = (into[k] ?? 0) + (values[k] as number);
+  };
   const actual = new Array<number>(length).fill(0);
   for (const i of indices) add(actual, facts[i]?.costPerTurnUsd ?? []);
   const series: CurveSeries[] = [{ id: 'actual', perTurnUsd: actual, cumulativeUsd: cumulate(actual) }];

@@ -227,6 +227,25 @@ test('keepRows: false changes nothing but the request lists (actual turns reduce
   }
 });
 
+test('keepRows: false with a request of an unknown model inside a session: per-turn costs stay on their turns', () => {
+  const ingest = () => {
+    const r = ingestDir(FIX);
+    const s = [...r.sessions].sort((a, b) => b.turns.length - a.turns.length)[0];
+    assert.ok(s && s.turns.length >= 3);
+    const mid = Math.floor(s.turns.length / 2);
+    s.turns = s.turns.map((t, i) => (i === mid ? { ...t, model: 'no-such-model-xyz' } : t));
+    return r;
+  };
+  const withRows = buildAnalysis(ingest(), resolver, params, options);
+  const without = buildAnalysis(ingest(), resolver, params, { ...options, keepRows: false });
+  assert.ok(withRows.unknownModels.some((u) => u.model === 'no-such-model-xyz'));
+  for (const s of withRows.sessions) {
+    s.turns = [];
+    for (const sc of s.scenarios) sc.turns = null;
+  }
+  assert.deepEqual(without, withRows);
+});
+
 test('a memo of workload runs: a second analysis takes the compared strategies and TTL variants from it, same report', async () => {
   const { runKey } = await import('../../src/analyze/summed.js');
   type Run = import('../../src/analyze/summed.js').WorkloadRun;
