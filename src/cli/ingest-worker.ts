@@ -12,6 +12,7 @@ import { packFilePart, packParsedFile, partTransferables, transferablesOf } from
 import { createTokenizer } from '../normalize/tokenizer.js';
 import { SLOT_NEXT, SLOT_STOP, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
 import { readFileInput, readFileOrPart, readFilePart, type InputFile } from './io.js';
+import { GarbageBound } from './heap-tuning.js';
 
 /** Files parsed at once (growth checks of unterminated last lines wait a little). */
 const CONCURRENCY = 8;
@@ -23,6 +24,7 @@ const slots = new Int32Array(data.shared);
 let tokenizer: Tokenizer | null = null;
 const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(data.tokenizer));
 const post = (m: IngestWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+const garbage = new GarbageBound();
 
 async function loop(): Promise<void> {
   for (;;) {
@@ -31,6 +33,7 @@ async function loop(): Promise<void> {
     if (k >= data.jobs.length) return;
     const job = data.jobs[k] as IngestJob;
     const index = job.index;
+    garbage.parsed(job.size);
     try {
       if (job.range) {
         const { part, grown } = await readFilePart(data.inputs[index] as InputFile, job.range, { getTokenizer });

@@ -19,9 +19,7 @@ import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCoun
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
 import { packParsedFile, unpackFilePart, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergeFileParts, mergePackedFilePart } from '../ingest/split.js';
-import { limitHeapGrowth } from './heap-tuning.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbageNow, limitHeapGrowth } from './heap-tuning.js';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
@@ -206,25 +204,16 @@ export async function loadSessions(
   return result;
 }
 
-/**
- * One full GC now. The growing factor set by `limitHeapGrowth` takes effect
- * only when V8 next recomputes the heap limit, i.e. at the next full GC: the
- * last one during parsing had left a limit of several times the live data,
- * so the old generation grew to ~100 MB (half of it garbage from parsing)
- * before the first full GC of the analysis, at the process's peak RSS. A
- * collection here, once the parsed files are dead and the sessions built,
- * sets the tight limit from the start of the analysis (BENCHMARKS.md run I).
- * It changes when memory is collected, never what the program computes.
+/*
+ * `collectGarbageNow` (./heap-tuning.ts) here: the growing factor set by
+ * `limitHeapGrowth` takes effect only when V8 next recomputes the heap limit,
+ * i.e. at the next full GC: the last one during parsing had left a limit of
+ * several times the live data, so the old generation grew to ~100 MB (half of
+ * it garbage from parsing) before the first full GC of the analysis, at the
+ * process's peak RSS. A collection once the parsed files are dead and the
+ * sessions built sets the tight limit from the start of the analysis
+ * (BENCHMARKS.md run I).
  */
-function collectGarbageNow(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    if (typeof gc === 'function') (gc as () => void)();
-  } catch {
-    // Without it only the peak is higher.
-  }
-}
 
 /**
  * Reads and parses every input, one ParsedFile per input in input order, on
