@@ -196,24 +196,17 @@ export async function loadSessions(
   }
   const result = normalizeSessions(parsed, filtersOf(opts));
   if (tuned) {
-    // The parsed files (every raw turn) are not needed any more: let the collection take them.
+    // The parsed files (every raw turn) are not needed any more: let the collection take them. It also
+    // applies limitHeapGrowth's factor, which V8 reads only when it recomputes the heap limit after a
+    // full GC: the last one during parsing had left a limit of several times the live data, and the old
+    // generation grew to ~100 MB (half of it parsing's garbage) before the analysis's first full GC, at
+    // the process's peak (BENCHMARKS.md run I).
     parsed.length = 0;
     collectGarbageNow();
   }
   hooks.mark?.('sessions built');
   return result;
 }
-
-/*
- * `collectGarbageNow` (./heap-tuning.ts) here: the growing factor set by
- * `limitHeapGrowth` takes effect only when V8 next recomputes the heap limit,
- * i.e. at the next full GC: the last one during parsing had left a limit of
- * several times the live data, so the old generation grew to ~100 MB (half of
- * it garbage from parsing) before the first full GC of the analysis, at the
- * process's peak RSS. A collection once the parsed files are dead and the
- * sessions built sets the tight limit from the start of the analysis
- * (BENCHMARKS.md run I).
- */
 
 /**
  * Reads and parses every input, one ParsedFile per input in input order, on

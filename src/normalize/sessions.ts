@@ -14,7 +14,8 @@
  * ~100 bytes a turn); each session lists its rows and makes its Turn objects
  * when its `turns` are first read, so an analysis that reads the sessions one
  * at a time and lets each go (src/pipeline.ts consumeSessions) never holds
- * every turn as an object (3 GB of logs: 111,000 turns, ~30 MB less heap).
+ * every turn as an object (6 GB of logs, ~222,000 turns: ~36 MB less live
+ * heap when the sessions are built).
  *
  * Filters: `since`/`until` keep the turns (and events) whose time lies in
  * [sinceMs, untilMs); a turn without a timestamp is dropped when a date filter
@@ -280,12 +281,22 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
  */
 function sessionOverRows(session: Session, columns: TurnColumns, rows: number[]): Session {
   let turns: Turn[] | null = null;
+  // Let go once made: the columns go when every session that read them has its objects.
+  let from: { columns: TurnColumns; rows: number[] } | null = { columns, rows };
   Object.defineProperty(session, 'turns', {
     enumerable: true,
     configurable: true,
-    get: (): Turn[] => (turns ??= columns.turns(rows)),
+    get: (): Turn[] => {
+      if (turns === null) {
+        const f = from as { columns: TurnColumns; rows: number[] };
+        turns = f.columns.turns(f.rows);
+        from = null;
+      }
+      return turns;
+    },
     set: (value: Turn[]) => {
       turns = value;
+      from = null;
     },
   });
   return session;
