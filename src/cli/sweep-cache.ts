@@ -39,7 +39,7 @@ export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
 const LAYOUT = 5;
 /** First bytes of the file. */
 const MAGIC = Buffer.from('token-econ sweep cache\n');
-/** Frames are written in batches of about this many bytes. */
+/** The file is written through a buffer of this many bytes (one write each time it fills). */
 const WRITE_BATCH_BYTES = 1 << 20;
 /** Totals kept (workloads x jobs): this run's workloads first, then the most recent others. */
 const MAX_TOTALS = 500_000;

@@ -183,8 +183,6 @@ export class PackedTurnReader {
   readonly strs: Int32Array;
   /** @internal */
   readonly flags: Uint8Array;
-  /** @internal TurnColumns.append: its string index of each table string (-1: not yet), made on first use. */
-  columnStrings: Int32Array | null = null;
   private readonly text: string;
   /** Start of each table string in `text`, and one past the last. */
   private readonly starts: Uint32Array;
@@ -392,6 +390,8 @@ export class TurnColumns {
   private readonly flags: Uint8Array;
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
+  /** Per reader appended from: this table's index of each of its table strings (-1: not yet). */
+  private readonly readerStrings = new WeakMap<PackedTurnReader, Int32Array>();
   count = 0;
 
   constructor(capacity: number) {
@@ -401,9 +401,8 @@ export class TurnColumns {
     this.flags = new Uint8Array(n);
   }
 
-  private stringOf(reader: PackedTurnReader, i: number): number {
+  private stringOf(reader: PackedTurnReader, map: Int32Array, i: number): number {
     if (i < 0) return -1;
-    const map = (reader.columnStrings ??= new Int32Array(reader.tableSize).fill(-1));
     let j = map[i] as number;
     if (j < 0) {
       // Looked up by the file's own (sliced) string; copied out of its table only when new to the run.
@@ -439,10 +438,12 @@ export class TurnColumns {
     nums[c + 9] = from[o + 9] as number;
     const q = k * N_STRS;
     const r = row * C_STRS;
-    this.strs[r] = this.stringOf(reader, reader.strs[q] as number);
-    this.strs[r + 1] = this.stringOf(reader, reader.strs[q + 1] as number);
-    this.strs[r + 2] = this.stringOf(reader, reader.strs[q + 2] as number);
-    this.strs[r + 3] = this.stringOf(reader, reader.strs[q + S_FILE] as number);
+    let map = this.readerStrings.get(reader);
+    if (map === undefined) this.readerStrings.set(reader, (map = new Int32Array(reader.tableSize).fill(-1)));
+    this.strs[r] = this.stringOf(reader, map, reader.strs[q] as number);
+    this.strs[r + 1] = this.stringOf(reader, map, reader.strs[q + 1] as number);
+    this.strs[r + 2] = this.stringOf(reader, map, reader.strs[q + 2] as number);
+    this.strs[r + 3] = this.stringOf(reader, map, reader.strs[q + S_FILE] as number);
     this.flags[row] = (reader.flags[k] as number) & C_FLAGS;
     this.count = row + 1;
     return row;
