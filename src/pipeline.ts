@@ -28,6 +28,7 @@ import type { PriceTable } from './model/pricing.js';
 import { simulate, simulateColumns, simulateTotals } from './simulate/simulate.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
+import { columnsOf, turnCountOf } from './simulate/workload-columns.js';
 import type { SimulationEnv } from './simulate/strategy.js';
 import { projectFleet } from './simulate/fleet.js';
 import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf, mergeActualTotals, type MissAttributionOptions } from './analyze/actual.js';
@@ -347,7 +348,7 @@ export function gapClassOf(workloads: readonly Workload[], resolver: PriceResolv
   const ttls = new Set<number>([300_000, 3_600_000]);
   if (params.ttlSeconds !== null) ttls.add(params.ttlSeconds * 1000);
   const models = new Set<string>();
-  for (const w of workloads) for (const t of w.turns) models.add(t.model);
+  for (const w of workloads) for (const m of columnsOf(w).models()) models.add(m);
   if (params.stateUpdateModel !== null) models.add(params.stateUpdateModel);
   for (const m of models) {
     const r = resolver.resolve(m);
@@ -358,7 +359,7 @@ export function gapClassOf(workloads: readonly Workload[], resolver: PriceResolv
   const list = [...ttls].sort((a, b) => a - b);
   if (!list.every((t) => Number.isSafeInteger(t) && t >= 0)) return undefined;
   let maxTurns = 0;
-  for (const w of workloads) maxTurns = Math.max(maxTurns, w.turns.length);
+  for (const w of workloads) maxTurns = Math.max(maxTurns, turnCountOf(w));
   return (gapMs) => {
     if (!Number.isSafeInteger(gapMs) || gapMs <= 0 || !Number.isSafeInteger(gapMs * (maxTurns + 1))) return null;
     return list.map((t) => Math.floor(t / gapMs)).join(',');
@@ -422,7 +423,7 @@ export async function buildAnalysisAsync(
     } else if (q.kind === 'workloads') {
       workloads = q.workloads;
       let turns = 0;
-      for (const w of workloads) turns += w.turns.length;
+      for (const w of workloads) turns += turnCountOf(w);
       evaluator = parallel?.({ workloads, priceTable: resolver.table, turns, jobsHint: 80 }) ?? null;
       r = steps.next([]);
     } else if (q.kind === 'submit') {
@@ -505,7 +506,7 @@ function* analysisSteps(
       simIndex.push(i);
       workloads.push(workload);
       // Workload turns follow the session's turns one to one; anything else maps by position.
-      const map = workload.turns.map((_, k) => keep[k] ?? k);
+      const map = Array.from({ length: turnCountOf(workload) }, (_, k) => keep[k] ?? k);
       turnMaps.push(map.every((v, k) => v === k) ? null : map);
       for (const t of rows) {
         promptSum += t.promptTokens;
@@ -597,7 +598,7 @@ function* analysisSteps(
       }
       simulateColumns(workloads, id, env).forEach((r, w) => {
         const wl = workloads[w] as Workload;
-        const run = runOfColumns(r, wl.turns.length);
+        const run = runOfColumns(r, turnCountOf(wl));
         memo?.put(wl, key, run);
         each(run, w);
       });

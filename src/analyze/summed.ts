@@ -11,6 +11,7 @@ import type { PriceResolver } from '../price/resolve.js';
 import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
 import { simulateColumns } from '../simulate/simulate.js';
+import { turnCountOf } from '../simulate/workload-columns.js';
 import type { ColumnResult, SimulationEnv, StrategyParamValues } from '../simulate/strategy.js';
 import { SimulatedTurnTable } from './turn-table.js';
 
@@ -172,7 +173,7 @@ export function workloadRun(workload: Workload, strategy: StrategyId, env: Simul
   if (known) return known;
   const r = simulateColumns([workload], strategy, env)[0];
   if (!r) throw new Error(`workloadRun: ${strategy} gave no result`);
-  const run = runOfColumns(r, workload.turns.length);
+  const run = runOfColumns(r, turnCountOf(workload));
   memo?.put(workload, key, run);
   return run;
 }

@@ -32,6 +32,7 @@ import type { Workload } from '../model/simulation.js';
 import { fillJobTotals, type SweepEvaluator, type SweepEvaluatorFactory, type SweepJob } from '../pipeline.js';
 import { runKey, stableJson, type WorkloadRun, type WorkloadRunMemo } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
+import { columnsOf } from '../simulate/workload-columns.js';
 import { FileWindow, codeFingerprint, tempNameFor } from './parse-cache.js';
 import { writeAllSync } from './io.js';
 
@@ -79,18 +80,21 @@ export function simulatorBuild(): string {
  */
 export function workloadHash(w: Workload): string {
   const h = createHash('sha256');
-  h.update(stableJson([w.sessionId, w.systemTokens, w.streamSystemTokens ?? null, w.taskFingerprint, w.turns.length]));
-  const nums = new Float64Array(5 * w.turns.length);
-  const strs: string[] = new Array<string>(w.turns.length);
-  w.turns.forEach((t, i) => {
+  const c = columnsOf(w);
+  h.update(stableJson([w.sessionId, w.systemTokens, w.streamSystemTokens ?? null, w.taskFingerprint, c.count]));
+  const nums = new Float64Array(5 * c.count);
+  const strs: string[] = new Array<string>(c.count);
+  for (let i = 0; i < c.count; i++) {
     const o = 5 * i;
-    nums[o] = t.timestampMs;
-    nums[o + 1] = t.appendedTokens;
-    nums[o + 2] = t.outputTokens;
-    nums[o + 3] = t.compactedBefore === null ? -1 : (t.compactedBefore.preTokens ?? -2);
-    nums[o + 4] = t.compactedBefore === null ? -1 : (t.compactedBefore.postTokens ?? -2);
-    strs[i] = `${t.model}\u0000${t.streamId}\u0000${t.writeTtlObserved === undefined ? 'u' : String(t.writeTtlObserved)}\u0001`;
-  });
+    const compactedBefore = c.compactedBeforeOf(i);
+    const ttl = c.writeTtlObservedOf(i);
+    nums[o] = c.timestampMs[i] as number;
+    nums[o + 1] = c.appendedTokens[i] as number;
+    nums[o + 2] = c.outputTokens[i] as number;
+    nums[o + 3] = compactedBefore === null ? -1 : (compactedBefore.preTokens ?? -2);
+    nums[o + 4] = compactedBefore === null ? -1 : (compactedBefore.postTokens ?? -2);
+    strs[i] = `${c.modelOf(i)}\u0000${c.streamOf(i)}\u0000${ttl === undefined ? 'u' : String(ttl)}\u0001`;
+  }
   h.update(new Uint8Array(nums.buffer));
   h.update(strs.join(''));
   return h.digest('base64').slice(0, 32);

@@ -15,6 +15,7 @@ import type { Workload } from '../model/simulation.js';
 import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipeline.js';
 import type { SummedJob, SummedScenario } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
+import { turnCountOf } from '../simulate/workload-columns.js';
 import { packWorkloads, runTotalsBatch, type TotalsBatch, type TotalsBatchReply, type TotalsRequest } from '../simulate/sweep.js';
 
 /**
@@ -49,7 +50,7 @@ function ranges(workloads: readonly Workload[], target: number): Array<[number, 
   let from = 0;
   let turns = 0;
   for (let w = 0; w < workloads.length; w++) {
-    const n = (workloads[w] as Workload).turns.length;
+    const n = turnCountOf(workloads[w] as Workload);
     if (w > from && turns + n > target) {
       out.push([from, w]);
       from = w;

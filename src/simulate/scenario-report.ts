@@ -89,7 +89,10 @@ function pricingOf(spec: ScenarioSpec, resolver: PriceResolver, params: Simulati
 
 function scenarioSummary(spec: ScenarioSpec, workloads: readonly Workload[], ttlSeconds: number | null): ScenarioSummary {
   const gaps: number[] = [];
-  for (const w of workloads) for (let i = 1; i < w.turns.length; i++) gaps.push((w.turns[i]?.timestampMs ?? 0) - (w.turns[i - 1]?.timestampMs ?? 0));
+  for (const w of workloads) {
+    const turns = w.turns; // read once: a workload over columns makes its turn objects on each read
+    for (let i = 1; i < turns.length; i++) gaps.push((turns[i]?.timestampMs ?? 0) - (turns[i - 1]?.timestampMs ?? 0));
+  }
   gaps.sort((a, b) => a - b);
   const ttlMs = ttlSeconds === null ? null : ttlSeconds * 1000;
   const first = workloads[0];

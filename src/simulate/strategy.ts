@@ -10,6 +10,7 @@ import type { SimulatedTurn, StrategyId, StrategyResult, Workload } from '../mod
 import type { PriceResolver } from '../price/resolve.js';
 import { CacheMeter, CostColumns, type SimulationTotals } from './cache.js';
 import type { SimulationParams } from './params.js';
+import { turnCountOf } from './workload-columns.js';
 
 export interface SimulationEnv {
   resolver: PriceResolver;
@@ -98,7 +99,7 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
       const memory = runner.createMemory(env);
       const results: ColumnResult[] = [];
       for (const workload of workloads) {
-        const columns = new CostColumns(workload.turns.length + 8);
+        const columns = new CostColumns(turnCountOf(workload) + 8);
         const meter = new CacheMeter(env.params, null, columns);
         const params = runner.run(workload, env, meter, memory);
         results.push({ strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params });

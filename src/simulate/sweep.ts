@@ -19,6 +19,7 @@
  */
 import type { PriceTable } from '../model/pricing.js';
 import type { StrategyId, Workload, WorkloadTurn } from '../model/simulation.js';
+import { columnsOf, turnCountOf } from './workload-columns.js';
 import { createPriceResolver, type PriceResolver } from '../price/resolve.js';
 import type { SimulationParams } from './params.js';
 import { simulateTotals } from './simulate.js';
@@ -147,24 +148,27 @@ export function packWorkloads(workloads: readonly Workload[]): PackedWorkloads {
     return i;
   };
   let n = 0;
-  for (const w of workloads) n += w.turns.length;
+  for (const w of workloads) n += turnCountOf(w);
   const numbers = new Float64Array(n * 3);
   const codes = new Int32Array(n * 3);
   const compacted: PackedWorkloads['compacted'] = [];
   const metas: PackedWorkloads['workloads'] = [];
   let k = 0;
   for (const w of workloads) {
-    const meta: PackedWorkloads['workloads'][number] = { sessionId: w.sessionId, systemTokens: w.systemTokens, taskFingerprint: w.taskFingerprint, turns: w.turns.length };
+    const c = columnsOf(w);
+    const meta: PackedWorkloads['workloads'][number] = { sessionId: w.sessionId, systemTokens: w.systemTokens, taskFingerprint: w.taskFingerprint, turns: c.count };
     if (w.streamSystemTokens !== undefined) meta.streamSystemTokens = w.streamSystemTokens;
     metas.push(meta);
-    for (const t of w.turns) {
-      numbers[k * 3] = t.timestampMs;
-      numbers[k * 3 + 1] = t.appendedTokens;
-      numbers[k * 3 + 2] = t.outputTokens;
-      codes[k * 3] = idOf(t.model);
-      codes[k * 3 + 1] = idOf(t.streamId);
-      codes[k * 3 + 2] = t.writeTtlObserved === undefined ? -1 : TTL_CODES.indexOf(t.writeTtlObserved);
-      if (t.compactedBefore !== null) compacted.push([k, t.compactedBefore.preTokens, t.compactedBefore.postTokens]);
+    for (let i = 0; i < c.count; i++) {
+      numbers[k * 3] = c.timestampMs[i] as number;
+      numbers[k * 3 + 1] = c.appendedTokens[i] as number;
+      numbers[k * 3 + 2] = c.outputTokens[i] as number;
+      codes[k * 3] = idOf(c.modelOf(i));
+      codes[k * 3 + 1] = idOf(c.streamOf(i));
+      const ttl = c.writeTtlObservedOf(i);
+      codes[k * 3 + 2] = ttl === undefined ? -1 : TTL_CODES.indexOf(ttl);
+      const compactedBefore = c.compactedBeforeOf(i);
+      if (compactedBefore !== null) compacted.push([k, compactedBefore.preTokens, compactedBefore.postTokens]);
       k++;
     }
   }

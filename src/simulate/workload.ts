@@ -22,6 +22,7 @@
  *   wrote 5-minute ones; a turn without writes inherits the stream's last one.
  */
 import type { Workload, WorkloadTurn } from '../model/simulation.js';
+import { WorkloadColumns, workloadOverColumns } from './workload-columns.js';
 import { MAIN_STREAM, type CompactionEvent, type Session, type Turn } from '../model/usage.js';
 
 const DROP_RATIO = 0.5;
@@ -200,12 +201,8 @@ export function workloadFromSession(session: Session): { workload: Workload; not
   if (missingTime > 0) notes.push(`${missingTime} turn(s) without a timestamp take the previous turn's time`);
   if (assumedTtl) notes.push('cache writes without a 5m/1h split are assumed to be 5-minute writes');
   if (session.isEstimated) notes.push('token counts are tokenizer estimates');
-  const workload: Workload = {
-    sessionId: session.id,
-    systemTokens,
-    turns,
-    taskFingerprint: session.taskFingerprint,
-  };
-  if (Object.keys(streamSystemTokens).length > 0) workload.streamSystemTokens = streamSystemTokens;
-  return { workload, notes };
+  // Kept in columns (./workload-columns.ts): the analysis holds every workload through all its simulation passes.
+  const meta: Omit<Workload, 'turns'> = { sessionId: session.id, systemTokens, taskFingerprint: session.taskFingerprint };
+  if (Object.keys(streamSystemTokens).length > 0) meta.streamSystemTokens = streamSystemTokens;
+  return { workload: workloadOverColumns(meta, new WorkloadColumns(turns)), notes };
 }

@@ -21,6 +21,7 @@ import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_REPLAY, MISS_NONE, type CacheMeter } from '../cache.js';
 import { PriceLookup, strategyFromRunner, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
 import { runTranscript } from './transcript.js';
+import { columnsOf } from '../workload-columns.js';
 
 interface ReplayMemory {
   /** Fingerprint → start time of the run that recorded it. */
@@ -43,10 +44,11 @@ export function replaysAtRate(j: number, rate: number): boolean {
 function runReplay(workload: Workload, env: SimulationEnv, meter: CacheMeter, memory: ReplayMemory): StrategyParamValues {
   const params = env.params;
   memory.runs++;
-  const first = workload.turns[0];
+  const c = columnsOf(workload);
   let replay = false;
-  if (first !== undefined) {
-    const startMs = turnTime(params, 0, first.timestampMs);
+  if (c.count > 0) {
+    const startMs = turnTime(params, 0, c.timestampMs[0] as number);
+    const firstModel = c.modelOf(0);
     const fp = workload.taskFingerprint;
     if (fp !== null) {
       memory.fingerprinted++;
@@ -63,8 +65,8 @@ function runReplay(workload: Workload, env: SimulationEnv, meter: CacheMeter, me
       req.kind = KIND_REPLAY;
       req.turnIndex = 0;
       req.timestampMs = startMs;
-      req.model = first.model;
-      req.price = new PriceLookup(env.resolver).priceOf(first.model);
+      req.model = firstModel;
+      req.price = new PriceLookup(env.resolver).priceOf(firstModel);
       req.promptTokens = params.replayCostTokens;
       req.reusableTokens = 0;
       req.newTokens = params.replayCostTokens;
@@ -72,7 +74,7 @@ function runReplay(workload: Workload, env: SimulationEnv, meter: CacheMeter, me
       req.breakReason = MISS_NONE;
       req.outputTokens = 0;
       req.cacheDisabled = true;
-      meter.request(meter.stream(first.streamId), req);
+      meter.request(meter.stream(c.streamOf(0)), req);
     }
   }
   const base = replay ? {} : runTranscript(workload, env, meter, false);

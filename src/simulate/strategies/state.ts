@@ -26,6 +26,7 @@
 import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_STATE_UPDATE, KIND_TURN, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
 import { PriceLookup, StreamStates, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
+import { columnsOf } from '../workload-columns.js';
 
 class StateStream {
   readonly cache: StreamCache;
@@ -66,13 +67,15 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
   const every = params.stateUpdateEvery;
   let updates = 0;
   let maxStateTokens = 0;
-  const turns = workload.turns;
-  for (let i = 0; i < turns.length; i++) {
-    const turn = turns[i]!;
-    const st = streams.get(turn.streamId);
-    const price = prices.priceOf(turn.model);
-    const t = turnTime(params, i, turn.timestampMs);
-    const appended = turn.appendedTokens;
+  const c = columnsOf(workload);
+  for (let i = 0; i < c.count; i++) {
+    const model = c.modelOf(i);
+    const st = streams.get(c.streamOf(i));
+    const price = prices.priceOf(model);
+    const t = turnTime(params, i, c.timestampMs[i] as number);
+    const appended = c.appendedTokens[i] as number;
+    const outputTokens = c.outputTokens[i] as number;
+    const ttlObserved = c.writeTtlObservedOf(i) ?? null;
     const schema = st.schemaTokens;
 
     let prompt: number;
@@ -89,9 +92,9 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
     req.kind = KIND_TURN;
     req.turnIndex = i;
     req.timestampMs = t;
-    req.model = turn.model;
+    req.model = model;
     req.price = price;
-    req.ttlObserved = turn.writeTtlObserved ?? null;
+    req.ttlObserved = ttlObserved;
     req.promptTokens = prompt;
     // Before an update the breakpoint goes on the prefix that is already
     // cached (read it, write nothing new): the end of this prompt is about to
@@ -99,23 +102,23 @@ export function runState(workload: Workload, env: SimulationEnv, meter: CacheMet
     req.cacheUpToTokens = willUpdate ? req.reusableTokens : prompt;
     req.writes = true;
     req.breakReason = MISS_NONE;
-    req.outputTokens = turn.outputTokens;
+    req.outputTokens = outputTokens;
     req.cacheDisabled = false;
     meter.request(st.cache, req);
     st.started = true;
     st.prevPromptTokens = prompt;
-    st.prevOutputTokens = turn.outputTokens;
-    st.rawTokens += appended + turn.outputTokens;
+    st.prevOutputTokens = outputTokens;
+    st.rawTokens += appended + outputTokens;
     st.turnsSinceUpdate++;
 
     if (willUpdate) {
-      const model = params.stateUpdateModel ?? turn.model;
+      const updateModel = params.stateUpdateModel ?? model;
       const folded = st.foldedTokens + st.rawTokens;
       const newState = stateTokensFor(folded, params.stateRatio, params.stateCapTokens);
       req.kind = KIND_STATE_UPDATE;
-      req.model = model;
-      req.price = updatePrices.priceOf(model);
-      req.ttlObserved = params.stateUpdateModel === null ? (turn.writeTtlObserved ?? null) : null;
+      req.model = updateModel;
+      req.price = updatePrices.priceOf(updateModel);
+      req.ttlObserved = params.stateUpdateModel === null ? ttlObserved : null;
       req.promptTokens = schema + st.stateTokens + st.rawTokens;
       req.reusableTokens = schema;
       req.newTokens = st.stateTokens + st.rawTokens;

@@ -20,6 +20,7 @@ import type { Workload } from '../../model/simulation.js';
 import { CacheRequest, KIND_COMPACTION, KIND_TURN, MISS_COMPACTION, MISS_NONE, type CacheMeter, type StreamCache } from '../cache.js';
 import { COMPACT_BUFFER_TOKENS, contextWindowOf } from '../params.js';
 import { PriceLookup, StreamStates, strategyFromRunner, systemTokensOf, turnTime, type SimulationEnv, type StrategyParamValues } from '../strategy.js';
+import { columnsOf } from '../workload-columns.js';
 
 class TranscriptStream {
   readonly cache: StreamCache;
@@ -57,18 +58,19 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
   let thresholdModel: string | null = null;
   let thresholdPrice: ModelPrice | null = null;
   let thresholdValue = Infinity;
-  const turns = workload.turns;
-  for (let i = 0; i < turns.length; i++) {
-    const turn = turns[i]!;
-    const st = streams.get(turn.streamId);
-    const price = prices.priceOf(turn.model);
-    const t = turnTime(params, i, turn.timestampMs);
+  const c = columnsOf(workload);
+  for (let i = 0; i < c.count; i++) {
+    const model = c.modelOf(i);
+    const st = streams.get(c.streamOf(i));
+    const price = prices.priceOf(model);
+    const t = turnTime(params, i, c.timestampMs[i] as number);
     req.turnIndex = i;
     req.timestampMs = t;
-    req.model = turn.model;
+    req.model = model;
     req.price = price;
-    req.ttlObserved = turn.writeTtlObserved ?? null;
-    const appended = turn.appendedTokens;
+    req.ttlObserved = c.writeTtlObservedOf(i) ?? null;
+    const appended = c.appendedTokens[i] as number;
+    const outputTokens = c.outputTokens[i] as number;
 
     let prompt: number;
     if (!st.started) {
@@ -78,11 +80,11 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
       req.breakReason = MISS_NONE;
     } else {
       const history = st.prevPromptTokens + st.prevOutputTokens;
-      const logged = turn.compactedBefore;
-      if (turn.model !== thresholdModel || price !== thresholdPrice) {
+      const logged = c.compactedBeforeOf(i);
+      if (model !== thresholdModel || price !== thresholdPrice) {
         // The threshold depends on the model id (a "[1m]" suffix) and its price row only: computed when they change.
-        thresholdValue = compactThreshold(env, contextWindowOf(turn.model, price.contextWindowTokens));
-        thresholdModel = turn.model;
+        thresholdValue = compactThreshold(env, contextWindowOf(model, price.contextWindowTokens));
+        thresholdModel = model;
         thresholdPrice = price;
       }
       const threshold = thresholdValue;
@@ -115,11 +117,11 @@ export function runTranscript(workload: Workload, env: SimulationEnv, meter: Cac
     req.promptTokens = prompt;
     req.cacheUpToTokens = prompt;
     req.writes = true;
-    req.outputTokens = turn.outputTokens;
+    req.outputTokens = outputTokens;
     meter.request(st.cache, req);
     st.started = true;
     st.prevPromptTokens = prompt;
-    st.prevOutputTokens = turn.outputTokens;
+    st.prevOutputTokens = outputTokens;
   }
   return {
     ttlSeconds: params.ttlSeconds,
