@@ -164,6 +164,32 @@ function detached(s: string): string {
 }
 
 /**
+ * A Turn from the numbers at `nums[o..o+9]` (timestampMs, input, 5m, 1h,
+ * read, output, reasoning, reportedCostUsd, line, promptTokens: the first ten
+ * of a packed record, and a TurnColumns row) and flags `f`, its keys in the
+ * order of `makeRawTurn`.
+ */
+function turnFrom(nums: Float64Array, o: number, f: number, model: string, provider: Provider, streamId: string, file: string): Turn {
+  return {
+    timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
+    model,
+    provider,
+    streamId,
+    inputTokens: num(nums[o + 1] as number),
+    cacheWrite5mTokens: num(nums[o + 2] as number),
+    cacheWrite1hTokens: num(nums[o + 3] as number),
+    cacheReadTokens: num(nums[o + 4] as number),
+    outputTokens: num(nums[o + 5] as number),
+    reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
+    promptTokens: num(nums[o + 9] as number),
+    isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
+    isEstimated: (f & F_ESTIMATED) !== 0,
+    reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
+    source: { file, line: num(nums[o + 8] as number) },
+  };
+}
+
+/**
  * Reads a PackedTurns record by record without building a RawTurn for each:
  * normalizeSessions dedupes on the packed numbers and builds a Turn only for
  * the record it keeps.
@@ -256,27 +282,17 @@ export class PackedTurnReader {
 
   /** Record `k` as a Turn, its keys in the order of `makeRawTurn`. */
   turn(k: number): Turn {
-    const { nums, strs } = this;
-    const o = k * N_NUMS;
     const q = k * N_STRS;
-    const f = this.flags[k] as number;
-    return {
-      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
-      model: this.keptStr(strs[q] as number) as string,
-      provider: this.keptStr(strs[q + 1] as number) as Provider,
-      streamId: this.keptStr(strs[q + 2] as number) as string,
-      inputTokens: num(nums[o + 1] as number),
-      cacheWrite5mTokens: num(nums[o + 2] as number),
-      cacheWrite1hTokens: num(nums[o + 3] as number),
-      cacheReadTokens: num(nums[o + 4] as number),
-      outputTokens: num(nums[o + 5] as number),
-      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
-      promptTokens: num(nums[o + 9] as number),
-      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
-      isEstimated: (f & F_ESTIMATED) !== 0,
-      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: this.file(k), line: num(nums[o + 8] as number) },
-    };
+    const strs = this.strs;
+    return turnFrom(
+      this.nums,
+      k * N_NUMS,
+      this.flags[k] as number,
+      this.keptStr(strs[q] as number) as string,
+      this.keptStr(strs[q + 1] as number) as Provider,
+      this.keptStr(strs[q + 2] as number) as string,
+      this.file(k),
+    );
   }
 
   /** The number of table strings. */
@@ -369,7 +385,7 @@ export function clonePackedPart(p: PackedPart): PackedPart {
   return { ...p, claude: { ...rest, events: structuredClone(events), diagnostics: structuredClone(diagnostics), turns } };
 }
 
-/** Numbers per turn in TurnColumns: timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens. */
+/** Numbers per turn in TurnColumns: timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens (a packed record's first ten: `turnFrom` reads both). */
 const C_NUMS = 10;
 /** Strings per turn in TurnColumns: model, provider, streamId, source.file. */
 const C_STRS = 4;
@@ -472,28 +488,17 @@ export class TurnColumns {
 
   /** Row `row` as a Turn: the fields, values and key order of PackedTurnReader.turn on the record appended. */
   turn(row: number): Turn {
-    const nums = this.nums;
-    const strs = this.strs;
-    const o = row * C_NUMS;
     const q = row * C_STRS;
-    const f = this.flags[row] as number;
-    return {
-      timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
-      model: this.str(strs[q] as number) as string,
-      provider: this.str(strs[q + 1] as number) as Provider,
-      streamId: this.str(strs[q + 2] as number) as string,
-      inputTokens: num(nums[o + 1] as number),
-      cacheWrite5mTokens: num(nums[o + 2] as number),
-      cacheWrite1hTokens: num(nums[o + 3] as number),
-      cacheReadTokens: num(nums[o + 4] as number),
-      outputTokens: num(nums[o + 5] as number),
-      reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
-      promptTokens: num(nums[o + 9] as number),
-      isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
-      isEstimated: (f & F_ESTIMATED) !== 0,
-      reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-      source: { file: this.str(strs[q + 3] as number) as string, line: num(nums[o + 8] as number) },
-    };
+    const strs = this.strs;
+    return turnFrom(
+      this.nums,
+      row * C_NUMS,
+      this.flags[row] as number,
+      this.str(strs[q] as number) as string,
+      this.str(strs[q + 1] as number) as Provider,
+      this.str(strs[q + 2] as number) as string,
+      this.str(strs[q + 3] as number) as string,
+    );
   }
 
   /** The rows as Turn objects, in order. */

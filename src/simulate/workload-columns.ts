@@ -157,9 +157,8 @@ export function turnCountOf(w: Workload): number {
  * the objects on each read and keeps none (the simulator reads the columns).
  */
 export function workloadOverColumns(meta: Omit<Workload, 'turns'>, columns: WorkloadColumns): Workload {
-  const w = { ...meta } as Workload;
-  const withTurns: Workload = { sessionId: w.sessionId, systemTokens: w.systemTokens, turns: [], taskFingerprint: w.taskFingerprint };
-  if (w.streamSystemTokens !== undefined) withTurns.streamSystemTokens = w.streamSystemTokens;
+  const withTurns: Workload = { sessionId: meta.sessionId, systemTokens: meta.systemTokens, turns: [], taskFingerprint: meta.taskFingerprint };
+  if (meta.streamSystemTokens !== undefined) withTurns.streamSystemTokens = meta.streamSystemTokens;
   Object.defineProperty(withTurns, 'turns', {
     enumerable: true,
     configurable: true,
