@@ -57,6 +57,26 @@ export interface PackedFile {
   output: (Omit<ParseOutput, 'turns'> & { turns: PackedTurns }) | null;
 }
 
+/**
+ * Whether `t` is a well-formed PackedTurns: its arrays as long as its count
+ * says and its string lengths tiling its text (what a reader of packed turns
+ * read back from elsewhere, e.g. the parse cache, checks before trusting them).
+ */
+export function isPackedTurnsShape(t: PackedTurns): boolean {
+  const n = t.count;
+  if (!Number.isSafeInteger(n) || n < 0 || typeof t.text !== 'string') return false;
+  if (t.nums.length !== n * N_NUMS || t.strs.length !== n * N_STRS || t.flags.length !== n) return false;
+  let chars = 0;
+  for (let i = 0; i < t.lengths.length; i++) chars += t.lengths[i] as number;
+  if (chars !== t.text.length) return false;
+  const strings = t.lengths.length;
+  for (let i = 0; i < t.strs.length; i++) {
+    const k = t.strs[i] as number;
+    if (k < -1 || k >= strings) return false;
+  }
+  return true;
+}
+
 /** The ArrayBuffers of a packed file, to pass as postMessage's transfer list. */
 export function transferablesOf(p: PackedFile): ArrayBuffer[] {
   if (!p.output) return [];

@@ -11,7 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
+import { deserialize } from 'node:v8';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
 import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
@@ -339,7 +340,7 @@ test('a cache file with a valid header but an entry of the wrong shape is ignore
       return Buffer.concat([len, bytes]);
     };
     const magic = good.subarray(0, good.indexOf(0x0a) + 1);
-    writeFileSync(file, Buffer.concat([magic, frame({ layout: PARSE_CACHE_LAYOUT, code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
+    writeFileSync(file, Buffer.concat([magic, frame({ layout: PARSE_CACHE_LAYOUT, endian: endianness(), code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
     assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
     await sameAsFresh(d, 'malformed entry');
     assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
@@ -348,48 +349,59 @@ test('a cache file with a valid header but an entry of the wrong shape is ignore
   }
 });
 
-test('parts are read when a file is looked up: damaged parts of one file make that file parsed again, the others still hit', async () => {
-  const { deserialize } = await import('node:v8');
-  const d = setup(trickyText(true));
-  try {
-    await sameAsFresh(d, 'first run');
-    const file = join(d.cache, CACHE_FILE_NAME);
-    const bytes = readFileSync(file);
-    // Walk the frames: header, then per entry an identity and its part frames; damage the tricky file's first part.
-    let at = bytes.indexOf(0x0a) + 1;
-    const next = (): [Buffer, number] => {
-      const n = bytes.readUInt32LE(at);
-      const frame = bytes.subarray(at + 4, at + 4 + n);
-      const start = at;
-      at += 4 + n;
-      return [frame, start];
-    };
-    next(); // header
-    let damaged = false;
-    while (at < bytes.length) {
-      const [idFrame] = next();
-      const id = deserialize(idFrame) as { key: string; parts: number };
-      for (let k = 0; k < id.parts; k++) {
-        const [part, start] = next();
-        if (k === 0 && id.key.startsWith(d.file)) {
-          // Same length, other bytes: not v8 data any more.
-          bytes.fill(0xff, start + 4, start + 4 + part.length);
-          damaged = true;
-        }
+/**
+ * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1-4 the raw nums, strs, flags,
+ * lengths) with `fill`, same length; true when that part was found.
+ */
+function damagePartFrame(cacheFile: string, file: string, frame: number, fill: number): boolean {
+  const bytes = readFileSync(cacheFile);
+  // Walk the frames: header, then per entry an identity and its parts' frames (5 each).
+  let at = bytes.indexOf(0x0a) + 1;
+  const next = (): [Buffer, number] => {
+    const n = bytes.readUInt32LE(at);
+    const out = bytes.subarray(at + 4, at + 4 + n);
+    const start = at;
+    at += 4 + n;
+    return [out, start];
+  };
+  next(); // header
+  let damaged = false;
+  while (at < bytes.length) {
+    const [idFrame] = next();
+    const id = deserialize(idFrame) as { key: string; parts: number };
+    for (let k = 0; k < id.parts * 5; k++) {
+      const [part, start] = next();
+      if (k === frame && id.key.startsWith(file) && part.length > 0) {
+        bytes.fill(fill, start + 4, start + 4 + part.length);
+        damaged = true;
       }
     }
-    assert.ok(damaged);
-    writeFileSync(file, bytes);
-    const others = readdirSync(join(d.file, '..')).filter((n) => n.endsWith('.jsonl') && join(d.file, '..', n) !== d.file);
-    assert.ok(others.length > 0);
-    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
-    for (const name of others) assert.equal(lookupKind(d, await inputOf(join(d.file, '..', name))), 'hit', name);
-    await sameAsFresh(d, 'damaged parts');
-    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
-  } finally {
-    rmSync(d.root, { recursive: true, force: true });
   }
-});
+  writeFileSync(cacheFile, bytes);
+  return damaged;
+}
+
+for (const [what, frame, fill] of [
+  ['its meta no longer v8 data', 0, 0xff],
+  ['string indexes past its string table', 2, 0x7f],
+  ['string lengths that no longer tile its text', 4, 0x01],
+] as const) {
+  test(`parts are read when a file is looked up: a part with ${what} makes that file parsed again, the others still hit`, async () => {
+    const d = setup(trickyText(true));
+    try {
+      await sameAsFresh(d, 'first run');
+      assert.ok(damagePartFrame(join(d.cache, CACHE_FILE_NAME), d.file, frame, fill));
+      const others = readdirSync(join(d.file, '..')).filter((n) => n.endsWith('.jsonl') && join(d.file, '..', n) !== d.file);
+      assert.ok(others.length > 0);
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
+      for (const name of others) assert.equal(lookupKind(d, await inputOf(join(d.file, '..', name))), 'hit', name);
+      await sameAsFresh(d, 'damaged parts');
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+    } finally {
+      rmSync(d.root, { recursive: true, force: true });
+    }
+  });
+}
 
 // The sweep cache keys runs by a hash of the workload: a change to any field
 // the simulator reads must give another key (else a stale run is served), and
