@@ -26,8 +26,8 @@ import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { clonePackedPart, packFilePart, packParsedFile, unpackFilePart, type PackedFile, type PackedPart } from '../ingest/packed.js';
-import { SPLIT_MIN_BYTES, evenOffsets, mergeFileParts, mergePackedFilePart, type FilePart } from '../ingest/split.js';
+import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import { threadCountFromEnv, type CliContext } from './context.js';
@@ -238,7 +238,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     list[part] = item;
     if (grown) grownOf.set(index, true);
   };
-  const prefixOf = (index: number): FilePart[] => (opts.prefixParts?.get(index) ?? []).map((p) => unpackFilePart(clonePackedPart(p)));
+  const prefixOf = (index: number): PackedPart[] => (opts.prefixParts?.get(index) ?? []).map(clonePackedPart);
   const partOptions = (index: number) => {
     const input = inputs[index] as InputFile;
     return { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer };
@@ -361,10 +361,10 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     const input = inputs[index] as InputFile;
     if (list.some((p) => p === undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
     const items = list as Array<{ part: FilePart } | { packed: PackedPart }>;
+    const packed = items.map((x) => ('packed' in x ? x.packed : packFilePart(x.part)));
     // Written to the cache before the merge rewrites the parts.
-    if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...items.map((x) => ('packed' in x ? x.packed : packFilePart(x.part)))]);
-    const merged = items.map((x) => ('packed' in x ? unpackFilePart(x.packed) : x.part));
-    const file = packParsedFile(mergeFileParts(partOptions(index), [...prefixOf(index), ...merged], grownOf.get(index) === true));
+    if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...packed]);
+    const file = mergePackedFileParts(partOptions(index), [...prefixOf(index), ...packed], grownOf.get(index) === true);
     parsed[index] = file;
     opts.onWorkerFile?.(index, file);
   }

@@ -17,8 +17,8 @@ import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
-import { packParsedFile, unpackFilePart, type PackedFile, type PackedPart } from '../ingest/packed.js';
-import { mergeFileParts, mergePackedFilePart } from '../ingest/split.js';
+import { packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { mergePackedFileParts } from '../ingest/split.js';
 import { collectGarbageNow, limitHeapGrowth } from './heap-tuning.js';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
 
@@ -261,17 +261,8 @@ export async function parseInputs(
     inputs.forEach((input, i) => {
       const found = cache.lookup(input, opts.format);
       if (found.kind === 'hit') {
-        // The parts were read for this lookup alone: unpacked in place, no copy.
-        const opts = { file: input.display, relativePath: input.relativePath, getTokenizer };
-        cached[i] =
-          found.parts.length === 1
-            ? mergePackedFilePart(opts, found.parts[0] as PackedPart)
-            : packParsedFile(
-                mergeFileParts(
-                  opts,
-                  found.parts.map((p) => unpackFilePart(p)),
-                ),
-              );
+        // The parts were read for this lookup alone: merged in place, their turns never unpacked.
+        cached[i] = mergePackedFileParts({ file: input.display, relativePath: input.relativePath, getTokenizer }, found.parts);
         doneBytes += input.size;
         doneFiles++;
       } else if (found.kind === 'grown') {

@@ -16,6 +16,7 @@ import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
 import type { PackedClaudePart } from './formats/claude-code.js';
 import type { FilePart } from './split.js';
+import { foldSameFile } from '../normalize/duplicates.js';
 
 /** Numbers per turn in `nums`. */
 const N_NUMS = 12;
@@ -370,6 +371,111 @@ export function withFileStrings(p: PackedTurns, sessionId: string, project: stri
   lengths.set(p.lengths);
   for (let i = 0; i < added.length; i++) lengths[base + i] = (added[i] as string).length;
   return { count: p.count, nums: p.nums, strs, flags: p.flags, text: p.text + added.join(''), lengths };
+}
+
+/** A packed record as `foldSameFile` reads and updates it, and where it is. */
+interface FoldedRecord {
+  promptTokens: number;
+  outputTokens: number;
+  duplicatesFolded: number;
+  tieTimestampMs: number | null;
+  part: number;
+  k: number;
+}
+
+/**
+ * The turns of a file parsed in several parts, each packed with line numbers
+ * relative to its first byte, as `mergeClaudeParts` makes them from the
+ * unpacked parts (src/ingest/formats/claude-code.ts): in file order, a
+ * request whose records are in several parts folded into one (the same
+ * `foldSameFile` on the fields it reads and updates), every line shifted by
+ * its part's `lineOffsets`, every session and project set, and the stream
+ * of each record in `streams` (part, index in it) set when that record is
+ * kept. The parts' string tables are concatenated (strings added after).
+ */
+export function mergePackedTurns(
+  parts: readonly PackedTurns[],
+  lineOffsets: readonly number[],
+  sessionId: string,
+  project: string | null,
+  streams: ReadonlyArray<{ part: number; k: number; streamId: string }>,
+): PackedTurns {
+  const records: FoldedRecord[] = [];
+  const keyAt = new Map<string, number>();
+  parts.forEach((p, part) => {
+    const r = new PackedTurnReader(p);
+    for (let k = 0; k < r.count; k++) {
+      const o = k * N_NUMS;
+      const rec: FoldedRecord = {
+        promptTokens: num(p.nums[o + 9] as number),
+        outputTokens: num(p.nums[o + 5] as number),
+        duplicatesFolded: r.duplicatesFolded(k),
+        tieTimestampMs: r.tieTimestampMs(k),
+        part,
+        k,
+      };
+      const key = r.dedupeKey(k);
+      if (key !== null) {
+        const at = keyAt.get(key);
+        if (at !== undefined) {
+          records[at] = foldSameFile(records[at] as FoldedRecord, rec);
+          continue;
+        }
+        keyAt.set(key, records.length);
+      }
+      records.push(rec);
+    }
+  });
+  const bases: number[] = [];
+  let tableSize = 0;
+  for (const p of parts) {
+    bases.push(tableSize);
+    tableSize += p.lengths.length;
+  }
+  const added: string[] = [];
+  const addedAt = new Map<string, number>();
+  const add = (value: string): number => {
+    let i = addedAt.get(value);
+    if (i === undefined) {
+      i = tableSize + added.length;
+      added.push(value);
+      addedAt.set(value, i);
+    }
+    return i;
+  };
+  const session = add(sessionId);
+  const proj = project === null ? -1 : add(project);
+  const streamAt = parts.map(() => new Map<number, number>());
+  for (const x of streams) (streamAt[x.part] as Map<number, number>).set(x.k, add(x.streamId));
+  const n = records.length;
+  const nums = new Float64Array(n * N_NUMS);
+  const strs = new Int32Array(n * N_STRS);
+  const flags = new Uint8Array(n);
+  for (let s = 0; s < n; s++) {
+    const rec = records[s] as FoldedRecord;
+    const p = parts[rec.part] as PackedTurns;
+    const k = rec.k;
+    const o = s * N_NUMS;
+    nums.set(p.nums.subarray(k * N_NUMS, (k + 1) * N_NUMS), o);
+    nums[o + 8] = (nums[o + 8] as number) + (lineOffsets[rec.part] as number);
+    nums[o + 10] = rec.tieTimestampMs ?? 0;
+    nums[o + 11] = rec.duplicatesFolded;
+    flags[s] = ((p.flags[k] as number) & ~F_TIE_NULL) | (rec.tieTimestampMs === null ? F_TIE_NULL : 0);
+    const base = bases[rec.part] as number;
+    const q = s * N_STRS;
+    for (let j = 0; j < N_STRS; j++) {
+      const i = p.strs[k * N_STRS + j] as number;
+      strs[q + j] = i < 0 ? -1 : base + i;
+    }
+    strs[q + S_SESSION] = session;
+    strs[q + S_PROJECT] = proj;
+    const stream = (streamAt[rec.part] as Map<number, number>).get(k);
+    if (stream !== undefined) strs[q + S_STREAM] = stream;
+  }
+  const lengths = new Uint32Array(tableSize + added.length);
+  parts.forEach((p, i) => lengths.set(p.lengths, bases[i] as number));
+  for (let i = 0; i < added.length; i++) lengths[tableSize + i] = (added[i] as string).length;
+  return { count: n, nums, strs, flags, text: parts.map((p) => p.text).join('') + added.join(''), lengths };
 }
 
 /** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */

@@ -25,7 +25,16 @@ import type { ParsedFile } from './ingest.js';
 import { markTruncated } from './ingest.js';
 import { ByteLineSplitter, type ByteLineSink } from './lines.js';
 import type { ParseContext, Tokenizer } from './format.js';
-import { createClaudeParser, mergeClaudeParts, mergePackedClaudePart, shiftClaudePart, type ClaudeLineParser, type ClaudePart } from './formats/claude-code.js';
+import {
+  createClaudeParser,
+  mergeClaudeParts,
+  mergePackedClaudePart,
+  mergePackedClaudeParts,
+  shiftClaudePart,
+  shiftClaudePartState,
+  type ClaudeLineParser,
+  type ClaudePart,
+} from './formats/claude-code.js';
 import type { PackedFile, PackedPart } from './packed.js';
 
 /** Files at least this large (and in the claude-code format) are split when several threads parse. */
@@ -120,6 +129,37 @@ export function mergePackedFilePart(opts: PartIngestOptions, part: PackedPart, i
   const output = mergePackedClaudePart(ctx, part.claude);
   if (part.lastUnterminatedLine > 0) markTruncated(output, part.lastUnterminatedLine, isStillGrowing);
   return { file: opts.file, relativePath: opts.relativePath, bytes: part.bytes, output, linesRead: part.linesRead, fileDiagnostics: [] };
+}
+
+/**
+ * `mergeFileParts` of packed parts (the parse cache's and the workers' form)
+ * into the packed form of the same ParsedFile: the turns are never unpacked
+ * (`mergePackedTurns`). Rewrites the parts' events and diagnostics in place
+ * (their line numbers), as `mergeFileParts` does.
+ */
+export function mergePackedFileParts(opts: PartIngestOptions, parts: readonly PackedPart[], isStillGrowing = false): PackedFile {
+  if (parts.length === 1) return mergePackedFilePart(opts, parts[0] as PackedPart, isStillGrowing);
+  let offset = 0;
+  let bytes = 0;
+  let linesRead = 0;
+  let lastUnterminatedLine = 0;
+  const lineOffsets: number[] = [];
+  for (const p of parts) {
+    shiftClaudePartState(p.claude, offset);
+    lineOffsets.push(offset);
+    if (p.lastUnterminatedLine > 0) lastUnterminatedLine = p.lastUnterminatedLine + offset;
+    offset += p.linesSeen;
+    bytes += p.bytes;
+    linesRead += p.linesRead;
+  }
+  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+  const output = mergePackedClaudeParts(
+    ctx,
+    parts.map((p) => p.claude),
+    lineOffsets,
+  );
+  if (lastUnterminatedLine > 0) markTruncated(output, lastUnterminatedLine, isStillGrowing);
+  return { file: opts.file, relativePath: opts.relativePath, bytes, output, linesRead, fileDiagnostics: [] };
 }
 
 /**

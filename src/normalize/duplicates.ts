@@ -25,7 +25,10 @@
  */
 import type { RawTurn } from '../ingest/format.js';
 
-function completeness(t: RawTurn): number {
+/** The fields `foldSameFile` reads and updates (a RawTurn, or a packed record's: src/ingest/packed.ts). */
+type FoldableRecord = Pick<RawTurn, 'promptTokens' | 'outputTokens' | 'duplicatesFolded' | 'tieTimestampMs'>;
+
+function completeness(t: Pick<RawTurn, 'promptTokens' | 'outputTokens'>): number {
   return t.promptTokens + t.outputTokens;
 }
 
@@ -68,7 +71,7 @@ export function isBetterRecord(
  * the record kept (the one `isBetter` keeps), its `duplicatesFolded` and
  * `tieTimestampMs` updated.
  */
-export function foldSameFile(kept: RawTurn, next: RawTurn): RawTurn {
+export function foldSameFile<T extends FoldableRecord>(kept: T, next: T): T {
   const a = completeness(next);
   const b = completeness(kept);
   const folded = kept.duplicatesFolded + next.duplicatesFolded + 1;

@@ -13,8 +13,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { FileIngest, type ParsedFile } from '../../src/ingest/ingest.js';
-import { ClaudePartIngest, evenOffsets, lineStartAtOrAfter, mergeFileParts, mergePackedFilePart, planCuts, type FilePart } from '../../src/ingest/split.js';
-import { packFilePart, unpackFilePart, unpackParsedFile } from '../../src/ingest/packed.js';
+import { ClaudePartIngest, evenOffsets, lineStartAtOrAfter, mergeFileParts, mergePackedFilePart, mergePackedFileParts, planCuts, type FilePart } from '../../src/ingest/split.js';
+import { packFilePart, unpackFilePart, unpackParsedFile, type PackedPart } from '../../src/ingest/packed.js';
 import { normalizeSessions } from '../../src/normalize/sessions.js';
 import type { Tokenizer } from '../../src/ingest/format.js';
 import { trickyText } from './tricky-claude.js';
@@ -36,16 +36,25 @@ function whole(file: string, rel: string, bytes: Uint8Array, grown: boolean, chu
   return ingest.finish(grown);
 }
 
-/** The same file in ranges [bounds[k], bounds[k+1]), later ranges through the worker transfer. */
+/**
+ * The same file in ranges [bounds[k], bounds[k+1]), later ranges through the worker transfer, merged as
+ * objects; checked against the merge of the same parts all packed (the parse cache's and the workers'
+ * form, turns never unpacked): the two must be the same ParsedFile.
+ */
 function split(file: string, rel: string, bytes: Uint8Array, bounds: number[], grown: boolean, chunk: number): ParsedFile {
   const parts: FilePart[] = [];
+  const packed: PackedPart[] = [];
   for (let k = 0; k + 1 < bounds.length; k++) {
     const ingest = new ClaudePartIngest({ file, relativePath: rel, getTokenizer: noTokenizer }, bounds[k] === 0);
     for (const c of chunks(bytes.subarray(bounds[k] as number, bounds[k + 1] as number), chunk)) ingest.push(Buffer.from(c));
     const part = ingest.finish();
+    packed.push(structuredClone(packFilePart(part)));
     parts.push(k === 0 ? part : unpackFilePart(structuredClone(packFilePart(part))));
   }
-  return mergeFileParts({ file, relativePath: rel, getTokenizer: noTokenizer }, parts, grown);
+  const opts = { file, relativePath: rel, getTokenizer: noTokenizer };
+  const merged = mergeFileParts(opts, parts, grown);
+  assert.deepStrictEqual(unpackParsedFile(mergePackedFileParts(opts, packed, grown)), merged, `packed merge of ${bounds.join(',')}`);
+  return merged;
 }
 
 function lineStarts(bytes: Uint8Array): number[] {

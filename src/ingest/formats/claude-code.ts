@@ -28,7 +28,7 @@ import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, ParseOutput, RawEvent, RawTurn } from '../format.js';
 import { foldSameFile } from '../../normalize/duplicates.js';
-import { withFileStrings, type PackedTurns } from '../packed.js';
+import { mergePackedTurns, withFileStrings, type PackedTurns } from '../packed.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
 import { KeySet, NestedKey, bytesAre, decodeUtf8, scanObjectBytes } from './json-bytes.js';
@@ -512,6 +512,12 @@ function createParser(ctx: ParseContext): LineParser {
 export function shiftClaudePart(part: ClaudePart, offset: number): void {
   if (offset === 0) return;
   for (const t of part.turns) t.source.line += offset;
+  shiftClaudePartState(part, offset);
+}
+
+/** `shiftClaudePart` of everything but the turns (a packed part's turns are shifted as they are merged: `mergePackedTurns`). */
+export function shiftClaudePartState(part: Omit<ClaudePart, 'turns'>, offset: number): void {
+  if (offset === 0) return;
   for (const e of part.events) if (e.event.source) e.event.source.line += offset;
   for (const d of part.diagnostics) if (d.source && d.source.line > 0) d.source.line += offset;
   if (part.noKey > 0) part.firstNoKeyLine += offset;
@@ -520,10 +526,8 @@ export function shiftClaudePart(part: ClaudePart, offset: number): void {
 /** A ClaudePart whose turns are packed (../packed.ts): the parse cache's and the workers' form. */
 export type PackedClaudePart = Omit<ClaudePart, 'turns'> & { turns: PackedTurns };
 
-/** What merging parts learns of the file, besides the turns of several parts folded into one list. */
+/** What merging parts learns of the file, besides their turns. */
 interface MergedParts {
-  /** Several parts: their turns, folded; one part: null (its own turns, in place). */
-  turns: RawTurn[] | null;
   sessionId: string;
   project: string | null;
   /** Inline-sidechain turns (part, index in it) and their stream. */
@@ -537,7 +541,7 @@ interface MergedParts {
  */
 export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]): ParseOutput {
   const m = mergeParts(ctx, parts);
-  const turns = m.turns ?? (parts[0] as ClaudePart).turns;
+  const turns = parts.length === 1 ? (parts[0] as ClaudePart).turns : foldParts(parts);
   for (const t of turns) {
     t.sessionId = m.sessionId;
     t.project = m.project;
@@ -558,18 +562,59 @@ export function mergePackedClaudePart(ctx: ParseContext, part: PackedClaudePart)
 }
 
 /**
- * Everything of the merge but setting the turns' session, project and
- * sidechain streams. Reads turns only to fold several parts (which must then
- * hold RawTurns).
+ * `mergeClaudeParts` of several parts whose turns are packed, their states'
+ * line numbers already absolute and their turns' relative (`lineOffsets`:
+ * each part's shift): the same records, folded and set the same way
+ * (`mergePackedTurns`), never unpacked.
  */
-function mergeParts(ctx: ParseContext, parts: ReadonlyArray<Omit<ClaudePart, 'turns'> & { turns: RawTurn[] | PackedTurns }>): MergedParts {
+export function mergePackedClaudeParts(
+  ctx: ParseContext,
+  parts: readonly PackedClaudePart[],
+  lineOffsets: readonly number[],
+): Omit<ParseOutput, 'turns'> & { turns: PackedTurns } {
+  const m = mergeParts(ctx, parts);
+  const turns = mergePackedTurns(
+    parts.map((p) => p.turns),
+    lineOffsets,
+    m.sessionId,
+    m.project,
+    m.sideStreams,
+  );
+  return { ...m.output, turns };
+}
+
+/**
+ * The turns of several parts in file order as one list: a request whose
+ * lines span two parts is one record, as one parser would have folded it
+ * (`mergePackedTurns` does the same on packed parts).
+ */
+function foldParts(parts: readonly ClaudePart[]): RawTurn[] {
+  const turns: RawTurn[] = [];
+  /** Index in `turns` of each request's record. */
+  const keyAt = new Map<string, number>();
+  for (const p of parts) {
+    for (const t of p.turns) {
+      const key = t.dedupeKey;
+      if (key !== null) {
+        const at = keyAt.get(key);
+        if (at !== undefined) {
+          turns[at] = foldSameFile(turns[at] as RawTurn, t);
+          continue;
+        }
+        keyAt.set(key, turns.length);
+      }
+      turns.push(t);
+    }
+  }
+  return turns;
+}
+
+/** Everything of the merge but the turns (folding several parts', setting their session, project and sidechain streams). */
+function mergeParts(ctx: ParseContext, parts: ReadonlyArray<Omit<ClaudePart, 'turns'>>): MergedParts {
   const path = claudePathInfo(ctx);
   const single = parts.length === 1 ? parts[0] : null;
-  const turns: RawTurn[] | null = single ? null : [];
   const diagnostics: Diagnostic[] = single ? single.diagnostics : [];
   const sideParent = single ? single.sideParent : new Map<string, string | null>();
-  /** Several parts: index in `turns` of each request's record. */
-  const keyAt = new Map<string, number>();
   /** Sidechain turns: part, index in it, uuid of the line. */
   const side: Array<{ part: number; k: number; uuid: string }> = [];
   const events: PendingEvent[] = [];
@@ -600,21 +645,7 @@ function mergeParts(ctx: ParseContext, parts: ReadonlyArray<Omit<ClaudePart, 'tu
     if (p.boundaryPendingAtEnd !== null) boundaryPending = p.boundaryPendingAtEnd;
     for (let k = firstEvent; k < p.events.length; k++) events.push(p.events[k] as PendingEvent);
     for (let k = 0; k < p.sideTurns.length; k++) side.push({ part: partIndex, k: p.sideTurns[k] as number, uuid: p.sideUuids[k] as string });
-    if (turns !== null) {
-      if (!Array.isArray(p.turns)) throw new Error('mergeClaudeParts: several parts must hold unpacked turns');
-      for (const t of p.turns) {
-        const key = t.dedupeKey;
-        if (key !== null) {
-          // A request whose lines span two parts: one record, as one parser would have folded it.
-          const at = keyAt.get(key);
-          if (at !== undefined) {
-            turns[at] = foldSameFile(turns[at] as RawTurn, t);
-            continue;
-          }
-          keyAt.set(key, turns.length);
-        }
-        turns.push(t);
-      }
+    if (!single) {
       for (const d of p.diagnostics) diagnostics.push(d);
       for (const [k, v] of p.sideParent) sideParent.set(k, v);
     }
@@ -664,7 +695,6 @@ function mergeParts(ctx: ParseContext, parts: ReadonlyArray<Omit<ClaudePart, 'tu
     );
   }
   return {
-    turns,
     sessionId,
     project,
     sideStreams,
