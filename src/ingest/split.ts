@@ -98,6 +98,9 @@ export class ClaudePartIngest {
 /**
  * The ParsedFile of a whole file from its parts in file order (their line
  * numbers are shifted in place). `isStillGrowing` as in FileIngest.finish.
+ * The merge on objects, the definition: the CLI merges packed parts
+ * (`mergePackedFileParts`), which test/ingest/split.test.ts checks against
+ * this one for every cut.
  */
 export function mergeFileParts(opts: PartIngestOptions, parts: readonly FilePart[], isStillGrowing = false): ParsedFile {
   let offset = 0;
