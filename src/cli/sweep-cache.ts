@@ -72,31 +72,34 @@ export function simulatorBuild(): string {
 }
 
 /**
- * SHA-256 of every field of the workload the simulator reads: a header, then
- * the turns' numbers as float64 bytes (five per turn, in turn order), then
- * their strings (three per turn, each turn closed by a separator). Two
- * `update` calls for the turns, not two per turn (each call crosses into
- * native code: ~20 ms on 37,000 turns).
+ * SHA-256 of every field of the workload the simulator reads: a header (its
+ * fields, turn and compaction counts, and the table of its models and stream
+ * ids in order of first use), then its columns as they are in memory
+ * (src/simulate/workload-columns.ts): timestamps, appended and output tokens
+ * (float64), model and stream (indexes into the table), TTL class, the
+ * compaction index of each turn, and each compaction's pre/post tokens (-2
+ * for null). The table in first-use order with the indexes encodes each
+ * turn's strings exactly; nothing is made per turn (a string per turn and
+ * one joined string cost ~30 ms per GB of logs).
  */
 export function workloadHash(w: Workload): string {
   const h = createHash('sha256');
   const c = columnsOf(w);
-  h.update(stableJson([w.sessionId, w.systemTokens, w.streamSystemTokens ?? null, w.taskFingerprint, c.count]));
-  const nums = new Float64Array(5 * c.count);
-  const strs: string[] = new Array<string>(c.count);
-  for (let i = 0; i < c.count; i++) {
-    const o = 5 * i;
-    const compactedBefore = c.compactedBeforeOf(i);
-    const ttl = c.writeTtlObservedOf(i);
-    nums[o] = c.timestampMs[i] as number;
-    nums[o + 1] = c.appendedTokens[i] as number;
-    nums[o + 2] = c.outputTokens[i] as number;
-    nums[o + 3] = compactedBefore === null ? -1 : (compactedBefore.preTokens ?? -2);
-    nums[o + 4] = compactedBefore === null ? -1 : (compactedBefore.postTokens ?? -2);
-    strs[i] = `${c.modelOf(i)}\u0000${c.streamOf(i)}\u0000${ttl === undefined ? 'u' : String(ttl)}\u0001`;
-  }
-  h.update(new Uint8Array(nums.buffer));
-  h.update(strs.join(''));
+  h.update(stableJson([w.sessionId, w.systemTokens, w.streamSystemTokens ?? null, w.taskFingerprint, c.count, c.compactions.length, c.strings]));
+  const bytes = (a: Float64Array | Int32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  h.update(bytes(c.timestampMs));
+  h.update(bytes(c.appendedTokens));
+  h.update(bytes(c.outputTokens));
+  h.update(bytes(c.model));
+  h.update(bytes(c.stream));
+  h.update(bytes(c.ttl));
+  h.update(bytes(c.compacted));
+  const compactions = new Float64Array(2 * c.compactions.length);
+  c.compactions.forEach((x, k) => {
+    compactions[2 * k] = x.preTokens ?? -2;
+    compactions[2 * k + 1] = x.postTokens ?? -2;
+  });
+  h.update(bytes(compactions));
   return h.digest('base64').slice(0, 32);
 }
 
