@@ -287,6 +287,15 @@ export class PackedTurnReader {
     return (this.flags[k] as number) & F_TIMESTAMP_NULL ? null : (this.nums[k * N_NUMS] as number);
   }
 
+  /** Line of record `k` in its file. */
+  line(k: number): number {
+    return num(this.nums[k * N_NUMS + 8] as number);
+  }
+
+  isEstimated(k: number): boolean {
+    return ((this.flags[k] as number) & F_ESTIMATED) !== 0;
+  }
+
   tieTimestampMs(k: number): number | null {
     return (this.flags[k] as number) & F_TIE_NULL ? null : (this.nums[k * N_NUMS + 10] as number);
   }
@@ -519,45 +528,66 @@ const C_STRS = 4;
 const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
 
 /**
- * The kept turns of every session in columns: ~100 bytes a turn (numbers
- * bit-exact, strings as indexes into one table) instead of a Turn object and
- * its source (~280 bytes of heap with their boxed timestamps). Sessions are
- * built over row numbers (src/normalize/sessions.ts) and make their Turn
+ * The strings of TurnColumns (models, providers, streams, files), each once,
+ * shared by the columns of every session of a run: a file's table maps to it
+ * once, however many sessions take records from that file.
+ */
+export class TurnStrings {
+  /** @internal */
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  /** Per reader: this table's index of each of its table strings (-1: not yet). */
+  private readonly readerStrings = new WeakMap<PackedTurnReader, Int32Array>();
+
+  /** @internal This table's index of each table string of `reader` (-1: not yet). */
+  mapOf(reader: PackedTurnReader): Int32Array {
+    let map = this.readerStrings.get(reader);
+    if (map === undefined) this.readerStrings.set(reader, (map = new Int32Array(reader.tableSize).fill(-1)));
+    return map;
+  }
+
+  /** @internal This table's index of `reader`'s table string `i` (-1 for -1). */
+  stringOf(reader: PackedTurnReader, map: Int32Array, i: number): number {
+    if (i < 0) return -1;
+    let j = map[i] as number;
+    if (j < 0) {
+      // Looked up by the file's own (sliced) string; copied out of its table only when new to the run.
+      const known = this.index.get(reader.tableString(i) as string);
+      if (known === undefined) {
+        const s = reader.keptStr(i) as string;
+        j = this.strings.length;
+        this.strings.push(s);
+        this.index.set(s, j);
+      } else j = known;
+      map[i] = j;
+    }
+    return j;
+  }
+}
+
+/**
+ * Kept turns in columns: ~100 bytes a turn (numbers bit-exact, strings as
+ * indexes into a shared TurnStrings) instead of a Turn object and its source
+ * (~280 bytes of heap with their boxed timestamps). Each session is built
+ * over columns of its own (src/normalize/sessions.ts) and makes its Turn
  * objects when first read, so an analysis that reads one session at a time
- * and lets it go never holds every turn as an object.
+ * and lets it go never holds every turn as an object, and the columns of the
+ * sessions read go with them.
  */
 export class TurnColumns {
   private readonly nums: Float64Array;
   private readonly strs: Int32Array;
   private readonly flags: Uint8Array;
-  private readonly strings: string[] = [];
-  private readonly stringIndex = new Map<string, number>();
-  /** Per reader appended from: this table's index of each of its table strings (-1: not yet). */
-  private readonly readerStrings = new WeakMap<PackedTurnReader, Int32Array>();
   count = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly table: TurnStrings = new TurnStrings(),
+  ) {
     const n = Math.max(0, capacity);
     this.nums = new Float64Array(n * C_NUMS);
     this.strs = new Int32Array(n * C_STRS);
     this.flags = new Uint8Array(n);
-  }
-
-  private stringOf(reader: PackedTurnReader, map: Int32Array, i: number): number {
-    if (i < 0) return -1;
-    let j = map[i] as number;
-    if (j < 0) {
-      // Looked up by the file's own (sliced) string; copied out of its table only when new to the run.
-      const known = this.stringIndex.get(reader.tableString(i) as string);
-      if (known === undefined) {
-        const s = reader.keptStr(i) as string;
-        j = this.strings.length;
-        this.strings.push(s);
-        this.stringIndex.set(s, j);
-      } else j = known;
-      map[i] = j;
-    }
-    return j;
   }
 
   /** Appends record `k` of `reader` (capacity permitting); returns its row. */
@@ -580,12 +610,12 @@ export class TurnColumns {
     nums[c + 9] = from[o + 9] as number;
     const q = k * N_STRS;
     const r = row * C_STRS;
-    let map = this.readerStrings.get(reader);
-    if (map === undefined) this.readerStrings.set(reader, (map = new Int32Array(reader.tableSize).fill(-1)));
-    this.strs[r] = this.stringOf(reader, map, reader.strs[q] as number);
-    this.strs[r + 1] = this.stringOf(reader, map, reader.strs[q + 1] as number);
-    this.strs[r + 2] = this.stringOf(reader, map, reader.strs[q + 2] as number);
-    this.strs[r + 3] = this.stringOf(reader, map, reader.strs[q + S_FILE] as number);
+    const table = this.table;
+    const map = table.mapOf(reader);
+    this.strs[r] = table.stringOf(reader, map, reader.strs[q] as number);
+    this.strs[r + 1] = table.stringOf(reader, map, reader.strs[q + 1] as number);
+    this.strs[r + 2] = table.stringOf(reader, map, reader.strs[q + 2] as number);
+    this.strs[r + 3] = table.stringOf(reader, map, reader.strs[q + S_FILE] as number);
     this.flags[row] = (reader.flags[k] as number) & C_FLAGS;
     this.count = row + 1;
     return row;
@@ -597,7 +627,7 @@ export class TurnColumns {
 
   /** String `j` of the table, null for -1 (as the reader's keptStr). */
   private str(j: number): string | null {
-    return j < 0 ? null : (this.strings[j] as string);
+    return j < 0 ? null : (this.table.strings[j] as string);
   }
 
   file(row: number): string {
@@ -627,10 +657,10 @@ export class TurnColumns {
     );
   }
 
-  /** The rows as Turn objects, in order. */
-  turns(rows: readonly number[]): Turn[] {
-    const out = new Array<Turn>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = this.turn(rows[i] as number);
+  /** Every row as a Turn object, in row order. */
+  allTurns(): Turn[] {
+    const out = new Array<Turn>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.turn(i);
     return out;
   }
 }

@@ -10,12 +10,13 @@
  * request first, which gives the same result). Every other record counts in
  * `duplicateTurnsDropped`.
  *
- * Turns: the kept records go into one TurnColumns (src/ingest/packed.ts,
- * ~100 bytes a turn); each session lists its rows and makes its Turn objects
- * when its `turns` are first read, so an analysis that reads the sessions one
- * at a time and lets each go (src/pipeline.ts consumeSessions) never holds
- * every turn as an object (6 GB of logs, ~222,000 turns: ~36 MB less live
- * heap when the sessions are built).
+ * Turns: each session's kept records go, in order, into TurnColumns of its
+ * own (src/ingest/packed.ts, ~100 bytes a turn, strings in one table shared
+ * by the run); a session makes its Turn objects when its `turns` are first
+ * read, so an analysis that reads the sessions one at a time and lets each
+ * go (src/pipeline.ts consumeSessions) never holds every turn as an object
+ * (6 GB of logs, ~222,000 turns: ~36 MB less live heap when the sessions are
+ * built), and the columns of the sessions it has read go with them.
  *
  * Filters: `since`/`until` keep the turns (and events) whose time lies in
  * [sinceMs, untilMs); a turn without a timestamp is dropped when a date filter
@@ -29,7 +30,7 @@ import type { IngestResult } from '../model/ingest.js';
 import type { CompactionEvent, FormatId, ReportedCost, Session, SessionEvent, Turn } from '../model/usage.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import type { ParseOutput, RawTurn } from '../ingest/format.js';
-import { PackedTurnReader, TurnColumns, packTurns, type PackedTurns } from '../ingest/packed.js';
+import { PackedTurnReader, TurnColumns, TurnStrings, packTurns, type PackedTurns } from '../ingest/packed.js';
 import { isBetterRecord } from './duplicates.js';
 
 export interface SessionFilters {
@@ -70,8 +71,8 @@ interface SessionBuild {
   project: string | null;
   format: FormatId | null;
   files: Set<string>;
-  /** Rows of the run's TurnColumns. */
-  rows: number[];
+  /** Kept records (file number × span + record: see normalizeSessions), in the order they were placed. */
+  refs: number[];
   events: CompactionEvent[];
   reported: ReportedCost[];
   taskFingerprint: string | null;
@@ -117,7 +118,7 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   const session = (id: string): SessionBuild => {
     let s = builds.get(id);
     if (!s) {
-      s = { id, project: null, format: null, files: new Set(), rows: [], events: [], reported: [], taskFingerprint: null };
+      s = { id, project: null, format: null, files: new Set(), refs: [], events: [], reported: [], taskFingerprint: null };
       builds.set(id, s);
     }
     return s;
@@ -195,24 +196,26 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     }
   }
   const formatOfFile = new Map(files.map((f) => [f.file, f.output?.format ?? null]));
-  // The kept records in columns; each session lists its rows (Turn objects are made when a session is read).
-  const columns = new TurnColumns(unique.length + best.size);
+  // Each session lists its kept records (its columns are made once they are ordered).
+  const readerOf = (ref: number): PackedTurnReader => readers[Math.floor(ref / span)] as PackedTurnReader;
   const place = (ref: number): void => {
-    const reader = readers[Math.floor(ref / span)] as PackedTurnReader;
+    const reader = readerOf(ref);
     const k = ref % span;
-    const row = columns.append(reader, k);
     const file = reader.file(k);
     const s = session(reader.sessionId(k));
     s.format ??= formatOfFile.get(file) ?? null;
     s.files.add(file);
     s.project ??= reader.project(k);
-    s.rows.push(row);
+    s.refs.push(ref);
   };
   for (const ref of unique) place(ref);
   for (const ref of best.values()) place(ref);
-  const timeOf = (row: number): number => timeKey(columns.timestampMs(row));
-  // compareSourced on rows.
-  const byTimeFileLine = (a: number, b: number): number => timeOf(a) - timeOf(b) || cmp(columns.file(a), columns.file(b)) || columns.line(a) - columns.line(b);
+  const timestampOf = (ref: number): number | null => readerOf(ref).timestampMs(ref % span);
+  const timeOf = (ref: number): number => timeKey(timestampOf(ref));
+  // compareSourced on records; a tie keeps the order placed (a stable sort).
+  const byTimeFileLine = (a: number, b: number): number =>
+    timeOf(a) - timeOf(b) || cmp(readerOf(a).file(a % span), readerOf(b).file(b % span)) || readerOf(a).line(a % span) - readerOf(b).line(b % span);
+  const strings = new TurnStrings();
 
   // 2. Filters.
   const since = filters.sinceMs ?? null;
@@ -227,21 +230,23 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   for (const s of builds.values()) {
     if (idFilters.length > 0 && !idFilters.some((id) => s.id === id || s.id.startsWith(id))) continue;
     if (projectFilters.length > 0 && !projectFilters.some((p) => (s.project ?? '').toLowerCase().includes(p))) continue;
-    let rows = s.rows;
+    let refs = s.refs;
     let events: SessionEvent[] = s.events;
     let reported = s.reported;
     if (dateFiltered) {
-      const before = rows.length;
-      rows = rows.filter((row) => inWindow(columns.timestampMs(row)));
-      undatedDropped += s.rows.filter((row) => columns.timestampMs(row) === null).length;
+      const before = refs.length;
+      refs = refs.filter((ref) => inWindow(timestampOf(ref)));
+      undatedDropped += s.refs.filter((ref) => timestampOf(ref) === null).length;
       events = events.filter((e) => inWindow(e.timestampMs));
-      if (rows.length === 0 && events.length === 0) continue;
-      if (rows.length !== before) reported = []; // a partial session no longer matches its reported total
+      if (refs.length === 0 && events.length === 0) continue;
+      if (refs.length !== before) reported = []; // a partial session no longer matches its reported total
     }
-    rows.sort(byTimeFileLine);
-    const first = rows[0];
+    refs.sort(byTimeFileLine);
+    const columns = new TurnColumns(refs.length, strings);
+    for (const ref of refs) columns.append(readerOf(ref), ref % span);
+    const first = refs[0];
     kept.push({
-      session: sessionOverRows(
+      session: sessionOverColumns(
         {
           id: s.id,
           project: s.project,
@@ -251,10 +256,9 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
           events: [...events].sort(compareSourced),
           reportedCost: mergeReported(reported),
           taskFingerprint: s.taskFingerprint,
-          isEstimated: rows.length > 0 && rows.every((row) => columns.isEstimated(row)),
+          isEstimated: refs.length > 0 && refs.every((ref) => readerOf(ref).isEstimated(ref % span)),
         },
         columns,
-        rows,
       ),
       firstTime: first === undefined ? timeKey(null) : timeOf(first),
     });
@@ -275,21 +279,20 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
 }
 
 /**
- * `session` with its `turns` made from `rows` of `columns` when first read
- * (then kept; assigning replaces them). An own enumerable property, so
- * spreading, JSON and deep equality see the turns as before.
+ * `session` with its `turns` made from its `columns` when first read (then
+ * kept; assigning replaces them). An own enumerable property, so spreading,
+ * JSON and deep equality see the turns as before.
  */
-function sessionOverRows(session: Session, columns: TurnColumns, rows: number[]): Session {
+function sessionOverColumns(session: Session, columns: TurnColumns): Session {
   let turns: Turn[] | null = null;
-  // Let go once made: the columns go when every session that read them has its objects.
-  let from: { columns: TurnColumns; rows: number[] } | null = { columns, rows };
+  // Let go once made.
+  let from: TurnColumns | null = columns;
   Object.defineProperty(session, 'turns', {
     enumerable: true,
     configurable: true,
     get: (): Turn[] => {
       if (turns === null) {
-        const f = from as { columns: TurnColumns; rows: number[] };
-        turns = f.columns.turns(f.rows);
+        turns = (from as TurnColumns).allTurns();
         from = null;
       }
       return turns;

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RawTurn } from '../../src/ingest/format.js';
-import { PackedTurnReader, TurnColumns, packTurns, unpackTurns } from '../../src/ingest/packed.js';
+import { PackedTurnReader, TurnColumns, TurnStrings, packTurns, unpackTurns } from '../../src/ingest/packed.js';
 import { isBetter } from '../../src/normalize/duplicates.js';
 import { normalizeSessions, type NormalizeInput } from '../../src/normalize/sessions.js';
 import type { Turn } from '../../src/model/usage.js';
@@ -184,6 +184,37 @@ test('TurnColumns keeps each appended record as the reader\'s Turn: values bit f
       assert.throws(() => columns.append(readers[0] as PackedTurnReader, 0), /capacity/);
     }),
     { numRuns: 200 },
+  );
+});
+
+test('TurnColumns sharing one TurnStrings: each column keeps its records as the reader\'s Turns (allTurns in row order), the strings held once', () => {
+  fc.assert(
+    fc.property(fc.array(fileArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), (files, parts) => {
+      const readers = files.map((f) => new PackedTurnReader(packTurns(f.turns)));
+      const records: Array<[PackedTurnReader, number]> = [];
+      for (let k = 0; ; k++) {
+        const before = records.length;
+        readers.forEach((r) => k < r.count && records.push([r, k]));
+        if (records.length === before) break;
+      }
+      const strings = new TurnStrings();
+      // Round robin over `parts` columns, as sessions take records from the same files.
+      const groups = Array.from({ length: parts }, (_, p) => records.filter((_, i) => i % parts === p));
+      const columns = groups.map((g) => new TurnColumns(g.length, strings));
+      groups.forEach((g, p) => g.forEach(([r, k]) => (columns[p] as TurnColumns).append(r, k)));
+      groups.forEach((g, p) => {
+        const want = g.map(([r, k]) => r.turn(k));
+        assert.deepStrictEqual((columns[p] as TurnColumns).allTurns(), want);
+        assert.equal(JSON.stringify((columns[p] as TurnColumns).allTurns()), JSON.stringify(want));
+      });
+      const distinct = new Set<string>();
+      for (const [r, k] of records) {
+        const t = r.turn(k);
+        for (const v of [t.model, t.provider, t.streamId, t.source.file]) distinct.add(v);
+      }
+      assert.equal(strings.strings.length, distinct.size, 'each string once in the shared table');
+    }),
+    { numRuns: 150 },
   );
 });
 
