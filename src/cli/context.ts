@@ -27,9 +27,14 @@ export interface CliContext {
  * usage error naming the variable, with `hint`.
  */
 export function threadCountFromEnv(env: CliContext['env'], name: string, min: number, fallback: () => number, hint: string): number {
+  return integerFromEnv(env, name, min, 64, fallback, hint);
+}
+
+/** A whole number from `min` to `max` in the environment variable `name` (unset or blank: `fallback()`); anything else is a usage error. */
+export function integerFromEnv(env: CliContext['env'], name: string, min: number, max: number, fallback: () => number, hint: string): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback();
   const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < min || n > 64) throw new InputError(`${name} must be a whole number from ${min} to 64, got "${raw}"`, hint);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`, hint);
   return n;
 }

@@ -20,21 +20,23 @@
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CliContext } from './context.js';
+import { integerFromEnv, type CliContext } from './context.js';
 
 export const HEAP_GROWING_ENV = 'TOKEN_ECON_HEAP_GROWING_PERCENT';
 const DEFAULT_PERCENT = 15;
 let applied = false;
 
-/** Bounds heap growth for the rest of the process (once; the flag is process-wide). */
-export function limitHeapGrowth(env: CliContext['env']): void {
+/** The growing factor asked for (`TOKEN_ECON_HEAP_GROWING_PERCENT`, 0-1000; default 15): anything else is a usage error. */
+export function heapGrowingPercent(env: CliContext['env']): number {
+  return integerFromEnv(env, HEAP_GROWING_ENV, 0, 1000, () => DEFAULT_PERCENT, `e.g. ${HEAP_GROWING_ENV}=${DEFAULT_PERCENT} (0: V8's adaptive factor)`);
+}
+
+/** Bounds heap growth for the rest of the process to `percent` (`heapGrowingPercent`; once: the flag is process-wide). */
+export function limitHeapGrowth(percent: number): void {
   if (applied) return;
   applied = true;
-  const raw = env[HEAP_GROWING_ENV];
-  const n = raw === undefined || raw.trim() === '' ? DEFAULT_PERCENT : Number(raw.trim());
-  if (!Number.isInteger(n) || n < 0 || n > 1000) return;
   // 0 restores V8's adaptive factor.
-  setFlagsFromString(`--heap-growing-percent=${n}`);
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /**

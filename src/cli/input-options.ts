@@ -19,7 +19,7 @@ import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCoun
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
 import { packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergePackedFileParts } from '../ingest/split.js';
-import { collectGarbageNow, limitHeapGrowth } from './heap-tuning.js';
+import { collectGarbageNow, heapGrowingPercent, limitHeapGrowth } from './heap-tuning.js';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
@@ -168,6 +168,8 @@ export async function loadSessions(
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
   hooks: IngestHooks = {},
 ): Promise<IngestResult> {
+  // Read (and checked) now: a bad value is a usage error before any work, not after parsing.
+  const growingPercent = heapGrowingPercent(ctx.env);
   const inputs = await resolveInputs(ctx, paths);
   hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
   const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
@@ -189,7 +191,7 @@ export async function loadSessions(
   // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
   const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
   if (tuned) {
-    limitHeapGrowth(ctx.env);
+    limitHeapGrowth(growingPercent);
     // A run that read or wrote the parse cache leaves packed parts (and serialised copies) behind: collect
     // them before the sessions are built next to the parsed files (the peak of the run otherwise).
     if (usedCache) collectGarbageNow();

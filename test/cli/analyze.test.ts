@@ -91,6 +91,19 @@ test('analyze --requests without --json is a usage error', async () => {
   assert.match(run.stderr, /--requests goes with --json/);
 });
 
+test('TOKEN_ECON_HEAP_GROWING_PERCENT that is not a whole number from 0 to 1000 is a one-line usage error, before any input is read', async () => {
+  for (const bad of ['abc', '-1', '2.5', '1001']) {
+    for (const command of ['analyze', 'sessions']) {
+      // A missing input would be an error too: the variable is checked first.
+      const run = await runCliInProcess([command, 'no/such/dir'], { nowMs: NOW, env: { TOKEN_ECON_HEAP_GROWING_PERCENT: bad } });
+      assert.equal(run.exitCode, 2, `${command} ${bad}`);
+      assert.match(run.stderr, /^token-econ: TOKEN_ECON_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000, got "/, bad);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  }
+  for (const ok of ['', ' 0 ', '15', '1000']) assert.equal((await runCliInProcess(['analyze', SHORT], { nowMs: NOW, env: { TOKEN_ECON_HEAP_GROWING_PERCENT: ok } })).exitCode, 0, JSON.stringify(ok));
+});
+
 test('TOKEN_ECON_SWEEP_WORKERS that is not a whole number from 0 to 64 is a one-line usage error', async () => {
   for (const bad of ['abc', '-1', '1.5', '65']) {
     const run = await runCliInProcess(['analyze', SHORT], { nowMs: NOW, env: { TOKEN_ECON_SWEEP_WORKERS: bad } });
