@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { claudeCodeFormat, claudePathInfo } from '../../src/ingest/formats/claude-code.js';
+import { claudeCodeFormat, claudePathInfo, sidechainRootFinder } from '../../src/ingest/formats/claude-code.js';
+import fc from 'fast-check';
 import { detectFormat } from '../../src/ingest/index.js';
 import { parseText } from '../../src/ingest/ingest.js';
 import { totalsOf, unsplitWriteTokens } from '../../src/normalize/totals.js';
@@ -182,4 +183,27 @@ test('detect: claude-code claims its lines, not stream-json or codex lines', () 
   assert.equal(claudeCodeFormat.detect('x.jsonl', '{"timestamp":"t","type":"session_meta","payload":{}}\n'), 0);
   // A first line longer than the head: judged from its start.
   assert.ok(claudeCodeFormat.detect('s.jsonl', `{"parentUuid":"p","isSidechain":false,"sessionId":"s","type":"user","message":{"content":"${'x'.repeat(70000)}`) >= 0.8);
+});
+
+test('property: sidechainRootFinder gives the root a walk from each line gives, in any order of lookups (cycles, self-parents, parents outside the sidechain)', () => {
+  const naive = (sideParent: ReadonlyMap<string, string | null>, uuid: string): string => {
+    let cur = uuid;
+    const seen = new Set<string>([cur]);
+    for (;;) {
+      const parent = sideParent.get(cur);
+      if (!parent || !sideParent.has(parent) || seen.has(parent)) break;
+      cur = parent;
+      seen.add(cur);
+    }
+    return cur;
+  };
+  const id = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'main-1', '');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(id, fc.option(id, { nil: null })), { maxLength: 12 }), fc.array(id, { maxLength: 30 }), (pairs, lookups) => {
+      const sideParent = new Map(pairs);
+      const rootOf = sidechainRootFinder(sideParent);
+      for (const u of lookups) assert.equal(rootOf(u), naive(sideParent, u), `${u} in ${JSON.stringify(pairs)}`);
+    }),
+    { numRuns: 3000 },
+  );
 });
