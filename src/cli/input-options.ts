@@ -260,7 +260,8 @@ export async function parseInputs(
   const prefixParts = new Map<number, PackedPart[]>();
   const resumeJobs: IngestJob[] = [];
   if (cache) {
-    inputs.forEach((input, i) => {
+    for (const i of cache.lookupOrder(inputs)) {
+      const input = inputs[i] as InputFile;
       const found = cache.lookup(input, opts.format);
       if (found.kind === 'hit') {
         // The parts were read for this lookup alone: merged in place, their turns never unpacked.
@@ -271,7 +272,7 @@ export async function parseInputs(
         prefixParts.set(i, found.parts);
         resumeJobs.push({ index: i, part: 0, parts: 1, range: { fileSize: input.size, start: found.from, end: input.size }, size: input.size - found.from });
       }
-    });
+    }
     if (doneFiles > 0) onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes });
   }
   const needsParse = (i: number): boolean => cached[i] === undefined && !prefixParts.has(i);

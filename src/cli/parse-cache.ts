@@ -296,7 +296,9 @@ function ownCopy<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>
 
 /** The part of frames [meta, nums, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
 function partOf(frames: readonly Buffer[]): PackedPart | null {
-  const meta = deserialize(frames[0] as Buffer) as Partial<PartMeta> | null;
+  // From a copy: the frame may be a view of a reused read window, and deserialised typed arrays are views
+  // into the bytes they came from (a part's meta holds none today; a copy keeps that from mattering).
+  const meta = deserialize(Buffer.from(frames[0] as Buffer)) as Partial<PartMeta> | null;
   if (!isPartMeta(meta)) return null;
   const nums = ownCopy(frames[1] as Buffer, (n) => new Float64Array(n));
   const strs = ownCopy(frames[2] as Buffer, (n) => new Int32Array(n));
@@ -341,6 +343,8 @@ export class ParseCache {
     /** The cache file as opened (its parts are read from it), null when there was none usable. */
     private oldFd: number | null,
     entries: readonly StoredEntry[],
+    /** The window its identities were read through: the parts are read through it too (see `lookupOrder`). */
+    private window: FileWindow | null,
   ) {
     for (const e of entries) this.entries.set(e.id.key, e);
     this.tmp = tempNameFor(file);
@@ -351,26 +355,28 @@ export class ParseCache {
     const file = join(dir, CACHE_FILE_NAME);
     let entries: StoredEntry[] = [];
     let fd: number | null = null;
+    let window: FileWindow | null = null;
     try {
       fd = openSync(file, 'r');
       const size = fstatSync(fd).size;
       // The identities are read through a small window and copied out of it; the parts between them are
       // skipped (read again when their file is looked up). Reading the whole file here would hold it all:
       // deserialised typed arrays (an identity's head and tail) are views into the bytes they came from.
-      const window = new FileWindow(fd, size);
-      if (size < MAGIC.length || !window.bytes(0, MAGIC.length).equals(MAGIC)) throw new Error('parse cache: not ours');
+      const w = new FileWindow(fd, size);
+      window = w;
+      if (size < MAGIC.length || !w.bytes(0, MAGIC.length).equals(MAGIC)) throw new Error('parse cache: not ours');
       const frameAt = (pos: number): [number, number] => {
-        const n = window.bytes(pos, 4).readUInt32LE(0);
+        const n = w.bytes(pos, 4).readUInt32LE(0);
         if (pos + 4 + n > size) throw new Error('parse cache: cut frame');
         return [pos + 4, pos + 4 + n];
       };
       const [headerAt, afterHeader] = frameAt(MAGIC.length);
-      const header = deserialize(window.bytes(headerAt, afterHeader - headerAt)) as Partial<CacheHeader> | null;
+      const header = deserialize(w.bytes(headerAt, afterHeader - headerAt)) as Partial<CacheHeader> | null;
       if (!header || header.layout !== PARSE_CACHE_LAYOUT || header.endian !== endianness() || header.code !== code) throw new Error('parse cache: other build');
       let at = afterHeader;
       while (at < size) {
         const [idAt, partsAt] = frameAt(at);
-        const id = deserialize(window.bytes(idAt, partsAt - idAt)) as Partial<CacheIdentity> | null;
+        const id = deserialize(w.bytes(idAt, partsAt - idAt)) as Partial<CacheIdentity> | null;
         if (!isIdentity(id)) throw new Error('parse cache: malformed entry');
         id.head = id.head.slice();
         id.tail = id.tail.slice();
@@ -384,15 +390,28 @@ export class ParseCache {
       entries = [];
       if (fd !== null) closeQuietly(fd);
       fd = null;
+      window = null;
     }
-    return new ParseCache(file, code, fd, entries);
+    return new ParseCache(file, code, fd, entries, window);
+  }
+
+  /**
+   * The indexes of `inputs` in the order their entries lie in the cache file
+   * (inputs without one first, in their order). Looked up in this order, the
+   * parts are read front to back through one window (a few large reads)
+   * instead of one read per file (1,161 at 1 GB: ~20 ms of a warm run).
+   */
+  lookupOrder(inputs: readonly InputFile[]): number[] {
+    const at = inputs.map((input) => this.entries.get(keyOf(input))?.partsAt ?? -1);
+    return inputs.map((_, i) => i).sort((a, b) => (at[a] as number) - (at[b] as number) || a - b);
   }
 
   /** A stored entry's parts, read from the file as opened; null (and the entry forgotten) when they cannot be read. */
   private partsOf(e: StoredEntry): PackedPart[] | null {
     let parts: PackedPart[] | null = null;
     try {
-      const bytes = this.oldFd === null ? null : readAt(this.oldFd, e.partsAt, e.end - e.partsAt);
+      // A view of the window, valid until its next read: everything is copied out of it below.
+      const bytes = this.window === null ? null : this.window.bytes(e.partsAt, e.end - e.partsAt);
       const frames = bytes === null ? null : framesOf(bytes, 0, bytes.length);
       if (frames !== null && frames.length === e.id.parts * FRAMES_PER_PART) {
         const read: PackedPart[] = [];
@@ -552,6 +571,7 @@ export class ParseCache {
   close(): void {
     if (this.oldFd !== null) closeQuietly(this.oldFd);
     this.oldFd = null;
+    this.window = null;
     this.entries.clear();
   }
 

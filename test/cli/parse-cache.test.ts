@@ -490,7 +490,7 @@ test('parts served by the cache own their typed arrays: nothing keeps the bytes 
   }
 });
 
-test('identities are found through a window of any size: refilled across frames, frames larger than it read whole', async () => {
+test('identities and parts are read through a window of any size: refilled across frames, frames larger than it read whole', async () => {
   const d = setup(trickyText(true));
   try {
     await sameAsFresh(d, 'first run');
