@@ -19,7 +19,7 @@
  */
 import type { PriceTable } from '../model/pricing.js';
 import type { StrategyId, Workload, WorkloadTurn } from '../model/simulation.js';
-import { columnsOf, turnCountOf } from './workload-columns.js';
+import { WorkloadColumns, columnsOf, turnCountOf, workloadOverColumns, type WorkloadColumnArrays } from './workload-columns.js';
 import { createPriceResolver, type PriceResolver } from '../price/resolve.js';
 import type { SimulationParams } from './params.js';
 import { simulateTotals } from './simulate.js';
@@ -115,87 +115,83 @@ export async function sweepParallel(scenarioCount: number, executors: readonly S
 }
 
 /**
- * Workloads in columns: what `portExecutor` posts instead of the turn objects.
- * Structured-cloning 100,000 small objects costs ~0.1 s on each side of a
- * postMessage; two typed arrays are copied in a millisecond. `unpackWorkloads`
- * restores objects deepEqual to the originals (an absent `writeTtlObserved`
- * stays absent).
+ * Workloads in columns: what `portExecutor` and the analysis pool post
+ * instead of the turn objects. Structured-cloning 100,000 small objects costs
+ * ~0.1 s on each side of a postMessage; typed arrays are copied in a
+ * millisecond. The columns of every workload (src/simulate/workload-columns.ts)
+ * are concatenated, each workload's string table and compactions travel with
+ * its meta, and `unpackWorkloads` rebuilds each workload over views of the
+ * arrays (`workloadOverColumns`): its `turns` are deepEqual to the originals
+ * (an absent `writeTtlObserved` stays absent).
  */
 export interface PackedWorkloads {
-  /** Models and stream ids, by index. */
-  strings: string[];
-  workloads: Array<{ sessionId: string; systemTokens: number; streamSystemTokens?: Record<string, number>; taskFingerprint: string | null; turns: number }>;
-  /** Per turn: timestampMs, appendedTokens, outputTokens. */
-  numbers: Float64Array;
-  /** Per turn: model index, stream index, writeTtlObserved (−1 absent, 0 null, 1 5m, 2 1h). */
-  codes: Int32Array;
-  /** Turns with `compactedBefore`: [global turn index, preTokens, postTokens]. */
-  compacted: Array<[number, number | null, number | null]>;
+  workloads: Array<{
+    sessionId: string;
+    systemTokens: number;
+    streamSystemTokens?: Record<string, number>;
+    taskFingerprint: string | null;
+    turns: number;
+    strings: readonly string[];
+    compactions: ReadonlyArray<NonNullable<WorkloadTurn['compactedBefore']>>;
+  }>;
+  /** Every workload's columns, one after another (`turns` of each). */
+  columns: Omit<WorkloadColumnArrays, 'strings' | 'compactions'>;
 }
-
-const TTL_CODES = [null, '5m', '1h'] as const;
 
 export function packWorkloads(workloads: readonly Workload[]): PackedWorkloads {
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const idOf = (s: string): number => {
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
   let n = 0;
   for (const w of workloads) n += turnCountOf(w);
-  const numbers = new Float64Array(n * 3);
-  const codes = new Int32Array(n * 3);
-  const compacted: PackedWorkloads['compacted'] = [];
+  const columns: PackedWorkloads['columns'] = {
+    timestampMs: new Float64Array(n),
+    appendedTokens: new Float64Array(n),
+    outputTokens: new Float64Array(n),
+    model: new Int32Array(n),
+    stream: new Int32Array(n),
+    ttl: new Uint8Array(n),
+    compacted: new Int32Array(n),
+  };
   const metas: PackedWorkloads['workloads'] = [];
-  let k = 0;
+  let at = 0;
   for (const w of workloads) {
     const c = columnsOf(w);
-    const meta: PackedWorkloads['workloads'][number] = { sessionId: w.sessionId, systemTokens: w.systemTokens, taskFingerprint: w.taskFingerprint, turns: c.count };
+    const meta: PackedWorkloads['workloads'][number] = {
+      sessionId: w.sessionId,
+      systemTokens: w.systemTokens,
+      taskFingerprint: w.taskFingerprint,
+      turns: c.count,
+      strings: c.strings,
+      compactions: c.compactions,
+    };
     if (w.streamSystemTokens !== undefined) meta.streamSystemTokens = w.streamSystemTokens;
     metas.push(meta);
-    for (let i = 0; i < c.count; i++) {
-      numbers[k * 3] = c.timestampMs[i] as number;
-      numbers[k * 3 + 1] = c.appendedTokens[i] as number;
-      numbers[k * 3 + 2] = c.outputTokens[i] as number;
-      codes[k * 3] = idOf(c.modelOf(i));
-      codes[k * 3 + 1] = idOf(c.streamOf(i));
-      const ttl = c.writeTtlObservedOf(i);
-      codes[k * 3 + 2] = ttl === undefined ? -1 : TTL_CODES.indexOf(ttl);
-      const compactedBefore = c.compactedBeforeOf(i);
-      if (compactedBefore !== null) compacted.push([k, compactedBefore.preTokens, compactedBefore.postTokens]);
-      k++;
-    }
+    for (const key of COLUMN_KEYS) (columns[key] as Float64Array).set(c[key] as Float64Array, at);
+    at += c.count;
   }
-  return { strings, workloads: metas, numbers, codes, compacted };
+  return { workloads: metas, columns };
 }
 
+/** The columns `packWorkloads` concatenates. */
+const COLUMN_KEYS = ['timestampMs', 'appendedTokens', 'outputTokens', 'model', 'stream', 'ttl', 'compacted'] as const;
+
 export function unpackWorkloads(p: PackedWorkloads): Workload[] {
-  const compacted = new Map(p.compacted.map(([k, pre, post]) => [k, { preTokens: pre, postTokens: post }]));
-  let k = 0;
+  let at = 0;
   return p.workloads.map((meta) => {
-    const turns: WorkloadTurn[] = [];
-    for (let i = 0; i < meta.turns; i++, k++) {
-      const turn: WorkloadTurn = {
-        timestampMs: p.numbers[k * 3] as number,
-        model: p.strings[p.codes[k * 3] as number] as string,
-        streamId: p.strings[p.codes[k * 3 + 1] as number] as string,
-        appendedTokens: p.numbers[k * 3 + 1] as number,
-        outputTokens: p.numbers[k * 3 + 2] as number,
-        compactedBefore: compacted.get(k) ?? null,
-      };
-      const ttl = p.codes[k * 3 + 2] as number;
-      if (ttl >= 0) turn.writeTtlObserved = TTL_CODES[ttl] ?? null;
-      turns.push(turn);
-    }
-    const w: Workload = { sessionId: meta.sessionId, systemTokens: meta.systemTokens, turns, taskFingerprint: meta.taskFingerprint };
+    const view = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => a.subarray(at, at + meta.turns) as T;
+    const columns = new WorkloadColumns({
+      timestampMs: view(p.columns.timestampMs),
+      appendedTokens: view(p.columns.appendedTokens),
+      outputTokens: view(p.columns.outputTokens),
+      model: view(p.columns.model),
+      stream: view(p.columns.stream),
+      ttl: view(p.columns.ttl),
+      compacted: view(p.columns.compacted),
+      compactions: meta.compactions,
+      strings: meta.strings,
+    });
+    at += meta.turns;
+    const w: Omit<Workload, 'turns'> = { sessionId: meta.sessionId, systemTokens: meta.systemTokens, taskFingerprint: meta.taskFingerprint };
     if (meta.streamSystemTokens !== undefined) w.streamSystemTokens = meta.streamSystemTokens;
-    return w;
+    return workloadOverColumns(w, columns);
   });
 }
 

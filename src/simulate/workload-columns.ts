@@ -20,7 +20,20 @@ const TTL_5M = 2;
 const TTL_1H = 3;
 const TTL_VALUES: ReadonlyArray<WorkloadTurn['writeTtlObserved']> = [undefined, null, '5m', '1h'];
 
-export class WorkloadColumns {
+/** A WorkloadColumns' arrays and tables, as `packWorkloads` (./sweep.ts) sends them to a worker. */
+export interface WorkloadColumnArrays {
+  timestampMs: Float64Array;
+  appendedTokens: Float64Array;
+  outputTokens: Float64Array;
+  model: Int32Array;
+  stream: Int32Array;
+  ttl: Uint8Array;
+  compacted: Int32Array;
+  compactions: ReadonlyArray<NonNullable<WorkloadTurn['compactedBefore']>>;
+  strings: readonly string[];
+}
+
+export class WorkloadColumns implements WorkloadColumnArrays {
   readonly count: number;
   readonly timestampMs: Float64Array;
   readonly appendedTokens: Float64Array;
@@ -36,7 +49,26 @@ export class WorkloadColumns {
   /** The models and stream ids, each once. */
   readonly strings: readonly string[];
 
-  constructor(turns: readonly WorkloadTurn[]) {
+  /**
+   * Columns of `turns`, or over `arrays` as they are (their `timestampMs`
+   * length is the turn count; the arrays are used, not copied).
+   */
+  constructor(source: readonly WorkloadTurn[] | WorkloadColumnArrays) {
+    if (!Array.isArray(source)) {
+      const a = source as WorkloadColumnArrays;
+      this.count = a.timestampMs.length;
+      this.timestampMs = a.timestampMs;
+      this.appendedTokens = a.appendedTokens;
+      this.outputTokens = a.outputTokens;
+      this.model = a.model;
+      this.stream = a.stream;
+      this.ttl = a.ttl;
+      this.compacted = a.compacted;
+      this.compactions = a.compactions;
+      this.strings = a.strings;
+      return;
+    }
+    const turns = source as readonly WorkloadTurn[];
     const n = turns.length;
     this.count = n;
     this.timestampMs = new Float64Array(n);
