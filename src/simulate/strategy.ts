@@ -162,7 +162,10 @@ export function systemTokensOf(workload: Workload, streamId: string): number {
 
 /** The idle-gap override of the params applied to turn `index`, else the turn's own time. */
 export function turnTime(params: SimulationParams, index: number, timestampMs: number): number {
-  return params.gapOverrideMs === null ? timestampMs : index * params.gapOverrideMs;
+  // `index` as a double (exactly the same number): V8 then compiles the product as floating point from
+  // the start, instead of as small integers that overflow on the first day-long gap past turn 24 and
+  // throw the optimised strategies back to the interpreter to be compiled again.
+  return params.gapOverrideMs === null ? timestampMs : (index + 0.5 - 0.5) * params.gapOverrideMs;
 }
 
 /**
