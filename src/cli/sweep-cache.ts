@@ -22,6 +22,13 @@
  * back through a window: neither writing nor reading holds a serialised copy
  * of the whole cache (24 MB for 6 GB of logs, the peak of a first run when
  * it was one v8.serialize document).
+ *
+ * The totals are read when the file is opened (8 bytes a workload and job).
+ * A run is read when the analysis asks for it: opening notes only where
+ * each run's record lies, and saving copies the records of runs not
+ * recomputed as bytes. A cache filled by large analyses (25 MB of runs for
+ * 6 GB of logs) cost every later run ~100 ms and ~34 MiB to load whole,
+ * whatever that run read.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
@@ -117,6 +124,14 @@ function digest(key: string): string {
   return d;
 }
 
+/** A run not read yet: where its record lies in the file as opened (the length prefix included). */
+class StoredRun {
+  constructor(
+    readonly at: number,
+    readonly bytes: number,
+  ) {}
+}
+
 export class SweepCache {
   private changed = false;
   /** Workload hashes whose totals this run used or added. */
@@ -133,9 +148,38 @@ export class SweepCache {
     private readonly code: string,
     private readonly jobs: string[],
     private readonly totals: Map<string, Float64Array>,
-    private readonly runs: Map<string, WorkloadRun>,
+    /** Runs by key, in the file's order: read ones, added ones, and the others where their records lie. */
+    private readonly runs: Map<string, WorkloadRun | StoredRun>,
+    /** The file as opened (the stored runs are read from it), null when there was none usable. */
+    private fd: number | null,
+    private window: FileWindow | null,
   ) {
     jobs.forEach((j, i) => this.jobIndex.set(j, i));
+  }
+
+  /** The stored run at `r`, read from the file as opened; undefined when it cannot be read or is not a run. */
+  private readRun(r: StoredRun): WorkloadRun | undefined {
+    if (this.window === null) return undefined;
+    try {
+      const rec = parseRecord(this.window.bytes(r.at + 4, r.bytes - 4));
+      const run = { ...(rec.meta as object), perTurnUsd: rec.values };
+      return rec.meta !== null && typeof rec.meta === 'object' && isRun(run) ? run : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Lets go of the file as opened (save() does too). */
+  close(): void {
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.fd = null;
+    this.window = null;
   }
 
   /** The cached total of job `key` for the workload with hash `hash`, NaN when there is none. */
@@ -181,8 +225,14 @@ export class SweepCache {
     return {
       get: (workload, key) => {
         const k = this.runKeyOf(workload, key);
-        const run = this.runs.get(k);
-        if (run) this.usedRuns.add(k);
+        const stored = this.runs.get(k);
+        // A stored run is read now and not kept here: its record is copied as bytes if the cache is saved.
+        const run = stored instanceof StoredRun ? this.readRun(stored) : stored;
+        if (run === undefined) {
+          if (stored !== undefined) this.runs.delete(k);
+          return undefined;
+        }
+        this.usedRuns.add(k);
         return run;
       },
       put: (workload, key, run) => {
@@ -205,17 +255,19 @@ export class SweepCache {
     const code = createHash('sha256').update(build).update('\u0000').update(stableJson(priceTable)).digest('base64');
     let jobs: string[] = [];
     let totals = new Map<string, Float64Array>();
-    let runs = new Map<string, WorkloadRun>();
+    let runs = new Map<string, WorkloadRun | StoredRun>();
     let fd: number | null = null;
+    let window: FileWindow | null = null;
     try {
       fd = openSync(file, 'r');
       const size = fstatSync(fd).size;
-      const window = new FileWindow(fd, size);
-      if (size < MAGIC.length || !window.bytes(0, MAGIC.length).equals(MAGIC)) throw new Error('not a sweep cache');
+      const w = new FileWindow(fd, size);
+      window = w;
+      if (size < MAGIC.length || !w.bytes(0, MAGIC.length).equals(MAGIC)) throw new Error('not a sweep cache');
       let at = MAGIC.length;
       const next = (): unknown => {
-        const n = window.bytes(at, 4).readUInt32LE(0);
-        const value: unknown = deserialize(window.bytes(at + 4, n));
+        const n = w.bytes(at, 4).readUInt32LE(0);
+        const value: unknown = deserialize(w.bytes(at + 4, n));
         at += 4 + n;
         return value;
       };
@@ -231,35 +283,31 @@ export class SweepCache {
       ) {
         throw new Error('another layout or build');
       }
-      /** The next record: its key, meta (null when none) and values (copied out of the window). */
-      const record = (): { key: string; meta: unknown; values: Float64Array } => {
-        const n = window.bytes(at, 4).readUInt32LE(0);
-        const r = window.bytes(at + 4, n);
+      /** The next record's bytes after its length prefix (a view of the window). */
+      const nextRecord = (): Buffer => {
+        const n = w.bytes(at, 4).readUInt32LE(0);
+        if (at + 4 + n > size) throw new Error('cut record');
+        const r = w.bytes(at + 4, n);
         at += 4 + n;
-        if (n < 8) throw new Error('bad record');
-        const keyLength = r.readUInt32LE(0);
-        if (4 + keyLength + 4 > n) throw new Error('bad record');
-        const key = r.toString('utf8', 4, 4 + keyLength);
-        const metaLength = r.readUInt32LE(4 + keyLength);
-        const from = 8 + keyLength + metaLength;
-        if (from > n || (n - from) % 8 !== 0) throw new Error('bad record');
-        const meta: unknown = metaLength === 0 ? null : decodeMeta(r.toString('utf8', 8 + keyLength, from));
-        const values = new Float64Array((n - from) / 8);
-        new Uint8Array(values.buffer).set(r.subarray(from, n));
-        return { key, meta, values };
+        return r;
       };
       const readTotals = new Map<string, Float64Array>();
       for (let i = 0; i < head.totals; i++) {
-        const { key, meta, values } = record();
+        const { key, meta, values } = parseRecord(nextRecord());
         if (meta !== null) throw new Error('bad totals');
         readTotals.set(key, values);
       }
-      const readRuns = new Map<string, WorkloadRun>();
+      const readRuns = new Map<string, WorkloadRun | StoredRun>();
       for (let i = 0; i < head.runs; i++) {
-        const { key, meta, values } = record();
-        const run = { ...(meta as object), perTurnUsd: values };
-        if (meta === null || typeof meta !== 'object' || !isRun(run)) throw new Error('bad run');
-        readRuns.set(key, run);
+        // Only the key and the record's shape now (its values are not read); the run itself when asked for.
+        const start = at;
+        const n = w.bytes(at, 4).readUInt32LE(0);
+        if (n < 8 || at + 4 + n > size) throw new Error('bad record');
+        const keyLength = w.bytes(at + 4, 4).readUInt32LE(0);
+        if (4 + keyLength + 4 > n) throw new Error('bad record');
+        const head2 = w.bytes(at + 4, 8 + keyLength);
+        readRuns.set(recordKey(head2, n), new StoredRun(start, 4 + n));
+        at += 4 + n;
       }
       if (at !== size) throw new Error('trailing bytes');
       jobs = head.jobs;
@@ -267,10 +315,14 @@ export class SweepCache {
       runs = readRuns;
     } catch {
       // Missing, unreadable, cut or stale: start empty.
-    } finally {
+      jobs = [];
+      totals = new Map();
+      runs = new Map();
       if (fd !== null) closeSync(fd);
+      fd = null;
+      window = null;
     }
-    return new SweepCache(file, code, jobs, totals, runs);
+    return new SweepCache(file, code, jobs, totals, runs, fd, window);
   }
 
   /**
@@ -325,7 +377,10 @@ export class SweepCache {
 
   /** Writes the cache if totals were added; errors are ignored (the next run computes again). */
   save(): void {
-    if (!this.changed) return;
+    if (!this.changed) {
+      this.close();
+      return;
+    }
     // Too many parameter sets over time: keep this run's jobs only.
     const { jobs, columns } = this.jobs.length > MAX_JOBS ? onlyJobs(this.jobs, this.totals, this.usedJobs) : { jobs: this.jobs, columns: this.totals };
     const totals = trimmed(columns, this.used, Math.max(1, Math.floor(MAX_TOTALS / Math.max(1, jobs.length))));
@@ -342,7 +397,13 @@ export class SweepCache {
       out.u32(head.length);
       out.bytes(head);
       for (const [hash, column] of totals) out.record(hash, null, column);
-      for (const [key, run] of runs) out.record(key, encodeMeta({ totals: run.totals, params: run.params }), run.perTurnUsd);
+      for (const [key, run] of runs) {
+        if (run instanceof StoredRun) {
+          // Copied as it lies in the file as opened.
+          if (this.window === null) throw new Error('sweep cache: the file as opened is gone');
+          out.bytes(this.window.bytes(run.at, run.bytes));
+        } else out.record(key, encodeMeta({ totals: run.totals, params: run.params }), run.perTurnUsd);
+      }
       out.flush();
       closeSync(fd);
       fd = null;
@@ -355,8 +416,36 @@ export class SweepCache {
       } catch {
         // nothing written
       }
+    } finally {
+      this.close();
     }
   }
+}
+
+/**
+ * The key of a record of `n` bytes (after its length prefix) from its first
+ * bytes `r` (at least its key and meta length), checking the record's shape.
+ */
+function recordKey(r: Buffer, n = r.length): string {
+  if (n < 8 || r.length < 8) throw new Error('bad record');
+  const keyLength = r.readUInt32LE(0);
+  if (4 + keyLength + 4 > Math.min(n, r.length)) throw new Error('bad record');
+  const metaLength = r.readUInt32LE(4 + keyLength);
+  const from = 8 + keyLength + metaLength;
+  if (from > n || (n - from) % 8 !== 0) throw new Error('bad record');
+  return r.toString('utf8', 4, 4 + keyLength);
+}
+
+/** A record's key, meta (null when none) and values (copied out of `r`, the record's bytes after its length prefix). */
+function parseRecord(r: Buffer): { key: string; meta: unknown; values: Float64Array } {
+  const key = recordKey(r);
+  const keyLength = r.readUInt32LE(0);
+  const metaLength = r.readUInt32LE(4 + keyLength);
+  const from = 8 + keyLength + metaLength;
+  const meta: unknown = metaLength === 0 ? null : decodeMeta(r.toString('utf8', 8 + keyLength, from));
+  const values = new Float64Array((r.length - from) / 8);
+  new Uint8Array(values.buffer).set(r.subarray(from, r.length));
+  return { key, meta, values };
 }
 
 /** Writes the cache file's bytes to `fd` through one reused buffer of WRITE_BATCH_BYTES. */

@@ -560,16 +560,20 @@ test('sweep cache: what a run kept (totals and runs) is served to the next one a
       setCacheWindowBytesForTests(window);
       try {
         const again = SweepCache.open(root, table, build);
-        const m = again.memo();
-        const runsOk = workloads.every((wl, w) => {
-          const run = m.get(wl, 'run-key');
-          return run !== undefined && JSON.stringify({ ...run, perTurnUsd: [...run.perTurnUsd] }) === JSON.stringify({ ...runOf(w), perTurnUsd: [...runOf(w).perTurnUsd] });
-        });
-        const ev = again.factory(fake(null))({ workloads, priceTable: table, turns: 0, jobsHint: jobs.length });
-        const totals = await (ev as NonNullable<typeof ev>).evaluate(jobs).catch(() => null);
-        const totalsOk = totals !== null && totals.every((t, j) => t.every((v, w) => Object.is(v, (wanted[j] as Float64Array)[w])));
-        assert.equal(runsOk, totalsOk, 'runs and totals are served together or not at all');
-        return runsOk;
+        try {
+          const m = again.memo();
+          const runsOk = workloads.every((wl, w) => {
+            const run = m.get(wl, 'run-key');
+            return run !== undefined && JSON.stringify({ ...run, perTurnUsd: [...run.perTurnUsd] }) === JSON.stringify({ ...runOf(w), perTurnUsd: [...runOf(w).perTurnUsd] });
+          });
+          const ev = again.factory(fake(null))({ workloads, priceTable: table, turns: 0, jobsHint: jobs.length });
+          const totals = await (ev as NonNullable<typeof ev>).evaluate(jobs).catch(() => null);
+          const totalsOk = totals !== null && totals.every((t, j) => t.every((v, w) => Object.is(v, (wanted[j] as Float64Array)[w])));
+          assert.equal(runsOk, totalsOk, 'runs and totals are served together or not at all');
+          return runsOk;
+        } finally {
+          again.close();
+        }
       } finally {
         setCacheWindowBytesForTests(null);
       }
@@ -586,6 +590,73 @@ test('sweep cache: what a run kept (totals and runs) is served to the next one a
     assert.equal(await servedBy(4096), false, 'trailing byte');
     writeFileSync(file, whole);
     assert.equal(await servedBy(4096), true, 'restored');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('sweep cache: runs are read when asked for; runs not read are kept as they were when the cache is saved; a damaged run is not served, the others are', () => {
+  const root = mkdtempSync(join(tmpdir(), 'te-sweep-lazy-'));
+  try {
+    const table = EMBEDDED_PRICE_TABLE;
+    const build = 'test-build';
+    const workloads: Workload[] = Array.from({ length: 40 }, (_, i) => ({
+      sessionId: `s${i}`,
+      systemTokens: 100 + i,
+      taskFingerprint: null,
+      turns: Array.from({ length: 1 + (i % 5) }, (_, k) => ({
+        timestampMs: 1_767_225_600_000 + k * 1000,
+        model: 'claude-sonnet-4-5',
+        streamId: 'main',
+        appendedTokens: 100 + k,
+        outputTokens: 10 + i,
+        compactedBefore: null,
+      })),
+    }));
+    const runOf = (w: number, tag: string): WorkloadRun => ({
+      totals: { totalCostUsd: w / 3, note: tag } as unknown as WorkloadRun['totals'],
+      params: { ttlSeconds: null, tag },
+      perTurnUsd: Float64Array.from({ length: 3 + w }, (_, k) => (k + 1) / (w + 7)),
+    });
+    const same = (a: WorkloadRun | undefined, b: WorkloadRun): boolean => a !== undefined && JSON.stringify({ ...a, perTurnUsd: [...a.perTurnUsd] }) === JSON.stringify({ ...b, perTurnUsd: [...b.perTurnUsd] });
+    const first = SweepCache.open(root, table, build);
+    workloads.forEach((wl, w) => first.memo().put(wl, 'a', runOf(w, 'a')));
+    first.save();
+    // A second run reads only the even workloads' runs and adds a run under another key.
+    const second = SweepCache.open(root, table, build);
+    const m2 = second.memo();
+    workloads.forEach((wl, w) => {
+      if (w % 2 === 0) assert.ok(same(m2.get(wl, 'a'), runOf(w, 'a')), `read ${w}`);
+    });
+    m2.put(workloads[0] as Workload, 'b', runOf(0, 'b'));
+    second.save();
+    const third = SweepCache.open(root, table, build);
+    try {
+      const m3 = third.memo();
+      workloads.forEach((wl, w) => assert.ok(same(m3.get(wl, 'a'), runOf(w, 'a')), `kept ${w}`));
+      assert.ok(same(m3.get(workloads[0] as Workload, 'b'), runOf(0, 'b')));
+    } finally {
+      third.close();
+    }
+    // Damage the meta of one run (same length, not JSON any more): only that run is not served.
+    const file = join(root, SWEEP_CACHE_FILE_NAME);
+    const bytes = readFileSync(file);
+    const tag = Buffer.from('"tag":"a"');
+    let hits = 0;
+    for (let at = bytes.indexOf(tag); at >= 0; at = bytes.indexOf(tag, at + 1)) hits++;
+    assert.equal(hits, workloads.length, 'each run of key a names its tag in its parameters');
+    const victim = bytes.indexOf(tag);
+    bytes.fill(0x7b, victim, victim + tag.length);
+    writeFileSync(file, bytes);
+    const fourth = SweepCache.open(root, table, build);
+    try {
+      const m4 = fourth.memo();
+      const served = workloads.map((wl, w) => same(m4.get(wl, 'a'), runOf(w, 'a')));
+      assert.equal(served.filter((x) => !x).length, 1, 'one run not served');
+      assert.ok(same(m4.get(workloads[0] as Workload, 'b'), runOf(0, 'b')));
+    } finally {
+      fourth.close();
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -191,6 +191,9 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       sweepCache ? { ...analysisOptions, memo: sweepCache.memo() } : analysisOptions,
       sweepCache ? sweepCache.factory(pool.factory) : pool.factory,
     );
+  } catch (err) {
+    sweepCache?.close();
+    throw err;
   } finally {
     pool.close();
   }
@@ -198,61 +201,67 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
   mark('analysis');
 
   let text: string;
-  switch (format) {
-    case 'json': {
-      // Streamed: for large inputs the document is hundreds of MB.
-      // Sessions (every request under every strategy) are converted one at a time while written.
-      const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) }, { perRequest });
-      const all = report.sessions;
-      // Within a session, the per-request lists are made while written too (the largest session can hold half the requests).
-      const lazy: ListMaker = <T>(length: number, get: (index: number) => T): T[] => new LazyList(length, get) as unknown as T[];
-      (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy, perRequest));
-      // Small chunks: strings under 128 KB are made in the young generation and die there.
-      const chunks = jsonDocumentChunks(doc, jsonIndent(ctx, raw, out !== null), 1 << 15);
-      if (out) {
-        try {
-          writeChunksToFile(out, chunks);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+  let actualTotalUsd: number;
+  try {
+    switch (format) {
+      case 'json': {
+        // Streamed: for large inputs the document is hundreds of MB.
+        // Sessions (every request under every strategy) are converted one at a time while written.
+        const doc = toReportJson({ ...report, sessions: report.sessions.map((x) => ({ ...x, turns: [], scenarios: [] })) }, { perRequest });
+        const all = report.sessions;
+        // Within a session, the per-request lists are made while written too (the largest session can hold half the requests).
+        const lazy: ListMaker = <T>(length: number, get: (index: number) => T): T[] => new LazyList(length, get) as unknown as T[];
+        (doc as { sessions: unknown }).sessions = new LazyList(all.length, (i) => sessionJson(all[i] as (typeof all)[number], lazy, perRequest));
+        // Small chunks: strings under 128 KB are made in the young generation and die there.
+        const chunks = jsonDocumentChunks(doc, jsonIndent(ctx, raw, out !== null), 1 << 15);
+        if (out) {
+          try {
+            writeChunksToFile(out, chunks);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+          }
+        } else {
+          for (const chunk of chunks) await ctx.writeStdout(chunk);
         }
-      } else {
-        for (const chunk of chunks) await ctx.writeStdout(chunk);
+        text = '';
+        break;
       }
-      text = '';
-      break;
+      case 'ndjson':
+        // Renderers are loaded when used: a --json run never loads the terminal's (start-up time).
+        text = (await import('../../render/ndjson.js')).renderNdjson(report);
+        break;
+      case 'csv':
+        text = (await import('../../render/csv.js')).renderCsv(report);
+        break;
+      default: {
+        const render: RenderOptions = { color: decideColor(ctx, raw, out !== null), width: ctx.columns };
+        text = (await import('../../render/analyze-terminal.js')).renderAnalyzeTerminal(report, { ...render, top });
+      }
     }
-    case 'ndjson':
-      // Renderers are loaded when used: a --json run never loads the terminal's (start-up time).
-      text = (await import('../../render/ndjson.js')).renderNdjson(report);
-      break;
-    case 'csv':
-      text = (await import('../../render/csv.js')).renderCsv(report);
-      break;
-    default: {
-      const render: RenderOptions = { color: decideColor(ctx, raw, out !== null), width: ctx.columns };
-      text = (await import('../../render/analyze-terminal.js')).renderAnalyzeTerminal(report, { ...render, top });
+    if (format === 'json') {
+      // Written above.
+    } else if (out) {
+      try {
+        await writeFile(out, text, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+      }
+    } else {
+      await ctx.writeStdout(text);
     }
+    mark('output written');
+    // The sweep cache is written once the output is out and the report's per-request data can go:
+    // serialising it next to the whole analysis was the peak of large first runs.
+    actualTotalUsd = report.actual.cost.totalUsd;
+    report = undefined;
+    text = '';
+    sweepCache?.save();
+  } finally {
+    // save() lets go of the cache file as opened; after an error before it, this does.
+    sweepCache?.close();
   }
-  if (format === 'json') {
-    // Written above.
-  } else if (out) {
-    try {
-      await writeFile(out, text, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
-    }
-  } else {
-    await ctx.writeStdout(text);
-  }
-  mark('output written');
-  // The sweep cache is written once the output is out and the report's per-request data can go:
-  // serialising it next to the whole analysis was the peak of large first runs.
-  const actualTotalUsd = report.actual.cost.totalUsd;
-  report = undefined;
-  text = '';
-  sweepCache?.save();
   if (skipSummary) ctx.writeStderr(`${skipSummary}\n`);
   if (failAbove !== undefined && actualTotalUsd > failAbove) {
     throw new ConditionError(
