@@ -513,26 +513,31 @@ test('identities and parts are read through a window of any size: refilled acros
   }
 });
 
+/** `count` distinct one-stream workloads for the sweep cache tests, workload i with `turnsOf(i)` turns. */
+function sweepWorkloads(count: number, turnsOf: (i: number) => number): Workload[] {
+  return Array.from({ length: count }, (_, i) => ({
+    sessionId: `s${i}`,
+    systemTokens: 1000 + i,
+    taskFingerprint: null,
+    turns: Array.from({ length: turnsOf(i) }, (_, k) => ({
+      timestampMs: 1_767_225_600_000 + k * 1000,
+      model: 'claude-sonnet-4-5',
+      streamId: 'main',
+      appendedTokens: 100 + k,
+      outputTokens: 10 + i,
+      compactedBefore: null,
+      writeTtlObserved: '5m' as const,
+    })),
+  }));
+}
+
 test('sweep cache: what a run kept (totals and runs) is served to the next one as it was, through any read window; a cut or padded file is not', async () => {
   const root = mkdtempSync(join(tmpdir(), 'te-sweep-'));
   try {
     const table = EMBEDDED_PRICE_TABLE;
     const build = 'test-build';
     // Enough workloads and turns for several write batches (frames larger than the read windows below too).
-    const workloads: Workload[] = Array.from({ length: 300 }, (_, i) => ({
-      sessionId: `s${i}`,
-      systemTokens: 1000 + i,
-      taskFingerprint: null,
-      turns: Array.from({ length: 1 + (i % 7) * 40 }, (_, k) => ({
-        timestampMs: 1_767_225_600_000 + k * 1000,
-        model: 'claude-sonnet-4-5',
-        streamId: 'main',
-        appendedTokens: 100 + k,
-        outputTokens: 10 + i,
-        compactedBefore: null,
-        writeTtlObserved: '5m' as const,
-      })),
-    }));
+    const workloads = sweepWorkloads(300, (i) => 1 + (i % 7) * 40);
     const jobs = [0.1, 0.2, 0.3].map((stateRatio) => ({ strategy: 'state' as const, params: { ...DEFAULT_SIMULATION_PARAMS, stateRatio } }));
     const wanted = jobs.map((_, j) => Float64Array.from(workloads, (_, w) => w * 1.5 + j / 3 + 1e-9 * w));
     const turnsOf = (w: number): number => (workloads[w] as Workload).turns.length;
@@ -600,19 +605,7 @@ test('sweep cache: runs are read when asked for; runs not read are kept as they 
   try {
     const table = EMBEDDED_PRICE_TABLE;
     const build = 'test-build';
-    const workloads: Workload[] = Array.from({ length: 40 }, (_, i) => ({
-      sessionId: `s${i}`,
-      systemTokens: 100 + i,
-      taskFingerprint: null,
-      turns: Array.from({ length: 1 + (i % 5) }, (_, k) => ({
-        timestampMs: 1_767_225_600_000 + k * 1000,
-        model: 'claude-sonnet-4-5',
-        streamId: 'main',
-        appendedTokens: 100 + k,
-        outputTokens: 10 + i,
-        compactedBefore: null,
-      })),
-    }));
+    const workloads = sweepWorkloads(40, (i) => 1 + (i % 5));
     const runOf = (w: number, tag: string): WorkloadRun => ({
       totals: { totalCostUsd: w / 3, note: tag } as unknown as WorkloadRun['totals'],
       params: { ttlSeconds: null, tag },
