@@ -11,11 +11,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { deserialize } from 'node:v8';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
-import { CACHE_FILE_NAME, PARSE_CACHE_LAYOUT, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
+import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
 import { SWEEP_CACHE_FILE_NAME, SweepCache, decodeMeta, encodeMeta, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
 import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
@@ -326,23 +326,48 @@ test('two runs writing the same cache at once both finish, and the cache they le
   }
 });
 
-test('a cache file with a valid header but an entry of the wrong shape is ignored as a whole', async () => {
-  const { serialize } = await import('node:v8');
+/** Where the index frame of a cache file lies (its trailer: u32 low, u32 high, then the mark). */
+function indexOffsetOf(bytes: Buffer): number {
+  const trailer = bytes.subarray(bytes.length - 16);
+  assert.equal(trailer.subarray(8).toString('latin1'), 'tec-idx\n', 'trailer mark');
+  return trailer.readUInt32LE(0) + trailer.readUInt32LE(4) * 2 ** 32;
+}
+
+/** `bytes` with its index replaced by `entries` (JSON) and a trailer that points to it. */
+function withIndex(bytes: Buffer, entries: unknown): Buffer {
+  const at = indexOffsetOf(bytes);
+  const json = Buffer.from(JSON.stringify(entries), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length, 0);
+  const trailer = Buffer.alloc(16);
+  trailer.writeUInt32LE(at, 0);
+  trailer.write('tec-idx\n', 8, 'latin1');
+  return Buffer.concat([bytes.subarray(0, at), len, json, trailer]);
+}
+
+test('a cache file whose index holds an entry of the wrong shape, or has no index, is ignored as a whole', async () => {
   const d = setup(trickyText(true));
   try {
     await sameAsFresh(d, 'first run');
     const file = join(d.cache, CACHE_FILE_NAME);
     const good = readFileSync(file);
-    const frame = (v: unknown): Buffer => {
-      const bytes = serialize(v);
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(bytes.length, 0);
-      return Buffer.concat([len, bytes]);
-    };
-    const magic = good.subarray(0, good.indexOf(0x0a) + 1);
-    writeFileSync(file, Buffer.concat([magic, frame({ layout: PARSE_CACHE_LAYOUT, endian: endianness(), code: parserBuild() }), frame({ key: 'x', parts: 'not parts' })]));
-    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
-    await sameAsFresh(d, 'malformed entry');
+    const index = JSON.parse(good.subarray(indexOffsetOf(good) + 4, good.length - 16).toString('utf8')) as unknown[][];
+    assert.ok(index.length >= 4 && index.every((e) => e.length === 10));
+    // The same file with its own index rewritten as it is: served.
+    writeFileSync(file, withIndex(good, index));
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit', 'index rewritten unchanged');
+    const bad: Array<[string, unknown]> = [
+      ['parts not a number', [...index.slice(1), [...(index[0] as unknown[]).slice(0, 6), 'not parts', ...(index[0] as unknown[]).slice(7)]]],
+      ['frames past the index', [...index.slice(1), [...(index[0] as unknown[]).slice(0, 9), indexOffsetOf(good) + 1]]],
+      ['not a list', { entries: index }],
+    ];
+    for (const [what, entries] of bad) {
+      writeFileSync(file, withIndex(good, entries));
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'miss', what);
+    }
+    writeFileSync(file, good.subarray(0, good.length - 16));
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'miss', 'no trailer');
+    await sameAsFresh(d, 'malformed index');
     assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
   } finally {
     rmSync(d.root, { recursive: true, force: true });
@@ -366,7 +391,8 @@ function damagePartFrame(cacheFile: string, file: string, frame: number, fill: n
   };
   next(); // header
   let damaged = false;
-  while (at < bytes.length) {
+  const indexAt = indexOffsetOf(bytes);
+  while (at < indexAt) {
     const [idFrame] = next();
     const id = deserialize(idFrame) as { key: string; parts: number };
     for (let k = 0; k < id.parts * 5; k++) {
