@@ -81,8 +81,14 @@ function isLogFile(name: string): boolean {
 }
 
 /** Files under `dir`, sorted, as paths relative to it (synchronous calls: far faster than their promise versions on big trees). */
-async function walk(dir: string, accept: (rel: string) => boolean): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * The files under `dir` that `accept` takes, by `/`-separated relative path,
+ * in name order; `link` when the file is a symbolic link (directories reached
+ * through links are not entered, so the others' real paths are the real
+ * directory's plus their relative path).
+ */
+async function walk(dir: string, accept: (rel: string) => boolean): Promise<Array<{ rel: string; link: boolean }>> {
+  const out: Array<{ rel: string; link: boolean }> = [];
   function visit(abs: string, rel: string): void {
     let entries: Dirent[];
     try {
@@ -107,7 +113,7 @@ async function walk(dir: string, accept: (rel: string) => boolean): Promise<stri
           }
           if (!isFile) continue;
         }
-        if (accept(childRel)) out.push(childRel);
+        if (accept(childRel)) out.push({ rel: childRel, link: e.isSymbolicLink() });
       }
     }
   }
@@ -164,13 +170,16 @@ export async function resolveInputs(ctx: CliContext, paths: readonly string[]): 
   const seen = new Set<string>();
   // Synchronous realpath/stat: on a local disk ~10 µs each, several times
   // faster than the thread-pool round trips of their promise versions (1,000s of files).
-  const add = async (abs: string, display: string, rel: string): Promise<void> => {
-    let real = abs;
+  /** The real path of `abs`, or `abs` when it has none. */
+  const realOf = (abs: string): string => {
     try {
-      real = realpathSync.native(abs);
+      return realpathSync.native(abs);
     } catch {
-      // keep abs
+      return abs;
     }
+  };
+  /** `real`: the file's real path when known (a file found in a directory walk that is not a link), else looked up. */
+  const add = async (abs: string, display: string, rel: string, real: string = realOf(abs)): Promise<void> => {
     if (seen.has(real)) return;
     seen.add(real);
     let st;
@@ -187,8 +196,9 @@ export async function resolveInputs(ctx: CliContext, paths: readonly string[]): 
     for (const root of roots) {
       const st = await stat(root).catch(() => null);
       if (!st?.isDirectory()) continue;
-      for (const rel of await walk(root, (r) => r.toLowerCase().endsWith('.jsonl'))) {
-        await add(join(root, rel), toSlash(join(root, rel)), rel);
+      const realRoot = realOf(root);
+      for (const { rel, link } of await walk(root, (r) => r.toLowerCase().endsWith('.jsonl'))) {
+        await add(join(root, rel), toSlash(join(root, rel)), rel, link ? undefined : join(realRoot, rel));
       }
     }
     if (files.length === 0) {
@@ -221,7 +231,8 @@ export async function resolveInputs(ctx: CliContext, paths: readonly string[]): 
       const re = globToRegExp(pattern);
       const matches = st?.isDirectory() ? await walk(baseAbs, (rel) => re.test(rel)) : [];
       if (matches.length === 0) throw new InputError(`no files match ${p}`);
-      for (const rel of matches) await add(join(baseAbs, rel), baseShown ? `${baseShown}/${rel}` : rel, rel);
+      const realBase = realOf(baseAbs);
+      for (const { rel, link } of matches) await add(join(baseAbs, rel), baseShown ? `${baseShown}/${rel}` : rel, rel, link ? undefined : join(realBase, rel));
       continue;
     }
     const st = await stat(abs).catch((err: unknown) => {
@@ -231,7 +242,8 @@ export async function resolveInputs(ctx: CliContext, paths: readonly string[]): 
       const rels = await walk(abs, (rel) => isLogFile(rel));
       if (rels.length === 0) throw new InputError(`no log files (${LOG_EXTENSIONS.join(' ')}) in directory ${p}`);
       const prefix = shown === '.' ? '' : shown === '/' ? '/' : `${shown}/`;
-      for (const rel of rels) await add(join(abs, rel), `${prefix}${rel}`, rel);
+      const realDir = realOf(abs);
+      for (const { rel, link } of rels) await add(join(abs, rel), `${prefix}${rel}`, rel, link ? undefined : join(realDir, rel));
     } else {
       await add(abs, shown, toSlash(p.split(/[\\/]/).pop() ?? p));
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -88,6 +88,27 @@ test('resolveInputs: directories keep log extensions only; the same file twice i
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('resolveInputs: a file reached twice (a link to it, its directory through a link, a glob, its own path) is read once, under the first name', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'te-res-links-'));
+  try {
+    const dir = join(root, 'logs');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'a.jsonl'), '{}\n');
+    writeFileSync(join(dir, 'sub', 'c.jsonl'), '{}\n');
+    symlinkSync(join(dir, 'a.jsonl'), join(dir, 'b.jsonl'));
+    symlinkSync(dir, join(root, 'alias'));
+    const names = async (paths: string[]): Promise<string[]> => (await resolveInputs(ctx(root), paths)).map((f) => f.display);
+    // b.jsonl is a.jsonl: the walk keeps the first by name.
+    assert.deepEqual(await names(['logs']), ['logs/a.jsonl', 'logs/sub/c.jsonl']);
+    // The same directory through a link, a glob over it, and a file's own path add nothing.
+    assert.deepEqual(await names(['logs', 'alias', 'alias/**/*.jsonl', 'logs/sub/c.jsonl', 'alias/b.jsonl']), ['logs/a.jsonl', 'logs/sub/c.jsonl']);
+    // Through the link first: the names are the link's.
+    assert.deepEqual(await names(['alias', 'logs']), ['alias/a.jsonl', 'alias/sub/c.jsonl']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });
 
