@@ -103,24 +103,45 @@ export class ClaudePartIngest {
  * this one for every cut.
  */
 export function mergeFileParts(opts: PartIngestOptions, parts: readonly FilePart[], isStillGrowing = false): ParsedFile {
-  let offset = 0;
-  let bytes = 0;
-  let linesRead = 0;
-  let lastUnterminatedLine = 0;
-  for (const p of parts) {
-    shiftClaudePart(p.claude, offset);
-    if (p.lastUnterminatedLine > 0) lastUnterminatedLine = p.lastUnterminatedLine + offset;
-    offset += p.linesSeen;
-    bytes += p.bytes;
-    linesRead += p.linesRead;
-  }
-  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+  const layout = layoutOf(parts);
+  parts.forEach((p, k) => shiftClaudePart(p.claude, layout.lineOffsets[k] as number));
   const output = mergeClaudeParts(
-    ctx,
+    contextOf(opts),
     parts.map((p) => p.claude),
   );
-  if (lastUnterminatedLine > 0) markTruncated(output, lastUnterminatedLine, isStillGrowing);
-  return { file: opts.file, relativePath: opts.relativePath, bytes, output, linesRead, fileDiagnostics: [] };
+  return fileOf(opts, layout, output, isStillGrowing);
+}
+
+/** Where each part's lines start in the file (the lines of the parts before it), and the file's totals. */
+interface PartsLayout {
+  lineOffsets: number[];
+  bytes: number;
+  linesRead: number;
+  /** File line of an unterminated last line, 0 when none. */
+  lastUnterminatedLine: number;
+}
+
+function layoutOf(parts: ReadonlyArray<Omit<FilePart, 'claude'>>): PartsLayout {
+  const layout: PartsLayout = { lineOffsets: [], bytes: 0, linesRead: 0, lastUnterminatedLine: 0 };
+  let offset = 0;
+  for (const p of parts) {
+    layout.lineOffsets.push(offset);
+    if (p.lastUnterminatedLine > 0) layout.lastUnterminatedLine = p.lastUnterminatedLine + offset;
+    offset += p.linesSeen;
+    layout.bytes += p.bytes;
+    layout.linesRead += p.linesRead;
+  }
+  return layout;
+}
+
+function contextOf(opts: PartIngestOptions): ParseContext {
+  return { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+}
+
+/** The file of merged `output` (a truncated last line marked as FileIngest.finish marks it). */
+function fileOf<O extends Parameters<typeof markTruncated>[0]>(opts: PartIngestOptions, layout: Omit<PartsLayout, 'lineOffsets'>, output: O, isStillGrowing: boolean) {
+  if (layout.lastUnterminatedLine > 0) markTruncated(output, layout.lastUnterminatedLine, isStillGrowing);
+  return { file: opts.file, relativePath: opts.relativePath, bytes: layout.bytes, output, linesRead: layout.linesRead, fileDiagnostics: [] };
 }
 
 /**
@@ -128,10 +149,7 @@ export function mergeFileParts(opts: PartIngestOptions, parts: readonly FilePart
  * the packed form of the same ParsedFile: the turns are never unpacked.
  */
 export function mergePackedFilePart(opts: PartIngestOptions, part: PackedPart, isStillGrowing = false): PackedFile {
-  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
-  const output = mergePackedClaudePart(ctx, part.claude);
-  if (part.lastUnterminatedLine > 0) markTruncated(output, part.lastUnterminatedLine, isStillGrowing);
-  return { file: opts.file, relativePath: opts.relativePath, bytes: part.bytes, output, linesRead: part.linesRead, fileDiagnostics: [] };
+  return fileOf(opts, part, mergePackedClaudePart(contextOf(opts), part.claude), isStillGrowing);
 }
 
 /**
@@ -142,27 +160,15 @@ export function mergePackedFilePart(opts: PartIngestOptions, part: PackedPart, i
  */
 export function mergePackedFileParts(opts: PartIngestOptions, parts: readonly PackedPart[], isStillGrowing = false): PackedFile {
   if (parts.length === 1) return mergePackedFilePart(opts, parts[0] as PackedPart, isStillGrowing);
-  let offset = 0;
-  let bytes = 0;
-  let linesRead = 0;
-  let lastUnterminatedLine = 0;
-  const lineOffsets: number[] = [];
-  for (const p of parts) {
-    shiftClaudePartState(p.claude, offset);
-    lineOffsets.push(offset);
-    if (p.lastUnterminatedLine > 0) lastUnterminatedLine = p.lastUnterminatedLine + offset;
-    offset += p.linesSeen;
-    bytes += p.bytes;
-    linesRead += p.linesRead;
-  }
-  const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
+  const layout = layoutOf(parts);
+  // The turns' lines are shifted as they are merged.
+  parts.forEach((p, k) => shiftClaudePartState(p.claude, layout.lineOffsets[k] as number));
   const output = mergePackedClaudeParts(
-    ctx,
+    contextOf(opts),
     parts.map((p) => p.claude),
-    lineOffsets,
+    layout.lineOffsets,
   );
-  if (lastUnterminatedLine > 0) markTruncated(output, lastUnterminatedLine, isStillGrowing);
-  return { file: opts.file, relativePath: opts.relativePath, bytes, output, linesRead, fileDiagnostics: [] };
+  return fileOf(opts, layout, output, isStillGrowing);
 }
 
 /**
