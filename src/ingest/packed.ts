@@ -16,7 +16,7 @@ import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
 import type { PackedClaudePart } from './formats/claude-code.js';
 import type { FilePart } from './split.js';
-import { foldSameFile } from '../normalize/duplicates.js';
+import { appendFolded } from '../normalize/duplicates.js';
 
 /** Numbers per turn in `nums`. */
 const N_NUMS = 12;
@@ -356,30 +356,57 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
  * the table, only the string slots are copied, the numbers are shared.
  */
 export function withFileStrings(p: PackedTurns, sessionId: string, project: string | null, streams: ReadonlyArray<{ k: number; streamId: string }>): PackedTurns {
-  const base = p.lengths.length;
-  const added: string[] = [];
-  const addedAt = new Map<string, number>();
-  const add = (value: string): number => {
-    let i = addedAt.get(value);
-    if (i === undefined) {
-      i = base + added.length;
-      added.push(value);
-      addedAt.set(value, i);
-    }
-    return i;
-  };
-  const session = add(sessionId);
-  const proj = project === null ? -1 : add(project);
+  const table = new TableAppend([p]);
+  const session = table.add(sessionId);
+  const proj = project === null ? -1 : table.add(project);
   const strs = p.strs.slice();
   for (let k = 0; k < p.count; k++) {
     strs[k * N_STRS + S_SESSION] = session;
     strs[k * N_STRS + S_PROJECT] = proj;
   }
-  for (const x of streams) strs[x.k * N_STRS + S_STREAM] = add(x.streamId);
-  const lengths = new Uint32Array(base + added.length);
-  lengths.set(p.lengths);
-  for (let i = 0; i < added.length; i++) lengths[base + i] = (added[i] as string).length;
-  return { count: p.count, nums: p.nums, strs, flags: p.flags, text: p.text + added.join(''), lengths };
+  for (const x of streams) strs[x.k * N_STRS + S_STREAM] = table.add(x.streamId);
+  return { count: p.count, nums: p.nums, strs, flags: p.flags, ...table.finish() };
+}
+
+/**
+ * String tables of packed turns one after another, then strings added to
+ * them (each once): the table the turns' string slots index into once
+ * `bases[i]` is added to the slots of `tables[i]`.
+ */
+class TableAppend {
+  /** Index of each given table's first string in the joined table. */
+  readonly bases: number[] = [];
+  private readonly size: number;
+  private readonly added: string[] = [];
+  private readonly addedAt = new Map<string, number>();
+
+  constructor(private readonly tables: ReadonlyArray<Pick<PackedTurns, 'text' | 'lengths'>>) {
+    let size = 0;
+    for (const t of tables) {
+      this.bases.push(size);
+      size += t.lengths.length;
+    }
+    this.size = size;
+  }
+
+  /** The joined table's index of `value`, added after the given tables' strings when new. */
+  add(value: string): number {
+    let i = this.addedAt.get(value);
+    if (i === undefined) {
+      i = this.size + this.added.length;
+      this.added.push(value);
+      this.addedAt.set(value, i);
+    }
+    return i;
+  }
+
+  /** The joined table: its text and the length of each string. */
+  finish(): Pick<PackedTurns, 'text' | 'lengths'> {
+    const lengths = new Uint32Array(this.size + this.added.length);
+    this.tables.forEach((t, i) => lengths.set(t.lengths, this.bases[i] as number));
+    for (let i = 0; i < this.added.length; i++) lengths[this.size + i] = (this.added[i] as string).length;
+    return { text: this.tables.map((t) => t.text).join('') + this.added.join(''), lengths };
+  }
 }
 
 /** A packed record as `foldSameFile` reads and updates it, and where it is. */
@@ -423,39 +450,15 @@ export function mergePackedTurns(
         part,
         k,
       };
-      const key = r.dedupeKey(k);
-      if (key !== null) {
-        const at = keyAt.get(key);
-        if (at !== undefined) {
-          records[at] = foldSameFile(records[at] as FoldedRecord, rec);
-          continue;
-        }
-        keyAt.set(key, records.length);
-      }
-      records.push(rec);
+      appendFolded(records, keyAt, r.dedupeKey(k), rec);
     }
   });
-  const bases: number[] = [];
-  let tableSize = 0;
-  for (const p of parts) {
-    bases.push(tableSize);
-    tableSize += p.lengths.length;
-  }
-  const added: string[] = [];
-  const addedAt = new Map<string, number>();
-  const add = (value: string): number => {
-    let i = addedAt.get(value);
-    if (i === undefined) {
-      i = tableSize + added.length;
-      added.push(value);
-      addedAt.set(value, i);
-    }
-    return i;
-  };
-  const session = add(sessionId);
-  const proj = project === null ? -1 : add(project);
+  const table = new TableAppend(parts);
+  const bases = table.bases;
+  const session = table.add(sessionId);
+  const proj = project === null ? -1 : table.add(project);
   const streamAt = parts.map(() => new Map<number, number>());
-  for (const x of streams) (streamAt[x.part] as Map<number, number>).set(x.k, add(x.streamId));
+  for (const x of streams) (streamAt[x.part] as Map<number, number>).set(x.k, table.add(x.streamId));
   const n = records.length;
   const nums = new Float64Array(n * N_NUMS);
   const strs = new Int32Array(n * N_STRS);
@@ -481,10 +484,7 @@ export function mergePackedTurns(
     const stream = (streamAt[rec.part] as Map<number, number>).get(k);
     if (stream !== undefined) strs[q + S_STREAM] = stream;
   }
-  const lengths = new Uint32Array(tableSize + added.length);
-  parts.forEach((p, i) => lengths.set(p.lengths, bases[i] as number));
-  for (let i = 0; i < added.length; i++) lengths[tableSize + i] = (added[i] as string).length;
-  return { count: n, nums, strs, flags, text: parts.map((p) => p.text).join('') + added.join(''), lengths };
+  return { count: n, nums, strs, flags, ...table.finish() };
 }
 
 /** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */

@@ -66,6 +66,23 @@ export function isBetterRecord(
 }
 
 /**
+ * Appends `record` to `out`, the records of one file in order, or folds it
+ * (`foldSameFile`) into the record of the same request already there
+ * (`keyAt`: each key's index in `out`). A record without a key is its own.
+ */
+export function appendFolded<T extends FoldableRecord>(out: T[], keyAt: Map<string, number>, key: string | null, record: T): void {
+  if (key !== null) {
+    const at = keyAt.get(key);
+    if (at !== undefined) {
+      out[at] = foldSameFile(out[at] as T, record);
+      return;
+    }
+    keyAt.set(key, out.length);
+  }
+  out.push(record);
+}
+
+/**
  * Folds `next`, a later record of the same request in the same file as
  * `kept` (each possibly standing for several already), into one: returns
  * the record kept (the one `isBetter` keeps), its `duplicatesFolded` and

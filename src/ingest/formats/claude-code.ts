@@ -27,7 +27,7 @@ import type { Diagnostic } from '../../model/diagnostic.js';
 import type { CompactionEvent } from '../../model/usage.js';
 import { MAIN_STREAM } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, ParseOutput, RawEvent, RawTurn } from '../format.js';
-import { foldSameFile } from '../../normalize/duplicates.js';
+import { appendFolded, foldSameFile } from '../../normalize/duplicates.js';
 import { mergePackedTurns, withFileStrings, type PackedTurns } from '../packed.js';
 import { readClaudeUsage } from './claude-usage.js';
 import { scanObject } from './json-scan.js';
@@ -592,20 +592,7 @@ function foldParts(parts: readonly ClaudePart[]): RawTurn[] {
   const turns: RawTurn[] = [];
   /** Index in `turns` of each request's record. */
   const keyAt = new Map<string, number>();
-  for (const p of parts) {
-    for (const t of p.turns) {
-      const key = t.dedupeKey;
-      if (key !== null) {
-        const at = keyAt.get(key);
-        if (at !== undefined) {
-          turns[at] = foldSameFile(turns[at] as RawTurn, t);
-          continue;
-        }
-        keyAt.set(key, turns.length);
-      }
-      turns.push(t);
-    }
-  }
+  for (const p of parts) for (const t of p.turns) appendFolded(turns, keyAt, t.dedupeKey, t);
   return turns;
 }
 
