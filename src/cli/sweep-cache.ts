@@ -306,7 +306,7 @@ export class SweepCache {
         const keyLength = w.bytes(at + 4, 4).readUInt32LE(0);
         if (4 + keyLength + 4 > n) throw new Error('bad record');
         const head2 = w.bytes(at + 4, 8 + keyLength);
-        readRuns.set(recordKey(head2, n), new StoredRun(start, 4 + n));
+        readRuns.set(recordHead(head2, n).key, new StoredRun(start, 4 + n));
         at += 4 + n;
       }
       if (at !== size) throw new Error('trailing bytes');
@@ -424,27 +424,25 @@ export class SweepCache {
 
 /**
  * The key of a record of `n` bytes (after its length prefix) from its first
- * bytes `r` (at least its key and meta length), checking the record's shape.
+ * bytes `r` (at least its key and meta length), and where its meta and values
+ * start, checking the record's shape.
  */
-function recordKey(r: Buffer, n = r.length): string {
+function recordHead(r: Buffer, n = r.length): { key: string; metaAt: number; valuesAt: number } {
   if (n < 8 || r.length < 8) throw new Error('bad record');
   const keyLength = r.readUInt32LE(0);
   if (4 + keyLength + 4 > Math.min(n, r.length)) throw new Error('bad record');
   const metaLength = r.readUInt32LE(4 + keyLength);
-  const from = 8 + keyLength + metaLength;
-  if (from > n || (n - from) % 8 !== 0) throw new Error('bad record');
-  return r.toString('utf8', 4, 4 + keyLength);
+  const valuesAt = 8 + keyLength + metaLength;
+  if (valuesAt > n || (n - valuesAt) % 8 !== 0) throw new Error('bad record');
+  return { key: r.toString('utf8', 4, 4 + keyLength), metaAt: 8 + keyLength, valuesAt };
 }
 
 /** A record's key, meta (null when none) and values (copied out of `r`, the record's bytes after its length prefix). */
 function parseRecord(r: Buffer): { key: string; meta: unknown; values: Float64Array } {
-  const key = recordKey(r);
-  const keyLength = r.readUInt32LE(0);
-  const metaLength = r.readUInt32LE(4 + keyLength);
-  const from = 8 + keyLength + metaLength;
-  const meta: unknown = metaLength === 0 ? null : decodeMeta(r.toString('utf8', 8 + keyLength, from));
-  const values = new Float64Array((r.length - from) / 8);
-  new Uint8Array(values.buffer).set(r.subarray(from, r.length));
+  const { key, metaAt, valuesAt } = recordHead(r);
+  const meta: unknown = valuesAt === metaAt ? null : decodeMeta(r.toString('utf8', metaAt, valuesAt));
+  const values = new Float64Array((r.length - valuesAt) / 8);
+  new Uint8Array(values.buffer).set(r.subarray(valuesAt, r.length));
   return { key, meta, values };
 }
 
