@@ -509,9 +509,9 @@ export function partTransferables(p: PackedPart): ArrayBuffer[] {
 
 /**
  * A copy of a packed part that shares nothing mutable with it: merging parts
- * (./split.ts) shifts line numbers and rewrites records of the parts it is
- * given in place, and unpacking shares those records with the packed form.
- * The turns' typed arrays are only ever read, so they are shared.
+ * (./split.ts `mergePackedFileParts`) rewrites the events and diagnostics of
+ * the parts it is given in place. The turns' typed arrays are only ever
+ * read, so they are shared.
  */
 export function clonePackedPart(p: PackedPart): PackedPart {
   // The merge shifts the line numbers of events and diagnostics, sets the events' streams and appends
