@@ -11,9 +11,11 @@
  * same sessions, diagnostics, accounting and dedupe, whatever thread parsed
  * which file.
  *
- * Threads are used only when they pay: at least two files and, besides the
- * largest file (which the main thread takes first), MIN_PARALLEL_BYTES for
- * the others. `TOKEN_ECON_THREADS=1` forces one thread.
+ * Threads are used only when they pay (`ingestThreadPlan`): by default when
+ * the bytes left to parse reach MIN_PARALLEL_BYTES, or
+ * MIN_PARALLEL_BYTES_SPARE_CORES on a machine with cores to spare; an
+ * explicit `TOKEN_ECON_THREADS=N` uses N threads whenever there are two jobs
+ * (`TOKEN_ECON_THREADS=1` forces one thread).
  *
  * A Claude Code file of SPLIT_MIN_BYTES or more is cut into one byte range
  * per thread at line boundaries (src/ingest/split.ts); the ranges are queued
@@ -35,12 +37,47 @@ import type { FilePartResult, FileRange, InputFile, SeenFile, readFileOrPart } f
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
 
-/** Bytes the other threads must have to parse (beyond the largest file) before a worker is started. */
-export const MIN_PARALLEL_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes to parse from which a worker is started when the parsing threads
+ * take every core. Measured on 2 vCPUs (BENCHMARKS.md run Q, first runs,
+ * one thread against two, alternating): the worker costs ~0.3-0.4 CPU s
+ * whatever the input (its isolate, its own compilations of the parser, its
+ * packed results), and on two cores it takes that time from the main
+ * thread and from V8's compiler and GC threads. Two threads were slower at
+ * 100 MB (0.57 vs 0.50 s), 295 MB (0.86 vs 0.81 s) and on one 520 MB file
+ * (0.90 vs 0.87 s), faster at 815 MB (1.22 vs 1.28 s), 1 GB (1.49 vs
+ * 1.63 s) and 3 GB (3.3 vs 4.0 s).
+ */
+export const MIN_PARALLEL_BYTES = 600 * 1024 * 1024;
+
+/**
+ * The same with cores to spare for V8's own threads (not measured here):
+ * the worker then costs only the ~100 ms before it parses its first file,
+ * in which one thread parses ~100 MB.
+ */
+export const MIN_PARALLEL_BYTES_SPARE_CORES = 128 * 1024 * 1024;
 
 /** Threads to parse with: `TOKEN_ECON_THREADS`, else min(2, available cores). */
-export function ingestThreads(env: CliContext['env']): number {
-  return threadCountFromEnv(env, THREADS_ENV, 1, () => Math.max(1, Math.min(2, availableParallelism())), `e.g. ${THREADS_ENV}=1 to parse on one thread`);
+export function ingestThreads(env: CliContext['env'], cores: number = availableParallelism()): number {
+  return threadCountFromEnv(env, THREADS_ENV, 1, () => Math.max(1, Math.min(2, cores)), `e.g. ${THREADS_ENV}=1 to parse on one thread`);
+}
+
+export interface ThreadPlan {
+  threads: number;
+  /** Bytes to parse from which workers are started (0: whenever there are two jobs). */
+  minParallelBytes: number;
+}
+
+/**
+ * How many threads, and from how many bytes: an explicit
+ * `TOKEN_ECON_THREADS` is used as asked; by default the threshold depends
+ * on whether the parsing threads leave a core to spare.
+ */
+export function ingestThreadPlan(env: CliContext['env'], cores: number = availableParallelism()): ThreadPlan {
+  const threads = ingestThreads(env, cores);
+  const raw = env[THREADS_ENV];
+  if (raw !== undefined && raw.trim() !== '') return { threads, minParallelBytes: 0 };
+  return { threads, minParallelBytes: cores > threads ? MIN_PARALLEL_BYTES_SPARE_CORES : MIN_PARALLEL_BYTES };
 }
 
 /** Test and tuning knobs: the smallest file split, and forced nominal cut offsets. */
@@ -77,20 +114,18 @@ export function splitSettings(env: CliContext['env'], threads: number): SplitSet
   return { minBytes, nominal: (size) => evenOffsets(size, threads) };
 }
 
-/** Worker threads worth starting for these inputs (0 = parse on the main thread only). */
-export function workerCount(inputs: readonly InputFile[], threads: number, minParallelBytes = MIN_PARALLEL_BYTES): number {
-  if (threads <= 1) return 0;
-  let files = 0;
+/** Whether parsing `sizes` (bytes of each job; standard input excluded) is worth more than one thread under `plan`. */
+export function parallelPays(sizes: readonly number[], plan: ThreadPlan): boolean {
+  if (plan.threads <= 1) return false;
   let total = 0;
-  let largest = 0;
-  for (const f of inputs) {
-    if (f.path === '-') continue;
-    files++;
-    total += f.size;
-    largest = Math.max(largest, f.size);
-  }
-  if (files < 2 || total - largest < minParallelBytes) return 0;
-  return Math.min(threads - 1, files - 1);
+  for (const n of sizes) total += n;
+  return total >= plan.minParallelBytes;
+}
+
+/** Worker threads worth starting for these jobs (0 = parse on the main thread only): one per thread but this one, one job each at least. */
+export function workerCount(sizes: readonly number[], plan: ThreadPlan): number {
+  if (sizes.length < 2 || !parallelPays(sizes, plan)) return 0;
+  return Math.min(plan.threads - 1, sizes.length - 1);
 }
 
 /** Indexes of the files (stdin excluded) in the order they are handed out: largest first, then input order. */

@@ -15,7 +15,7 @@ import { createTokenizer } from '../normalize/tokenizer.js';
 import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
-import { ingestThreads, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
+import { ingestThreadPlan, parallelPays, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
 import { packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergePackedFileParts } from '../ingest/split.js';
@@ -276,28 +276,27 @@ export async function parseInputs(
     if (doneFiles > 0) onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes });
   }
   const needsParse = (i: number): boolean => cached[i] === undefined && !prefixParts.has(i);
-  const threads = ingestThreads(ctx.env);
-  // Big Claude Code files are cut into one range per thread (src/ingest/split.ts).
-  const split = splitSettings(ctx.env, threads);
-  const splits = new Map<number, number[]>();
+  const plan = ingestThreadPlan(ctx.env);
+  const jobsWith = (splits: ReadonlyMap<number, readonly number[]>): IngestJob[] =>
+    cache
+      ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
+      : scheduleJobs(inputs, splits);
+  let jobs = jobsWith(new Map());
+  // When more threads pay for what is left to parse, big Claude Code files are cut into one range per thread (src/ingest/split.ts).
+  const split = parallelPays(jobs.map((j) => j.size), plan) ? splitSettings(ctx.env, plan.threads) : null;
   if (split) {
+    const splits = new Map<number, number[]>();
     inputs.forEach((input, i) => {
       if (input.size < split.minBytes || !needsParse(i)) return;
       const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
       if (bounds) splits.set(i, bounds);
     });
+    if (splits.size > 0) jobs = jobsWith(splits);
   }
-  const jobs = cache
-    ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
-    : scheduleJobs(inputs, splits);
-  // A split file (SPLIT_MIN_BYTES or more) is worth a worker whatever else there is to read.
-  const workers =
-    splits.size > 0
-      ? Math.min(threads - 1, jobs.length - 1)
-      : workerCount(
-          jobs.map((j) => ({ path: '', display: '', relativePath: '', size: j.size })),
-          threads,
-        );
+  const workers = workerCount(
+    jobs.map((j) => j.size),
+    plan,
+  );
   if (workers > 0 || cache) {
     const parsed = await parseInParallel(inputs, {
       workers,

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InputError, InternalError } from '../../src/errors.js';
-import { ingestThreads, parseInParallel, scheduleOrder, workerCount, MIN_PARALLEL_BYTES } from '../../src/cli/ingest-workers.js';
+import { ingestThreadPlan, ingestThreads, parallelPays, parseInParallel, scheduleJobs, scheduleOrder, workerCount, MIN_PARALLEL_BYTES, MIN_PARALLEL_BYTES_SPARE_CORES } from '../../src/cli/ingest-workers.js';
 import { parseInputs } from '../../src/cli/input-options.js';
 import { readFileInput, resolveInputs, type InputFile } from '../../src/cli/io.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -110,15 +110,29 @@ test('TOKEN_ECON_THREADS: default min(2, cores), 1 forces one thread, nonsense i
   }
 });
 
-test('threads are used only when they pay: two files or more and enough bytes besides the largest', () => {
+test('threads are used only when they pay: two jobs or more and enough bytes to parse', () => {
   const f = (path: string, size: number): InputFile => ({ path, display: path, relativePath: path, size });
+  const allCores = ingestThreadPlan({}, 2);
+  assert.deepEqual(allCores, { threads: 2, minParallelBytes: MIN_PARALLEL_BYTES });
+  assert.deepEqual(ingestThreadPlan({}, 8), { threads: 2, minParallelBytes: MIN_PARALLEL_BYTES_SPARE_CORES }, 'cores to spare: a lower threshold');
+  assert.deepEqual(ingestThreadPlan({}, 1), { threads: 1, minParallelBytes: MIN_PARALLEL_BYTES });
+  assert.deepEqual(ingestThreadPlan({ TOKEN_ECON_THREADS: '2' }, 2), { threads: 2, minParallelBytes: 0 }, 'asked for: used whatever the size');
+  assert.ok(MIN_PARALLEL_BYTES_SPARE_CORES < MIN_PARALLEL_BYTES);
   const big = MIN_PARALLEL_BYTES;
-  assert.equal(workerCount([f('a', big), f('b', big)], 1), 0);
-  assert.equal(workerCount([f('a', 10 * big)], 2), 0);
-  assert.equal(workerCount([f('a', 10 * big), f('b', big / 2)], 2), 0);
-  assert.equal(workerCount([f('a', 10 * big), f('b', big)], 2), 1);
-  assert.equal(workerCount([f('a', big), f('b', big), f('c', big)], 8), 2);
-  assert.equal(workerCount([f('-', 10 * big), f('b', big)], 2), 0, 'stdin is never handed to a worker');
+  assert.equal(workerCount([big, big], { threads: 1, minParallelBytes: 0 }), 0);
+  assert.equal(workerCount([10 * big], allCores), 0, 'one job: nothing to share');
+  assert.equal(workerCount([big / 2, big / 2 - 1], allCores), 0, 'one byte short');
+  assert.equal(workerCount([big / 2, big / 2], allCores), 1);
+  assert.equal(workerCount([big, big, big], { threads: 8, minParallelBytes: big }), 2);
+  assert.equal(workerCount([1, 1], { threads: 2, minParallelBytes: 0 }), 1);
+  assert.equal(parallelPays([big - 1], allCores), false);
+  assert.equal(parallelPays([big], allCores), true, 'one big file pays: it is split');
+  const jobs = scheduleJobs([f('-', 10 * big), f('b', big)]);
+  assert.deepEqual(
+    jobs.map((j) => j.index),
+    [1],
+    'stdin is never a job (never handed to a worker)',
+  );
   assert.deepEqual(scheduleOrder([f('a', 5), f('b', 9), f('-', 0), f('c', 9), f('d', 1)]), [1, 3, 0, 4]);
 });
 
@@ -209,11 +223,13 @@ test('parallel parse = single-thread parse, file by file and after normalize, on
 test('sessions --json is byte-identical with TOKEN_ECON_THREADS=1 and 2 on a generated multi-file set, every run', async () => {
   const root = mkdtempSync(join(tmpdir(), 'te-workers-gen-'));
   try {
-    // Big enough that the default rules start a worker: the largest file plus > MIN_PARALLEL_BYTES of others.
-    generateClaudeDataset({ dir: root, targetBytes: MIN_PARALLEL_BYTES + 8 * 1024 * 1024, seed: 7, hugeFileBytes: 6 * 1024 * 1024 });
+    // Threads asked for explicitly are used whatever the size (the default waits for MIN_PARALLEL_BYTES).
+    generateClaudeDataset({ dir: root, targetBytes: 24 * 1024 * 1024, seed: 7, hugeFileBytes: 6 * 1024 * 1024 });
     const dir = join(root, 'projects');
     const inputs = await resolveInputs(ctxWith({}), [dir]);
-    assert.ok(workerCount(inputs, 2) >= 1, 'the generated set is large enough for the parallel path');
+    const sizes = scheduleJobs(inputs).map((j) => j.size);
+    assert.ok(workerCount(sizes, ingestThreadPlan({ TOKEN_ECON_THREADS: '2' })) >= 1, 'the parallel path');
+    assert.equal(workerCount(sizes, ingestThreadPlan({}, 2)), 0, 'by default on two cores: one thread');
     assert.ok(filesUnder(dir).some((f) => /subagents/.test(relative(dir, f))));
     const one = await runCliInProcess(['sessions', dir, '--json'], { env: { TOKEN_ECON_THREADS: '1' } });
     assert.equal(one.exitCode, 0, one.stderr);
