@@ -24,7 +24,9 @@ const slots = new Int32Array(data.shared);
 let tokenizer: Tokenizer | null = null;
 const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(data.tokenizer));
 const post = (m: IngestWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
-const garbage = new GarbageBound();
+// A full GC when the heap grew 8 MB past the last one, checked every 32 MB of input: 6 GB first run
+// 278-291 -> 258-270 MiB peak RSS (24 MB every 64 MB before; 4 MB every 16 MB: no lower, +0.5 CPU s).
+const garbage = new GarbageBound(32 * 1024 * 1024, 8 * 1024 * 1024);
 
 async function loop(): Promise<void> {
   for (;;) {
