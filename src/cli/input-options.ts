@@ -293,10 +293,7 @@ export async function parseInputs(
     });
     if (splits.size > 0) jobs = jobsWith(splits);
   }
-  const workers = workerCount(
-    jobs.map((j) => j.size),
-    plan,
-  );
+  const workers = workerCount(jobs.map((j) => j.size), plan);
   if (workers > 0 || cache) {
     const parsed = await parseInParallel(inputs, {
       workers,
