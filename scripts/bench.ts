@@ -4,7 +4,7 @@
  *
  *   npm run bench -- [--size 100MB|1GB|3GB|both] [--runs 3] [--dir bench-data]
  *                    [--skip-generate] [--regenerate] [--only token-econ,token-econ-warm,ccusage,naive,byte-scan,byte-scan-mt]
- *                    [--entry <build>/src/cli/entry.js] [--command auto|analyze|sessions]
+ *                    [--entry bin/token-econ.js|<build>/src/cli/entry.js] [--command auto|analyze|sessions]
  *                    [--ccusage PATH] [--ccusage-prefix /tmp/ccusage-bench] [--seed N] [--markdown]
  *
  * For each size: generate the data (or reuse it when its ledger matches),
@@ -392,9 +392,10 @@ async function main(): Promise<number> {
   mkdirSync(root, { recursive: true });
   const here = dirname(fileURLToPath(import.meta.url));
   const naiveScript = join(here, 'bench', 'naive-scan.js');
-  // Default: the CLI compiled next to this script (dist/scripts/bench.js -> dist/src/cli/entry.js).
-  const entry = values.entry ? resolve(values.entry) : join(here, '..', 'src', 'cli', 'entry.js');
-  if ((!only || only.includes('token-econ')) && !values['generate-only'] && !existsSync(entry)) throw new Error(`token-econ entry not found: ${entry} (run tsc first)`);
+  // Default: what `npx token-econ` runs, the bin of this checkout (dist/scripts/bench.js -> bin/token-econ.js), which
+  // runs the bundle when it is at least as new as the module build (`npm run bench` builds both).
+  const entry = values.entry ? resolve(values.entry) : join(here, '..', '..', 'bin', 'token-econ.js');
+  if ((!only || only.includes('token-econ')) && !values['generate-only'] && !existsSync(entry)) throw new Error(`token-econ entry not found: ${entry} (run npm run build first)`);
   let command = values.command as string;
   let commandNote = '';
   if (command === 'auto') {
