@@ -13,8 +13,11 @@
  * built-ins.
  *
  *   node dist/scripts/bundle.js [--out <file>]   (after tsc; `npm run build` runs both)
+ *
+ * Without a working esbuild (a platform it ships no binary for) the build
+ * still succeeds: this prints why and writes nothing, and the bin runs the
+ * modules.
  */
-import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +26,7 @@ const cliDir = join(here, '..', 'src', 'cli');
 
 /** Writes the bundle of `entry` to `outfile` (default: token-econ.bundle.js next to entry.js). */
 export async function bundleCli(outfile = join(cliDir, 'token-econ.bundle.js'), entry = join(cliDir, 'entry.js')): Promise<void> {
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [entry],
     outfile,
@@ -38,5 +42,10 @@ export async function bundleCli(outfile = join(cliDir, 'token-econ.bundle.js'), 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--out');
   const out = i >= 0 ? process.argv[i + 1] : undefined;
-  await bundleCli(out === undefined ? undefined : resolve(out));
+  try {
+    await bundleCli(out === undefined ? undefined : resolve(out));
+  } catch (err) {
+    // The bundle only saves start-up time: an install must not fail for it.
+    process.stderr.write(`bundle: not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); bin/token-econ.js runs the modules\n`);
+  }
 }
