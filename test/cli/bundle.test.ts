@@ -7,37 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleCli } from '../../scripts/bundle.js';
-import { CLI_ENTRY } from '../helpers/cli.js';
+import { CLI_ENTRY, spawnCli, type CliRun } from '../helpers/cli.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-function run(script: string, args: readonly string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: REPO,
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], NO_COLOR: '1', TZ: 'UTC', COLUMNS: '100', TOKEN_ECON_CACHE_DIR: '', ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, exitCode: code ?? -1 }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+/** Spawns `script` (the module entry, a bundle, a bin) from the repository root, 100 columns, no cache. */
+function run(script: string, args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  return spawnCli(args, { ...opts, script, cwd: REPO, columns: 100 });
 }
 
 /** The run's clock is the only thing that may differ between two runs of the same command. */

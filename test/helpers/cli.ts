@@ -17,6 +17,8 @@ export interface CliRunOptions {
   cwd?: string;
   /** Fixed clock for deterministic output; default 2026-01-01T00:00:00Z. */
   nowMs?: number;
+  /** spawnCli: the script node runs (default CLI_ENTRY, the module build's entry). */
+  script?: string;
 }
 
 /** Runs the CLI in-process with a fake context (fast; used by most CLI tests). */
@@ -50,7 +52,7 @@ export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/entry.js', import.
 /** Spawns the real CLI as a child process (end-to-end tests). */
 export function spawnCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    const child = spawn(process.execPath, [options.script ?? CLI_ENTRY, ...args], {
       cwd: options.cwd ?? process.cwd(),
       // No parse cache unless a test asks for one (TOKEN_ECON_CACHE_DIR): a run must not depend on what an earlier one left in ~/.cache.
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'], NO_COLOR: '1', TZ: 'UTC', COLUMNS: String(options.columns ?? 120), TOKEN_ECON_CACHE_DIR: '', ...options.env },
