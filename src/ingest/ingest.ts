@@ -66,15 +66,21 @@ export class FileIngest {
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     if (!this.decided) {
-      if (this.headBytes === 0 && chunk.length >= HEAD_BYTES) {
-        // The whole head is in this chunk: no copy.
-        this.decide(chunk);
+      if (this.headBytes + chunk.length < HEAD_BYTES) {
+        // Copy: callers reuse read buffers (and Buffer#slice would not copy).
+        this.head.push(new Uint8Array(chunk));
+        this.headBytes += chunk.length;
         return;
       }
-      // Copy: callers reuse read buffers (and Buffer#slice would not copy).
-      this.head.push(new Uint8Array(chunk));
-      this.headBytes += chunk.length;
-      if (this.headBytes >= HEAD_BYTES) this.decide(null);
+      // The format is decided on the first HEAD_BYTES alone (chooseFormat reads no more), so only the
+      // head's missing bytes are copied, never this chunk: after a few short lines it can be one line of
+      // megabytes, and a copy of that size is a malloc'd block whose free makes glibc keep every later
+      // block of up to that size in its arenas (see readBuffer in src/cli/io.ts).
+      const earlier = this.head;
+      this.head = [];
+      this.decideOn(earlier.length === 0 ? chunk : concatAll([...earlier, chunk.subarray(0, HEAD_BYTES - this.headBytes)], HEAD_BYTES));
+      for (const c of earlier) this.feed(c);
+      this.feed(chunk);
       return;
     }
     this.feed(chunk);
@@ -85,11 +91,18 @@ export class FileIngest {
     else this.splitter.push(chunk, this.emit);
   }
 
-  private decide(first: Uint8Array | null): void {
-    this.decided = true;
-    const all = first ?? (this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes));
+  /** At the end of a file shorter than HEAD_BYTES: the format from all of it, then its lines. */
+  private decide(): void {
+    const all = this.head.length === 1 ? (this.head[0] as Uint8Array) : concatAll(this.head, this.headBytes);
     this.head = [];
-    this.format = chooseFormat(this.opts.file, all, this.opts.forcedFormat);
+    this.decideOn(all);
+    this.feed(all);
+  }
+
+  /** Chooses the format (and parser) from the file's first bytes `start` (at least HEAD_BYTES of them, or all). */
+  private decideOn(start: Uint8Array): void {
+    this.decided = true;
+    this.format = chooseFormat(this.opts.file, start, this.opts.forcedFormat);
     if (this.format) {
       const ctx: ParseContext = {
         file: this.opts.file,
@@ -100,7 +113,6 @@ export class FileIngest {
       this.parser = this.format.createParser(ctx);
     }
     if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter();
-    this.feed(all);
   }
 
   /**
@@ -112,7 +124,7 @@ export class FileIngest {
    * `finish` then.
    */
   finishAsPart(): FilePart | null {
-    if (!this.decided) this.decide(null);
+    if (!this.decided) this.decide();
     const parser = this.parser as Partial<ClaudeLineParser> | null;
     const splitter = this.byteSplitter;
     if (this.format?.id !== 'claude-code' || !parser?.finishPart || !splitter) return null;
@@ -132,7 +144,7 @@ export class FileIngest {
    * out (reported as info) instead of counted as malformed.
    */
   finish(isStillGrowing = false): ParsedFile {
-    if (!this.decided) this.decide(null);
+    if (!this.decided) this.decide();
     if (this.byteSplitter) this.byteSplitter.end(this.emitBytes);
     else this.splitter.end(this.emit);
     const bytes = this.byteSplitter ? this.byteSplitter.bytes : this.splitter.bytes;
