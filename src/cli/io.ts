@@ -325,7 +325,7 @@ function readRange(
   let carry = 0;
   while (pos < end) {
     if (carry === buffer.length) {
-      const grown = Buffer.allocUnsafe(buffer.length * 2);
+      const grown = pageBuffer(buffer.length * 2);
       buffer.copy(grown, 0, 0, carry);
       buffer = grown;
     }
@@ -534,9 +534,59 @@ const GROWTH_WAIT_MS = 30;
 let shared: Buffer | null = null;
 let chunkBytes = CHUNK_BYTES;
 
+/** Blocks from this size on come from pageBuffer's memory (glibc's mmap threshold starts at 128 KiB). */
+export const PAGE_BUFFER_MIN_BYTES = 256 * 1024;
+
+/** WebAssembly.Memory, as far as pageBuffer uses it (this project's TypeScript libs do not declare it). */
+type WasmMemory = new (descriptor: { initial: number; maximum: number; shared?: boolean }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
+
+function wasmMemory(): WasmMemory | null {
+  const memory = (globalThis as { WebAssembly?: { Memory?: unknown } }).WebAssembly?.Memory;
+  return typeof memory === 'function' ? (memory as WasmMemory) : null;
+}
+
 /** The shared read buffer (FileIngest copies what it keeps). */
 function readBuffer(): Buffer {
-  return (shared ??= Buffer.allocUnsafe(chunkBytes));
+  return (shared ??= pageBuffer(chunkBytes));
+}
+
+/**
+ * A buffer of `bytes` in memory V8 maps for WebAssembly, not from malloc.
+ * glibc serves blocks from 128 KiB up with mmap, but when such a block is
+ * freed it raises that threshold to the block's size (up to 32 MiB) and its
+ * trim threshold to twice that: every later block below it comes from the
+ * arenas, whose freed memory stays resident. One 8 MiB read buffer (a line
+ * longer than 4 MiB) freed early in a 6 GB run did that, and left ~35 MiB of
+ * RSS in the arenas at its peak (BENCHMARKS.md run R). Read buffers are the
+ * largest blocks a run makes and frees, so they live outside malloc; where
+ * WebAssembly is unavailable, a plain buffer. The caches' buffers and large
+ * reads of their files take the same way.
+ */
+export function pageBuffer(bytes: number): Buffer {
+  const Memory = wasmMemory();
+  // Smaller blocks stay below the threshold anyway (and a WebAssembly memory is whole 64 KiB pages).
+  if (bytes >= PAGE_BUFFER_MIN_BYTES && Memory !== null) {
+    try {
+      const pages = Math.ceil(bytes / 65536);
+      return Buffer.from(new Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
+    } catch {
+      // no WebAssembly memory (e.g. --jitless, address space exhausted)
+    }
+  }
+  return Buffer.allocUnsafe(bytes);
+}
+
+/** A SharedArrayBuffer of at least `bytes`, mapped as pageBuffer's memory is; null when there is none. */
+export function sharedPageMemory(bytes: number): SharedArrayBuffer | null {
+  const Memory = wasmMemory();
+  if (Memory === null) return null;
+  try {
+    const pages = Math.max(1, Math.ceil(bytes / 65536));
+    const buffer = new Memory({ initial: pages, maximum: pages, shared: true }).buffer;
+    return buffer instanceof SharedArrayBuffer ? buffer : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Tests: the read buffer's size (lines cut by every read, lines longer than the buffer); null restores 4 MiB. */

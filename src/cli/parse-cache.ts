@@ -40,7 +40,7 @@ import { isPackedTurnsShape, type PackedPart, type PackedTurns } from '../ingest
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { SEEN_END_BYTES, writeAllSync, writevAllSync, type InputFile, type SeenFile } from './io.js';
+import { SEEN_END_BYTES, pageBuffer, writeAllSync, writevAllSync, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
@@ -131,9 +131,12 @@ function readInto(fd: number, out: Buffer, at: number, n: number): boolean {
 
 /** `fd`'s bytes [at, at + n), or null when the file is shorter. */
 function readAt(fd: number, at: number, n: number): Buffer | null {
-  const out = Buffer.allocUnsafe(n);
+  const out = pageBuffer(n);
   return readInto(fd, out, at, n) ? out : null;
 }
+
+/** Bytes copied per read when a stored entry is copied to the new file. */
+const COPY_BYTES = 1 << 20;
 
 /** Bytes of the window the identities are read through (tests make it tiny). */
 const WINDOW_BYTES = 256 * 1024;
@@ -150,7 +153,7 @@ export function setCacheWindowBytesForTests(bytes: number | null): void {
  * whole file at once).
  */
 export class FileWindow {
-  private readonly buf = Buffer.allocUnsafeSlow(windowBytes);
+  private readonly buf = pageBuffer(windowBytes);
   private start = 0;
   private end = 0;
   constructor(
@@ -367,6 +370,8 @@ export class ParseCache {
   private count = 0;
   /** Bytes written to the new file so far. */
   private writeAt = 0;
+  /** Stored entries are copied to the new file through this (one buffer for all of them). */
+  private copyBuffer: Buffer | null = null;
   /** The new file's entries, for its index: identity without its ends, and where its frames lie. */
   private readonly index: Array<[string, number, number, number, number, number, number, number, number, number]> = [];
   /** This run wrote a new cache file. */
@@ -620,12 +625,12 @@ export class ParseCache {
   /** Copies a stored entry's frames, as bytes, from the file as opened to the new one. */
   private copy(e: StoredEntry): void {
     const shift = this.writeAt - e.at;
-    const chunk = 1 << 20;
-    for (let at = e.at; at < e.end; at += chunk) {
-      const bytes = readAt(this.oldFd as number, at, Math.min(chunk, e.end - at));
-      if (bytes === null) throw new Error('parse cache: the old file is shorter than it was');
-      writeAllSync(this.fd as number, bytes);
-      this.writeAt += bytes.length;
+    const buf = (this.copyBuffer ??= pageBuffer(COPY_BYTES));
+    for (let at = e.at; at < e.end; at += buf.length) {
+      const n = Math.min(buf.length, e.end - at);
+      if (!readInto(this.oldFd as number, buf, at, n)) throw new Error('parse cache: the old file is shorter than it was');
+      writeAllSync(this.fd as number, buf.subarray(0, n));
+      this.writeAt += n;
     }
     const id = e.id;
     this.index.push([id.key, id.dev, id.ino, id.mtimeMs, id.ctimeMs, id.size, id.parts, e.at + shift, e.partsAt + shift, e.end + shift]);
@@ -635,7 +640,11 @@ export class ParseCache {
   private finishIndex(): void {
     const fd = this.fd as number;
     const indexPos = this.writeAt;
-    this.frames([Buffer.from(JSON.stringify(this.index), 'utf8')]);
+    const index = JSON.stringify(this.index);
+    // ~3.5 MB for 7,860 files: pageBuffer's memory, not malloc's (see pageBuffer).
+    const bytes = pageBuffer(Buffer.byteLength(index, 'utf8'));
+    bytes.write(index, 'utf8');
+    this.frames([bytes]);
     const trailer = Buffer.alloc(TRAILER_BYTES);
     trailer.writeUInt32LE(indexPos % 2 ** 32, 0);
     trailer.writeUInt32LE(Math.floor(indexPos / 2 ** 32), 4);

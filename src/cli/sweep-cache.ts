@@ -41,7 +41,7 @@ import { runKey, stableJson, type WorkloadRun, type WorkloadRunMemo } from '../a
 import { createPriceResolver } from '../price/resolve.js';
 import { columnsOf } from '../simulate/workload-columns.js';
 import { FileWindow, codeFingerprint, tempNameFor } from './parse-cache.js';
-import { writeAllSync } from './io.js';
+import { pageBuffer, writeAllSync } from './io.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
 const LAYOUT = 5;
@@ -448,7 +448,7 @@ function parseRecord(r: Buffer): { key: string; meta: unknown; values: Float64Ar
 
 /** Writes the cache file's bytes to `fd` through one reused buffer of WRITE_BATCH_BYTES. */
 class RecordWriter {
-  private readonly buf = Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES);
+  private readonly buf = pageBuffer(WRITE_BATCH_BYTES);
   private pos = 0;
   constructor(private readonly fd: number) {}
 

@@ -4,7 +4,7 @@ import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CHUNK_BYTES, globToRegExp, readInput, resolveInputs, writevAllSync } from '../../src/cli/io.js';
+import { CHUNK_BYTES, PAGE_BUFFER_MIN_BYTES, globToRegExp, pageBuffer, readInput, resolveInputs, sharedPageMemory, writevAllSync } from '../../src/cli/io.js';
 import fc from 'fast-check';
 import type { CliContext } from '../../src/cli/context.js';
 import { InputError } from '../../src/errors.js';
@@ -157,4 +157,25 @@ test('writevAllSync writes to a file what a joined buffer would', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('pageBuffer: large buffers in whole WebAssembly pages (not malloc), small ones plain; each its own memory', () => {
+  const big = pageBuffer(CHUNK_BYTES + 5);
+  assert.equal(big.length, CHUNK_BYTES + 5);
+  assert.equal(big.byteOffset, 0);
+  // A WebAssembly memory is whole 64 KiB pages; a malloc'd buffer of this size is exactly its size.
+  assert.equal(big.buffer.byteLength % 65536, 0);
+  assert.ok(big.buffer.byteLength >= big.length);
+  const other = pageBuffer(PAGE_BUFFER_MIN_BYTES);
+  assert.equal(other.buffer.byteLength, PAGE_BUFFER_MIN_BYTES);
+  big.fill(7);
+  other.fill(9);
+  assert.equal(big[big.length - 1], 7);
+  assert.equal(other[0], 9);
+  const small = pageBuffer(PAGE_BUFFER_MIN_BYTES - 1);
+  assert.equal(small.length, PAGE_BUFFER_MIN_BYTES - 1);
+  assert.notEqual(small.buffer.byteLength % 65536, 0);
+  const shared = sharedPageMemory(70_000);
+  assert.ok(shared instanceof SharedArrayBuffer);
+  assert.equal(shared.byteLength, 2 * 65536);
 });
