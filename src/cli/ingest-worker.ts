@@ -10,7 +10,7 @@ import type { Tokenizer } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import { packFilePart, packParsedFile, partTransferables, transferablesOf } from '../ingest/packed.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
-import { SLOT_NEXT, SLOT_STOP, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
+import { SLOT_NEXT, SLOT_STOP, workFrom, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
 import { readFileInput, readFileOrPart, readFilePart, type InputFile } from './io.js';
 import { GarbageBound } from './heap-tuning.js';
 
@@ -21,6 +21,7 @@ const data = workerData as IngestWorkerData;
 const port = parentPort;
 if (!port) throw new Error('ingest-worker.js must run as a worker thread');
 const slots = new Int32Array(data.shared);
+const { inputs, jobs } = workFrom(data.work);
 let tokenizer: Tokenizer | null = null;
 const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(data.tokenizer));
 const post = (m: IngestWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
@@ -32,18 +33,18 @@ async function loop(): Promise<void> {
   for (;;) {
     if (Atomics.load(slots, SLOT_STOP) !== 0) return;
     const k = Atomics.add(slots, SLOT_NEXT, 1);
-    if (k >= data.jobs.length) return;
-    const job = data.jobs[k] as IngestJob;
+    if (k >= jobs.length) return;
+    const job = jobs[k] as IngestJob;
     const index = job.index;
     garbage.parsed(job.size);
     try {
       if (job.range) {
-        const { part, grown } = await readFilePart(data.inputs[index] as InputFile, job.range, { getTokenizer });
+        const { part, grown } = await readFilePart(inputs[index] as InputFile, job.range, { getTokenizer });
         const packed = packFilePart(part);
         post({ type: 'part', index, part: job.part, data: packed, grown }, partTransferables(packed));
         continue;
       }
-      const input = data.inputs[index] as InputFile;
+      const input = inputs[index] as InputFile;
       const readOptions = { forcedFormat: data.forcedFormat, columns: data.columns, getTokenizer };
       let file: ParsedFile;
       if (data.keepParts) {

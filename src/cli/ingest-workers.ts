@@ -33,7 +33,7 @@ import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import { threadCountFromEnv, type CliContext } from './context.js';
-import type { FilePartResult, FileRange, InputFile, SeenFile, readFileOrPart } from './io.js';
+import { sharedPageMemory, type FilePartResult, type FileRange, type InputFile, type SeenFile, type readFileOrPart } from './io.js';
 
 export const THREADS_ENV = 'TOKEN_ECON_THREADS';
 
@@ -178,10 +178,22 @@ export interface WorkerParseOptions {
   tokenizer: EncodingName;
 }
 
-/** workerData of ./ingest-worker.ts. */
-export interface IngestWorkerData extends WorkerParseOptions {
+/** What a worker works through: the inputs and the jobs over them. */
+export interface IngestWork {
   inputs: InputFile[];
   jobs: IngestJob[];
+}
+
+/** IngestWork as UTF-8 JSON in memory shared with the workers (`workTable`, read back by `workFrom`). */
+export interface WorkTable {
+  bytes: SharedArrayBuffer;
+  length: number;
+}
+
+/** workerData of ./ingest-worker.ts. */
+export interface IngestWorkerData extends WorkerParseOptions {
+  /** As a table when shared memory outside malloc is available (`workTable`), else as it is. */
+  work: IngestWork | WorkTable;
   /** Whole Claude Code files come back as one packed part (`whole-part`), for the parse cache. */
   keepParts: boolean;
   /** Int32Array[2]: next position in `jobs`; non-zero = stop (an error somewhere). */
@@ -294,9 +306,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     failures.push(f);
     Atomics.store(slots, SLOT_STOP, 1);
   };
+  const work: IngestWork = { inputs: [...inputs], jobs };
   const data: IngestWorkerData = {
-    inputs: [...inputs],
-    jobs,
+    work: workTable(work) ?? work,
     shared,
     forcedFormat: opts.forcedFormat,
     columns: opts.columns,
@@ -404,6 +416,28 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     opts.onWorkerFile?.(index, file);
   }
   return parsed;
+}
+
+/**
+ * `work` as JSON in a SharedArrayBuffer mapped by V8 for WebAssembly (every
+ * worker reads the same bytes), or null without shared WebAssembly memory.
+ * As workerData itself it would be one structured-clone buffer from malloc
+ * (~4 MB for 7,860 files), and freeing a block that large raises glibc's mmap
+ * threshold for the rest of the run: see pageBuffer in ./io.ts.
+ */
+export function workTable(work: IngestWork): WorkTable | null {
+  const json = JSON.stringify(work);
+  const length = Buffer.byteLength(json, 'utf8');
+  const bytes = sharedPageMemory(length);
+  if (bytes === null) return null;
+  Buffer.from(bytes, 0, length).write(json, 'utf8');
+  return { bytes, length };
+}
+
+/** The work a worker was given (JSON keeps every field of it exactly: strings, finite numbers, nulls). */
+export function workFrom(work: IngestWork | WorkTable): IngestWork {
+  if (!('bytes' in work)) return work;
+  return JSON.parse(Buffer.from(work.bytes, 0, work.length).toString('utf8')) as IngestWork;
 }
 
 function noTokenizer(): never {

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InputError, InternalError } from '../../src/errors.js';
-import { ingestThreadPlan, ingestThreads, parallelPays, parseInParallel, scheduleJobs, scheduleOrder, workerCount, MIN_PARALLEL_BYTES, MIN_PARALLEL_BYTES_SPARE_CORES } from '../../src/cli/ingest-workers.js';
+import { ingestThreadPlan, ingestThreads, parallelPays, parseInParallel, scheduleJobs, scheduleOrder, workFrom, workTable, workerCount, MIN_PARALLEL_BYTES, MIN_PARALLEL_BYTES_SPARE_CORES } from '../../src/cli/ingest-workers.js';
 import { parseInputs } from '../../src/cli/input-options.js';
 import { readFileInput, resolveInputs, type InputFile } from '../../src/cli/io.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -293,4 +293,19 @@ test('a crashed worker surfaces as an InternalError naming the ingest worker, an
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('workTable: the workers read back exactly the inputs and jobs (shared memory, not one structured clone)', () => {
+  const inputs: InputFile[] = [
+    { path: '/p/a.jsonl', display: 'a.jsonl', relativePath: 'a.jsonl', size: 10, stat: { dev: 2049, ino: 123456789012, mtimeMs: 1764547200123.4567, ctimeMs: 0.1 } },
+    { path: '/p/é 🚀/\ud800 "q".jsonl', display: 'é 🚀/\ud800 "q".jsonl', relativePath: 'é 🚀/\ud800 "q".jsonl', size: 2 ** 40 },
+  ];
+  const jobs = scheduleJobs(inputs, new Map([[1, [0, 2 ** 39, 2 ** 40]]]));
+  const table = workTable({ inputs, jobs });
+  assert.ok(table !== null && table.bytes instanceof SharedArrayBuffer);
+  const back = workFrom(table);
+  assert.deepEqual(back, { inputs, jobs });
+  assert.ok(Object.is(back.inputs[1]?.path, inputs[1]?.path), 'a lone surrogate survives');
+  const plain = { inputs, jobs };
+  assert.equal(workFrom(plain), plain);
 });
