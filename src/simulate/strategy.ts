@@ -65,6 +65,12 @@ export interface StrategyRunner<M> {
   run(workload: Workload, env: SimulationEnv, meter: CacheMeter, memory: M): StrategyParamValues;
   /** Observations over all workloads (e.g. the replay rate), merged into every result's params. */
   summarize?(memory: M): StrategyParamValues;
+  /**
+   * Requests the strategy usually makes for a workload of `turns` turns (its
+   * cost columns are made that long up front; more are still taken). Default:
+   * the turns plus a few side requests.
+   */
+  requestCapacity?(turns: number, env: SimulationEnv): number;
 }
 
 /** Builds the public `Strategy` from a runner. */
@@ -99,7 +105,10 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
       const memory = runner.createMemory(env);
       const results: ColumnResult[] = [];
       for (const workload of workloads) {
-        const columns = new CostColumns(turnCountOf(workload) + 8);
+        // Sized up front: a column grown by copying frees the old one, and a freed block of 1 MB and more
+        // (large sessions) makes glibc keep every later block of up to that size in its arenas (RSS).
+        const turns = turnCountOf(workload);
+        const columns = new CostColumns(runner.requestCapacity?.(turns, env) ?? turns + 8);
         const meter = new CacheMeter(env.params, null, columns);
         const params = runner.run(workload, env, meter, memory);
         results.push({ strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params });

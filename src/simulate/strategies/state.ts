@@ -156,4 +156,6 @@ export const stateStrategy = strategyFromRunner<null>({
   description: 'cached schema + a structured state (stateRatio of the transcript, capped) + the latest turn; plus state-update calls',
   createMemory: () => null,
   run: (workload, env, meter) => runState(workload, env, meter),
+  // One update after every `stateUpdateEvery`-th turn of each stream: at most turns / every of them.
+  requestCapacity: (turns, env) => turns + Math.floor(turns / env.params.stateUpdateEvery) + 8,
 });

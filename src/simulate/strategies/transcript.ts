@@ -140,4 +140,6 @@ export const transcriptStrategy = strategyFromRunner<null>({
   description: 'resend the whole history every turn; cache hits on the live prefix; auto-compaction at the threshold',
   createMemory: () => null,
   run: (workload, env, meter) => runTranscript(workload, env, meter, false),
+  // A compaction request now and then (logged or past the threshold): room for one per 8 turns.
+  requestCapacity: (turns) => turns + Math.ceil(turns / 8) + 8,
 });
