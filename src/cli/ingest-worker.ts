@@ -8,7 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Tokenizer } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { packFilePart, packParsedFile, partTransferables, transferablesOf } from '../ingest/packed.js';
+import { packFilePart, packParsedFile, partTransferables, transferablesOf, usePackedArrayPool } from '../ingest/packed.js';
+import { PageSlabs } from './page-arrays.js';
 import { createTokenizer } from '../normalize/tokenizer.js';
 import { SLOT_NEXT, SLOT_STOP, workFrom, type IngestJob, type IngestWorkerData, type IngestWorkerMessage } from './ingest-workers.js';
 import { readFileInput, readFileOrPart, readFilePart, type InputFile } from './io.js';
@@ -21,6 +22,8 @@ const data = workerData as IngestWorkerData;
 const port = parentPort;
 if (!port) throw new Error('ingest-worker.js must run as a worker thread');
 const slots = new Int32Array(data.shared);
+// Packed turns in shared slabs: they reach the main thread by posting, and leave no malloc'd memory behind (./page-arrays.ts).
+usePackedArrayPool(new PageSlabs());
 const { inputs, jobs } = workFrom(data.work);
 let tokenizer: Tokenizer | null = null;
 const getTokenizer = (): Tokenizer => (tokenizer ??= createTokenizer(data.tokenizer));

@@ -3,6 +3,8 @@
  * (`sessions`, `analyze`, …): --format, --since, --until, --session,
  * --project, --tokenizer; `loadSessions` runs read -> parse -> normalize.
  */
+import { HEAP_ARRAYS } from '../model/array-pool.js';
+import { PageSlabs } from './page-arrays.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import type { Tokenizer } from '../ingest/format.js';
@@ -17,7 +19,7 @@ import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreadPlan, parallelPays, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
-import { packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { packParsedFile, usePackedArrayPool, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergePackedFileParts } from '../ingest/split.js';
 import { collectGarbageNow, heapGrowingPercent, limitHeapGrowth } from './heap-tuning.js';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
@@ -172,6 +174,8 @@ export async function loadSessions(
   const growingPercent = heapGrowingPercent(ctx.env);
   const inputs = await resolveInputs(ctx, paths);
   hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
+  // Parsed turns and sessions' columns in slabs outside malloc, unmapped with their last array (./page-arrays.ts).
+  usePackedArrayPool(new PageSlabs());
   const cacheDir = opts.noCache ? null : cacheDirOf(ctx.env);
   let cache = cacheDir === null ? null : ParseCache.open(cacheDir, parserBuild());
   let parsed: PackedFile[];
@@ -197,6 +201,8 @@ export async function loadSessions(
     if (usedCache) collectGarbageNow();
   }
   const result = normalizeSessions(parsed, filtersOf(opts));
+  // The pool holds its last slab: let it go, so that slab is unmapped with the last session's columns in it.
+  usePackedArrayPool(HEAP_ARRAYS);
   if (tuned) {
     // The parsed files (every raw turn) are not needed any more: let the collection take them. It also
     // applies limitHeapGrowth's factor, which V8 reads only when it recomputes the heap limit after a

@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { HEAD_BYTES, chooseFormat } from '../ingest/ingest.js';
-import { isPackedTurnsShape, type PackedPart, type PackedTurns } from '../ingest/packed.js';
+import { isPackedTurnsShape, packedArrayPool, type PackedPart, type PackedTurns } from '../ingest/packed.js';
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
@@ -336,10 +336,11 @@ function partOf(frames: readonly Buffer[]): PackedPart | null {
   // into the bytes they came from (a part's meta holds none today; a copy keeps that from mattering).
   const meta = deserialize(Buffer.from(frames[0] as Buffer)) as Partial<PartMeta> | null;
   if (!isPartMeta(meta)) return null;
-  const nums = ownCopy(frames[1] as Buffer, (n) => new Float64Array(n));
-  const strs = ownCopy(frames[2] as Buffer, (n) => new Int32Array(n));
-  const flags = ownCopy(frames[3] as Buffer, (n) => new Uint8Array(n));
-  const lengths = ownCopy(frames[4] as Buffer, (n) => new Uint32Array(n));
+  const pool = packedArrayPool();
+  const nums = ownCopy(frames[1] as Buffer, (n) => pool.float64(n));
+  const strs = ownCopy(frames[2] as Buffer, (n) => pool.int32(n));
+  const flags = ownCopy(frames[3] as Buffer, (n) => pool.uint8(n));
+  const lengths = ownCopy(frames[4] as Buffer, (n) => pool.uint32(n));
   if (nums === null || strs === null || flags === null || lengths === null) return null;
   const turns: PackedTurns = { count: meta.claude.turns.count, nums, strs, flags, text: meta.claude.turns.text, lengths };
   if (!isPackedTurnsShape(turns)) return null;

@@ -11,6 +11,7 @@
  * (-0, null and every number bit-exact), with RawTurns built in the same key
  * order as `makeRawTurn`.
  */
+import { HEAP_ARRAYS, type ArrayPool } from '../model/array-pool.js';
 import type { Provider, Turn } from '../model/usage.js';
 import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
@@ -81,8 +82,14 @@ export function isPackedTurnsShape(t: PackedTurns): boolean {
 /** The ArrayBuffers of a packed file, to pass as postMessage's transfer list. */
 export function transferablesOf(p: PackedFile): ArrayBuffer[] {
   if (!p.output) return [];
-  const t = p.output.turns;
-  return [t.nums.buffer, t.strs.buffer, t.flags.buffer, t.lengths.buffer] as ArrayBuffer[];
+  return ownBuffers(p.output.turns);
+}
+
+/** The turns' ArrayBuffers to transfer with them (arrays in a SharedArrayBuffer are shared by posting them). */
+function ownBuffers(t: PackedTurns): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const a of [t.nums, t.strs, t.flags, t.lengths]) if (a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  return out;
 }
 
 export function packParsedFile(f: ParsedFile): PackedFile {
@@ -99,11 +106,29 @@ export function unpackParsedFile(p: PackedFile): ParsedFile {
   return { ...base, output: { ...rest, turns: unpackTurns(turns) } };
 }
 
+let arrays: ArrayPool = HEAP_ARRAYS;
+
+/**
+ * Makes this thread's packed turns and turn columns from then on in `pool`
+ * (the shell's choice, see ../model/array-pool.ts); returns the pool used
+ * before. What is computed never depends on it.
+ */
+export function usePackedArrayPool(pool: ArrayPool): ArrayPool {
+  const before = arrays;
+  arrays = pool;
+  return before;
+}
+
+/** The pool this thread's packed turns are made in (for packed arrays made elsewhere, e.g. read from the parse cache). */
+export function packedArrayPool(): ArrayPool {
+  return arrays;
+}
+
 export function packTurns(turns: readonly RawTurn[]): PackedTurns {
   const n = turns.length;
-  const nums = new Float64Array(n * N_NUMS);
-  const strs = new Int32Array(n * N_STRS);
-  const flags = new Uint8Array(n);
+  const nums = arrays.float64(n * N_NUMS);
+  const strs = arrays.int32(n * N_STRS);
+  const flags = arrays.uint8(n);
   const table = new Map<string, number>();
   const parts: string[] = [];
   const index = (s: string | null): number => {
@@ -160,7 +185,7 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
     strs[q + 5] = field(5, t.dedupeKey);
     strs[q + 6] = field(6, t.source.file);
   }
-  const lengths = new Uint32Array(parts.length);
+  const lengths = arrays.uint32(parts.length);
   for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
   return { count: n, nums, strs, flags, text: parts.join(''), lengths };
 }
@@ -359,7 +384,8 @@ export function withFileStrings(p: PackedTurns, sessionId: string, project: stri
   const table = new TableAppend([p]);
   const session = table.add(sessionId);
   const proj = project === null ? -1 : table.add(project);
-  const strs = p.strs.slice();
+  const strs = arrays.int32(p.strs.length);
+  strs.set(p.strs);
   for (let k = 0; k < p.count; k++) {
     strs[k * N_STRS + S_SESSION] = session;
     strs[k * N_STRS + S_PROJECT] = proj;
@@ -402,7 +428,7 @@ class TableAppend {
 
   /** The joined table: its text and the length of each string. */
   finish(): Pick<PackedTurns, 'text' | 'lengths'> {
-    const lengths = new Uint32Array(this.size + this.added.length);
+    const lengths = arrays.uint32(this.size + this.added.length);
     this.tables.forEach((t, i) => lengths.set(t.lengths, this.bases[i] as number));
     for (let i = 0; i < this.added.length; i++) lengths[this.size + i] = (this.added[i] as string).length;
     return { text: this.tables.map((t) => t.text).join('') + this.added.join(''), lengths };
@@ -460,9 +486,9 @@ export function mergePackedTurns(
   const streamAt = parts.map(() => new Map<number, number>());
   for (const x of streams) (streamAt[x.part] as Map<number, number>).set(x.k, table.add(x.streamId));
   const n = records.length;
-  const nums = new Float64Array(n * N_NUMS);
-  const strs = new Int32Array(n * N_STRS);
-  const flags = new Uint8Array(n);
+  const nums = arrays.float64(n * N_NUMS);
+  const strs = arrays.int32(n * N_STRS);
+  const flags = arrays.uint8(n);
   for (let s = 0; s < n; s++) {
     const rec = records[s] as FoldedRecord;
     const p = parts[rec.part] as PackedTurns;
@@ -503,8 +529,7 @@ export function unpackFilePart(p: PackedPart): FilePart {
 }
 
 export function partTransferables(p: PackedPart): ArrayBuffer[] {
-  const t = p.claude.turns;
-  return [t.nums.buffer, t.strs.buffer, t.flags.buffer, t.lengths.buffer] as ArrayBuffer[];
+  return ownBuffers(p.claude.turns);
 }
 
 /**
@@ -585,9 +610,9 @@ export class TurnColumns {
     private readonly table: TurnStrings = new TurnStrings(),
   ) {
     const n = Math.max(0, capacity);
-    this.nums = new Float64Array(n * C_NUMS);
-    this.strs = new Int32Array(n * C_STRS);
-    this.flags = new Uint8Array(n);
+    this.nums = arrays.float64(n * C_NUMS);
+    this.strs = arrays.int32(n * C_STRS);
+    this.flags = arrays.uint8(n);
   }
 
   /** Appends record `k` of `reader` (capacity permitting); returns its row. */
