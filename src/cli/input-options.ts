@@ -3,7 +3,7 @@
  * (`sessions`, `analyze`, …): --format, --since, --until, --session,
  * --project, --tokenizer; `loadSessions` runs read -> parse -> normalize.
  */
-import { HEAP_ARRAYS } from '../model/array-pool.js';
+import { HEAP_ARRAYS } from '../ingest/array-pool.js';
 import { PageSlabs } from './page-arrays.js';
 import { Option, type Command } from 'commander';
 import { InputError } from '../errors.js';

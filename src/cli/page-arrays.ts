@@ -1,5 +1,5 @@
 /**
- * An ArrayPool (src/model/array-pool.ts) for the parsed turns and the
+ * An ArrayPool (src/ingest/array-pool.ts) for the parsed turns and the
  * sessions' columns, outside malloc: arrays are cut from 16 MiB slabs of
  * shared WebAssembly memory (`sharedPageMemory`), one after another, and a
  * slab is unmapped when no array in it is alive any more.
@@ -16,7 +16,7 @@
  * Arrays from `OWN_BYTES` up get a memory of their own. Without shared
  * WebAssembly memory (or when V8 cannot reserve more), plain typed arrays.
  */
-import type { ArrayPool } from '../model/array-pool.js';
+import type { ArrayPool } from '../ingest/array-pool.js';
 import { sharedPageMemory } from './io.js';
 
 const SLAB_BYTES = 16 * 1024 * 1024;

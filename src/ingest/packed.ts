@@ -11,7 +11,7 @@
  * (-0, null and every number bit-exact), with RawTurns built in the same key
  * order as `makeRawTurn`.
  */
-import { HEAP_ARRAYS, type ArrayPool } from '../model/array-pool.js';
+import { HEAP_ARRAYS, type ArrayPool } from './array-pool.js';
 import type { Provider, Turn } from '../model/usage.js';
 import type { ParseOutput, RawTurn } from './format.js';
 import type { ParsedFile } from './ingest.js';
@@ -110,7 +110,7 @@ let arrays: ArrayPool = HEAP_ARRAYS;
 
 /**
  * Makes this thread's packed turns and turn columns from then on in `pool`
- * (the shell's choice, see ../model/array-pool.ts); returns the pool used
+ * (the shell's choice, see ./array-pool.ts); returns the pool used
  * before. What is computed never depends on it.
  */
 export function usePackedArrayPool(pool: ArrayPool): ArrayPool {

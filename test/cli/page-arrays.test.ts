@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { PageSlabs } from '../../src/cli/page-arrays.js';
 import { packTurns, transferablesOf, unpackTurns, usePackedArrayPool, TurnColumns, PackedTurnReader } from '../../src/ingest/packed.js';
-import { HEAP_ARRAYS } from '../../src/model/array-pool.js';
+import { HEAP_ARRAYS } from '../../src/ingest/array-pool.js';
 import { makeRawTurn } from '../../src/ingest/formats/parse-helpers.js';
 
 test('arrays from slabs: zero, the length asked, 8-byte aligned, disjoint; large ones alone; plain without memory', () => {

@@ -1,6 +1,6 @@
 /**
  * Where the typed arrays of parsed turns and of sessions' columns are made
- * (src/ingest/packed.ts). The default is `new Float64Array(n)` and the like,
+ * (./packed.ts). The default is `new Float64Array(n)` and the like,
  * whose memory comes from malloc; the shell can give each thread a pool of
  * its own (src/cli/page-arrays.ts). A pool only decides where the bytes live:
  * every array it returns is new, zero-filled and of the length asked, so what
