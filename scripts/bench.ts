@@ -2,7 +2,7 @@
  * `npm run bench`: token-econ vs ccusage vs a naive Node scan on realistic,
  * deterministically generated Claude Code logs (issue #5).
  *
- *   npm run bench -- [--size 100MB|1GB|3GB|both] [--runs 3] [--dir bench-data]
+ *   npm run bench -- [--size 100MB|1GB|3GB|6GB|both] [--runs 3] [--dir bench-data]
  *                    [--skip-generate] [--regenerate] [--only token-econ,token-econ-warm,ccusage,naive,byte-scan,byte-scan-mt]
  *                    [--entry bin/token-econ.js|<build>/src/cli/entry.js] [--command auto|analyze|sessions]
  *                    [--ccusage PATH] [--ccusage-prefix /tmp/ccusage-bench] [--seed N] [--markdown]
@@ -29,7 +29,8 @@ import { generateClaudeDataset, GENERATOR_VERSION, type Ledger } from './bench/g
 import { dataBytes, hasGnuTime, measure, median, warmPageCache, type RunResult } from './bench/harness.js';
 import { ccusageTotals, compareWithLedger, naiveTotals, tokenEconTotals, type ComparableTotals } from './bench/totals.js';
 
-const SIZES: Record<string, number> = { '100MB': 100_000_000, '1GB': 1_000_000_000, '3GB': 3_000_000_000 };
+/** 6GB: the memory target at a size where the requests alone no longer fit in it easily (issue 5: whatever the input). */
+const SIZES: Record<string, number> = { '100MB': 100_000_000, '1GB': 1_000_000_000, '3GB': 3_000_000_000, '6GB': 6_000_000_000 };
 const DEFAULT_SEED = 20250901;
 
 type ToolId = 'token-econ' | 'token-econ-warm' | 'ccusage' | 'naive' | 'byte-scan' | 'byte-scan-mt';
@@ -380,7 +381,7 @@ async function main(): Promise<number> {
     },
   });
   const sizes = values.size === 'both' ? ['100MB', '1GB'] : [values.size as string];
-  for (const s of sizes) if (!(s in SIZES)) throw new Error(`--size must be 100MB, 1GB, 3GB or both (100MB and 1GB; got ${s})`);
+  for (const s of sizes) if (!(s in SIZES)) throw new Error(`--size must be 100MB, 1GB, 3GB, 6GB or both (100MB and 1GB; got ${s})`);
   const only = values.only ? (values.only.split(',') as ToolId[]) : null;
   if (only && !only.every((t) => TOOL_IDS.includes(t))) {
     throw new Error(`--only takes ${TOOL_IDS.join(', ')} (comma-separated)`);
