@@ -183,6 +183,7 @@ export async function loadSessions(
     parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks, cache);
   } catch (err) {
     cache?.discard();
+    usePackedArrayPool(HEAP_ARRAYS);
     throw err;
   }
   cache?.save();
@@ -200,9 +201,13 @@ export async function loadSessions(
     // them before the sessions are built next to the parsed files (the peak of the run otherwise).
     if (usedCache) collectGarbageNow();
   }
-  const result = normalizeSessions(parsed, filtersOf(opts));
-  // The pool holds its last slab: let it go, so that slab is unmapped with the last session's columns in it.
-  usePackedArrayPool(HEAP_ARRAYS);
+  let result: IngestResult;
+  try {
+    result = normalizeSessions(parsed, filtersOf(opts));
+  } finally {
+    // The pool holds its last slab: let it go, so that slab is unmapped with the last session's columns in it.
+    usePackedArrayPool(HEAP_ARRAYS);
+  }
   if (tuned) {
     // The parsed files (every raw turn) are not needed any more: let the collection take them. It also
     // applies limitHeapGrowth's factor, which V8 reads only when it recomputes the heap limit after a
