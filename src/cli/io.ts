@@ -556,8 +556,9 @@ function readBuffer(): Buffer {
  * freed it raises that threshold to the block's size (up to 32 MiB) and its
  * trim threshold to twice that: every later block below it comes from the
  * arenas, whose freed memory stays resident. One 8 MiB read buffer (a line
- * longer than 4 MiB) freed early in a 6 GB run did that, and left ~35 MiB of
- * RSS in the arenas at its peak (BENCHMARKS.md run R). Read buffers are the
+ * longer than 4 MiB) freed early in a 6 GB run did that; with glibc's
+ * threshold pinned from outside, that run peaked ~35 MiB lower
+ * (BENCHMARKS.md run R). Read buffers are the
  * largest blocks a run makes and frees, so they live outside malloc; where
  * WebAssembly is unavailable, a plain buffer. The caches' buffers and large
  * reads of their files take the same way.

@@ -8,9 +8,9 @@
  * phase and die together: the parsed files when the sessions are built, the
  * sessions' columns during the analysis. From malloc, their memory was freed
  * into the arenas, fragmented by the small blocks between them, and stayed
- * resident: at the end of a 6 GB first run glibc held ~45 MiB free (19 in the
- * main arena, 18 in the ingest worker's), a sixth of the peak RSS
- * (BENCHMARKS.md run R). Slabs are shared memory, so a worker's arrays reach
+ * resident: near the end of a 6 GB first run glibc held 46-61 MB free (19-40
+ * in the main arena, up to 18 in the ingest worker's), a fifth of the peak
+ * RSS; 29 MB with the slabs (BENCHMARKS.md run R). Slabs are shared memory, so a worker's arrays reach
  * the main thread by posting them, without a copy or a transfer.
  *
  * Arrays from `OWN_BYTES` up get a memory of their own. Without shared
