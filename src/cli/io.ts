@@ -564,28 +564,26 @@ function readBuffer(): Buffer {
  * reads of their files take the same way.
  */
 export function pageBuffer(bytes: number): Buffer {
-  const Memory = wasmMemory();
   // Smaller blocks stay below the threshold anyway (and a WebAssembly memory is whole 64 KiB pages).
-  if (bytes >= PAGE_BUFFER_MIN_BYTES && Memory !== null) {
-    try {
-      const pages = Math.ceil(bytes / 65536);
-      return Buffer.from(new Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
-    } catch {
-      // no WebAssembly memory (e.g. --jitless, address space exhausted)
-    }
-  }
-  return Buffer.allocUnsafe(bytes);
+  const memory = bytes >= PAGE_BUFFER_MIN_BYTES ? pageMemory(bytes, false) : null;
+  return memory === null ? Buffer.allocUnsafe(bytes) : Buffer.from(memory, 0, bytes);
 }
 
 /** A SharedArrayBuffer of at least `bytes`, mapped as pageBuffer's memory is; null when there is none. */
 export function sharedPageMemory(bytes: number): SharedArrayBuffer | null {
+  const memory = pageMemory(bytes, true);
+  return memory instanceof SharedArrayBuffer ? memory : null;
+}
+
+/** The buffer of a new WebAssembly memory of at least `bytes` (one page at least); null when none can be had. */
+function pageMemory(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer | null {
   const Memory = wasmMemory();
   if (Memory === null) return null;
   try {
     const pages = Math.max(1, Math.ceil(bytes / 65536));
-    const buffer = new Memory({ initial: pages, maximum: pages, shared: true }).buffer;
-    return buffer instanceof SharedArrayBuffer ? buffer : null;
+    return new Memory({ initial: pages, maximum: pages, shared }).buffer;
   } catch {
+    // no WebAssembly memory (e.g. --jitless, address space exhausted)
     return null;
   }
 }

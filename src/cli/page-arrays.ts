@@ -36,23 +36,25 @@ export class PageSlabs implements ArrayPool {
   ) {}
 
   float64(n: number): Float64Array {
-    const at = this.place(n * 8);
-    return at === null ? new Float64Array(n) : new Float64Array(at.buffer, at.offset, n);
+    return this.array(Float64Array, n);
   }
 
   int32(n: number): Int32Array {
-    const at = this.place(n * 4);
-    return at === null ? new Int32Array(n) : new Int32Array(at.buffer, at.offset, n);
+    return this.array(Int32Array, n);
   }
 
   uint32(n: number): Uint32Array {
-    const at = this.place(n * 4);
-    return at === null ? new Uint32Array(n) : new Uint32Array(at.buffer, at.offset, n);
+    return this.array(Uint32Array, n);
   }
 
   uint8(n: number): Uint8Array {
-    const at = this.place(n);
-    return at === null ? new Uint8Array(n) : new Uint8Array(at.buffer, at.offset, n);
+    return this.array(Uint8Array, n);
+  }
+
+  /** `n` elements of `Kind` in a slab (or a plain array when there is no shared memory). */
+  private array<T>(Kind: { new (n: number): T; new (buffer: SharedArrayBuffer, offset: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+    const at = this.place(n * Kind.BYTES_PER_ELEMENT);
+    return at === null ? new Kind(n) : new Kind(at.buffer, at.offset, n);
   }
 
   /** Where `bytes` new (zero) bytes lie, 8-byte aligned; null for plain arrays. Slab bytes are never handed out twice. */
