@@ -5,12 +5,14 @@
  * modules, ~25 ms less start-up on every run (BENCHMARKS.md run Q).
  *
  * The bundle sits next to entry.js, so the paths the CLI derives from
- * `import.meta.url` (the worker entries ./ingest-worker.js and
- * ./sweep-worker.js, the cache fingerprints' ../ingest/ etc., the tokenizer's
- * require of js-tiktoken's ranks) resolve as they do in the module build;
- * the worker threads still load the module build. The CommonJS dependencies
- * bundled in (cli-table3, commander's core) get a `require` for node's
- * built-ins.
+ * `import.meta.url` (the cache fingerprints' ../ingest/ etc., the
+ * tokenizer's require of js-tiktoken's ranks) resolve as they do in the
+ * module build. Each worker entry (ingest-worker.js, sweep-worker.js) is
+ * bundled too, into `<bundle>.<worker>.js` next to it, and the CLI bundle
+ * starts those (src/cli/worker-entry.ts: TOKEN_ECON_BUNDLE is defined as the
+ * bundle's base name); the worker bundles are written first, so a CLI bundle
+ * never starts workers of an older build. The CommonJS dependencies bundled
+ * in (cli-table3, commander's core) get a `require` for node's built-ins.
  *
  *   node dist/scripts/bundle.js [--out <file>]   (after tsc; `npm run build` runs both)
  *
@@ -18,25 +20,36 @@
  * still succeeds: this prints why and writes nothing, and the bin runs the
  * modules.
  */
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cliDir = join(here, '..', 'src', 'cli');
 
-/** Writes the bundle of `entry` to `outfile` (default: token-econ.bundle.js next to entry.js). */
+/** Worker entries bundled next to the CLI bundle (src/cli/worker-entry.ts WorkerName). */
+export const WORKER_ENTRIES = ['ingest-worker', 'sweep-worker'] as const;
+
+/** The file of worker `name` bundled next to the CLI bundle `outfile`. */
+export function workerBundleFile(outfile: string, name: (typeof WORKER_ENTRIES)[number]): string {
+  return join(dirname(outfile), `${basename(outfile, '.js')}.${name}.js`);
+}
+
+/** Writes the bundle of `entry` to `outfile` (default: token-econ.bundle.js next to entry.js), and its workers' bundles next to it. */
 export async function bundleCli(outfile = join(cliDir, 'token-econ.bundle.js'), entry = join(cliDir, 'entry.js')): Promise<void> {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: [entry],
-    outfile,
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
     banner: { js: "import { createRequire as __tokenEconRequire } from 'node:module'; const require = __tokenEconRequire(import.meta.url);" },
-  });
+    define: { TOKEN_ECON_BUNDLE: JSON.stringify(basename(outfile, '.js')) },
+  } as const;
+  for (const name of WORKER_ENTRIES) {
+    await build({ ...common, entryPoints: [join(dirname(entry), `${name}.js`)], outfile: workerBundleFile(outfile, name) });
+  }
+  await build({ ...common, entryPoints: [entry], outfile });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

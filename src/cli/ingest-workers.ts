@@ -32,6 +32,7 @@ import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type Pa
 import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts, type FilePart } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
+import { workerEntry } from './worker-entry.js';
 import { threadCountFromEnv, type CliContext } from './context.js';
 import { sharedPageMemory, type FilePartResult, type FileRange, type InputFile, type SeenFile, type readFileOrPart } from './io.js';
 
@@ -213,8 +214,8 @@ const YIELD_MS = 10;
 export const SLOT_NEXT = 0;
 export const SLOT_STOP = 1;
 
-/** Default worker entry, next to this module in whatever directory it was compiled to. */
-export const INGEST_WORKER_URL = new URL('./ingest-worker.js', import.meta.url);
+/** Default worker entry, next to this module in whatever directory it was compiled to (bundled: ./worker-entry.ts). */
+export const INGEST_WORKER_URL = workerEntry('ingest-worker');
 
 /**
  * V8 limits of an ingest worker. Its heap is freed when it exits, but while

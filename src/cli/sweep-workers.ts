@@ -16,6 +16,7 @@ import type { SweepEvaluator, SweepEvaluatorFactory, SweepJob } from '../pipelin
 import type { SummedJob, SummedScenario } from '../analyze/summed.js';
 import { createPriceResolver } from '../price/resolve.js';
 import { turnCountOf } from '../simulate/workload-columns.js';
+import { workerEntry } from './worker-entry.js';
 import { packWorkloads, runTotalsBatch, type TotalsBatch, type TotalsBatchReply, type TotalsRequest } from '../simulate/sweep.js';
 
 /**
@@ -36,6 +37,9 @@ export interface SweepPoolOptions {
   /** Smallest input (total workload turns) worth the workers; default 0. */
   minTurns?: number;
 }
+
+/** The worker entry (bundled next to the CLI bundle: ./worker-entry.ts). */
+const SWEEP_WORKER_URL = workerEntry('sweep-worker');
 
 export const SWEEP_WORKERS_ENV = 'TOKEN_ECON_SWEEP_WORKERS';
 
@@ -238,7 +242,7 @@ export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: Swe
  */
 function startSweepWorker(): Worker {
   // A small young generation: the totals-only loop allocates little, and every MB here is peak RSS.
-  const worker = new Worker(new URL('./sweep-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: SWEEP_WORKER_YOUNG_MB } });
+  const worker = new Worker(SWEEP_WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: SWEEP_WORKER_YOUNG_MB } });
   worker.unref();
   // Until a pool takes it: a worker that fails or exits meanwhile is not used.
   const gone = (): void => {

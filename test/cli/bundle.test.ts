@@ -7,11 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleCli } from '../../scripts/bundle.js';
+import { WORKER_ENTRIES, bundleCli, workerBundleFile } from '../../scripts/bundle.js';
 import { CLI_ENTRY, spawnCli, type CliRun } from '../helpers/cli.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,7 +28,9 @@ test('the bundled CLI prints what the module build prints, on every command and 
   // Next to entry.js, as the real bundle: the paths derived from import.meta.url must resolve the same.
   const bundle = join(REPO, 'dist', 'src', 'cli', `.bundle-test-${process.pid}.js`);
   await bundleCli(bundle);
+  const workerBundles = WORKER_ENTRIES.map((name) => workerBundleFile(bundle, name));
   try {
+    for (const f of workerBundles) assert.ok(existsSync(f), `${f}: the worker's bundle is written next to the CLI's`);
     const analyzeJson = await run(CLI_ENTRY, ['analyze', 'samples/claude-code', '--json']);
     assert.equal(analyzeJson.exitCode, 0, analyzeJson.stderr);
     const cases: Array<{ args: string[]; env?: Record<string, string>; stdin?: string }> = [
@@ -55,8 +57,16 @@ test('the bundled CLI prints what the module build prints, on every command and 
     }
     const bad = await run(bundle, ['analyze', 'samples', '--no-such-flag']);
     assert.equal(bad.exitCode, 2, 'a usage error is exit code 2 from the bundle too');
+    // Without its worker bundles the CLI bundle starts the workers' modules.
+    const threads = { args: ['analyze', 'samples', '--json'], env: { TOKEN_ECON_THREADS: '2' } };
+    const withWorkerBundles = await run(bundle, threads.args, threads);
+    for (const f of workerBundles) rmSync(f);
+    const withoutThem = await run(bundle, threads.args, threads);
+    assert.equal(withoutThem.exitCode, 0, withoutThem.stderr);
+    assert.ok(timeless(withoutThem.stdout) === timeless(withWorkerBundles.stdout), "the same report from the workers' modules");
   } finally {
     rmSync(bundle, { force: true });
+    for (const f of workerBundles) rmSync(f, { force: true });
   }
 });
 
