@@ -13,7 +13,7 @@
  *   as `truncated-line` when it is not complete JSON), so memory is bounded
  *   by the longest line, never by the file.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, writeSync, writevSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, writeSync, type Dirent } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
@@ -425,32 +425,6 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = f
 export function writeAllSync(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-}
-
-/**
- * Writes all of `chunks` to `fd` in order with one system call when it can
- * (no joined copy of them); what a short write left is written chunk by chunk.
- */
-export function writevAllSync(
-  fd: number,
-  chunks: readonly Uint8Array[],
-  /** Tests: the system calls. */
-  writev: (fd: number, chunks: Uint8Array[]) => number = writevSync,
-  write: (fd: number, bytes: Uint8Array) => void = writeAllSync,
-): void {
-  let total = 0;
-  for (const c of chunks) total += c.byteLength;
-  if (total === 0) return;
-  let written = writev(fd, chunks as Uint8Array[]);
-  if (written === total) return;
-  for (const c of chunks) {
-    if (written >= c.byteLength) {
-      written -= c.byteLength;
-      continue;
-    }
-    write(fd, written > 0 ? c.subarray(written) : c);
-    written = 0;
-  }
 }
 
 /** A byte range of a file to parse on its own (src/ingest/split.ts). */

@@ -40,12 +40,12 @@ import { isPackedTurnsShape, packedArrayPool, type PackedPart, type PackedTurns 
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { SEEN_END_BYTES, pageBuffer, writeAllSync, writevAllSync, type InputFile, type SeenFile } from './io.js';
+import { SEEN_END_BYTES, pageBuffer, writeAllSync, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
-export const PARSE_CACHE_LAYOUT = 4;
+export const PARSE_CACHE_LAYOUT = 5;
 /** Bytes compared at each end of the cached prefix (what the reader keeps of each end: io.ts SeenFile). */
 const WINDOW = SEEN_END_BYTES;
 /** First bytes of the cache file. */
@@ -65,8 +65,12 @@ const MAX_ENTRIES = 50_000;
 const TRAILER_MARK = Buffer.from('tec-idx\n');
 const TRAILER_BYTES = 8 + TRAILER_MARK.length;
 
-/** What identifies the bytes a file's cached parts were parsed from. */
-interface CacheIdentity {
+/**
+ * What identifies the bytes a file's cached parts were parsed from, as the
+ * index holds it; their first and last bytes are the entry's own first frame
+ * (read for grown files only).
+ */
+interface IndexedIdentity {
   key: string;
   dev: number;
   ino: number;
@@ -75,14 +79,9 @@ interface CacheIdentity {
   ctimeMs: number;
   /** Bytes the parts cover, from byte 0, every line ending with `\n`. */
   size: number;
-  head: Uint8Array;
-  tail: Uint8Array;
   /** Part frames that follow. */
   parts: number;
 }
-
-/** An identity as the index holds it: the first and last bytes stay in the entry's own frame (read for grown files only). */
-type IndexedIdentity = Omit<CacheIdentity, 'head' | 'tail'>;
 
 /** An entry of the file as opened: its identity, and where its frames lie. */
 interface StoredEntry {
@@ -97,7 +96,9 @@ interface StoredEntry {
 /**
  * The file: MAGIC, then frames of [u32 little-endian length][bytes]: first
  * the header ({ layout, endian, code }, v8.serialize), then per entry its
- * identity (v8.serialize) and FRAMES_PER_PART frames per part, so entries
+ * identity frame (the first and last min(size, 512) bytes of the bytes
+ * parsed, raw: the rest of the identity is in the index) and
+ * FRAMES_PER_PART frames per part, so entries
  * are written as files are parsed (their parts need not all be held until
  * the end), and a run reads a file's parts only when it looks the file up.
  * Last, an index frame (every entry's identity without its first and last
@@ -105,10 +106,13 @@ interface StoredEntry {
  * TRAILER_MARK): opening reads the header and the index only, not every
  * entry (a cache of 9,000 files, 88 MB, took ~60 ms to open by walking its
  * frames, whatever the run looked up).
- * The turns' typed arrays are written from their own memory, in one writev
- * with the rest of the entry: a serialised copy of them (and a joined copy
- * of the entry) cost the first run ~30 MB of peak RSS at 6 GB of logs and
- * ~70 ms of the main thread per GB.
+ * The turns' typed arrays are copied from their own memory into one 1 MiB
+ * write buffer (larger frames are written from the arrays themselves): a
+ * serialised copy of them (and a joined copy of the entry) cost the first
+ * run ~30 MB of peak RSS at 6 GB of logs and ~70 ms of the main thread per
+ * GB; one writev per entry (~1,160 at 1 GB) cost ~25 ms and v8.serialize of
+ * each identity (its two byte arrays go through node's JS host-object hook)
+ * ~13 ms of the main thread per GB (BENCHMARKS.md run S).
  */
 interface CacheHeader {
   layout: number;
@@ -137,6 +141,14 @@ function readAt(fd: number, at: number, n: number): Buffer | null {
 
 /** Bytes copied per read when a stored entry is copied to the new file. */
 const COPY_BYTES = 1 << 20;
+
+/** Bytes the new file's frames are gathered in before one write. */
+const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** Bytes of the first, and of the last, bytes kept of a file of `size` bytes parsed. */
+function endBytes(size: number): number {
+  return Math.min(size, WINDOW);
+}
 
 /** Bytes of the window the identities are read through (tests make it tiny). */
 const WINDOW_BYTES = 256 * 1024;
@@ -273,21 +285,6 @@ function readRanges(path: string, ranges: ReadonlyArray<readonly [number, number
   }
 }
 
-/** The shape of an identity as read back (anything else makes the whole file unusable). */
-function isIdentity(e: Partial<CacheIdentity> | null): e is CacheIdentity {
-  if (e === null || typeof e !== 'object') return false;
-  const nums = [e.dev, e.ino, e.mtimeMs, e.ctimeMs, e.size, e.parts];
-  return (
-    typeof e.key === 'string' &&
-    nums.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
-    e.head instanceof Uint8Array &&
-    e.tail instanceof Uint8Array &&
-    Number.isInteger(e.parts) &&
-    (e.parts as number) > 0 &&
-    (e.parts as number) <= MAX_PARTS
-  );
-}
-
 /** The shape of an index entry as read back (anything else makes the whole file unusable). */
 function isIndexEntry(e: unknown, from: number, to: number): e is [string, number, number, number, number, number, number, number, number, number] {
   if (!Array.isArray(e) || e.length !== 10 || typeof e[0] !== 'string') return false;
@@ -373,6 +370,9 @@ export class ParseCache {
   private writeAt = 0;
   /** Stored entries are copied to the new file through this (one buffer for all of them). */
   private copyBuffer: Buffer | null = null;
+  /** The new file's bytes not written yet (see `frames`), and how many it holds. */
+  private out: Buffer | null = null;
+  private outUsed = 0;
   /** The new file's entries, for its index: identity without its ends, and where its frames lie. */
   private readonly index: Array<[string, number, number, number, number, number, number, number, number, number]> = [];
   /** This run wrote a new cache file. */
@@ -444,9 +444,11 @@ export class ParseCache {
     try {
       const n = this.window.bytes(e.at, 4).readUInt32LE(0);
       if (e.at + 4 + n !== e.partsAt) return null;
-      const id = deserialize(Buffer.from(this.window.bytes(e.at + 4, n))) as Partial<CacheIdentity> | null;
-      if (!isIdentity(id) || id.key !== e.id.key || id.size !== e.id.size || id.parts !== e.id.parts) return null;
-      return { head: id.head, tail: id.tail };
+      const ends = endBytes(e.id.size);
+      if (n !== 2 * ends) return null;
+      // Copies: the window is reused by the next read.
+      const frame = this.window.bytes(e.at + 4, n);
+      return { head: Uint8Array.prototype.slice.call(frame, 0, ends), tail: Uint8Array.prototype.slice.call(frame, ends, n) };
     } catch {
       return null;
     }
@@ -563,24 +565,18 @@ export class ParseCache {
     const key = keyOf(input);
     // The times stand for these bytes only when nothing was appended since.
     const exact = now.size === size;
-    const id: CacheIdentity = {
-      key,
-      dev: now.dev,
-      ino: now.ino,
-      mtimeMs: exact ? now.mtimeMs : -1,
-      ctimeMs: exact ? now.ctimeMs : -1,
-      size,
-      head,
-      tail,
-      parts: parts.length,
-    };
-    // The identity, then each part's frames, written with one call from the arrays themselves.
-    const idBytes = serialize(id);
+    const mtimeMs = exact ? now.mtimeMs : -1;
+    const ctimeMs = exact ? now.ctimeMs : -1;
+    // The identity's first and last bytes, then each part's frames.
+    const ends = endBytes(size);
+    if (head.length !== ends || tail.length !== ends) return;
     if (
       this.write(() => {
         const at = this.writeAt;
-        this.frames([idBytes, ...parts.flatMap(partFrames)]);
-        this.index.push([key, id.dev, id.ino, id.mtimeMs, id.ctimeMs, size, parts.length, at, at + 4 + idBytes.length, this.writeAt]);
+        this.frames([head, tail], true);
+        const partsAt = this.writeAt;
+        this.frames(parts.flatMap(partFrames));
+        this.index.push([key, now.dev, now.ino, mtimeMs, ctimeMs, size, parts.length, at, partsAt, this.writeAt]);
       })
     ) {
       this.written.add(key);
@@ -611,20 +607,61 @@ export class ParseCache {
     }
   }
 
-  /** Appends one frame per byte string: [u32 length][bytes], in one write (no joined copy). */
-  private frames(payloads: readonly Uint8Array[]): void {
-    const lengths = Buffer.allocUnsafe(4 * payloads.length);
-    const chunks: Uint8Array[] = [];
-    payloads.forEach((bytes, k) => {
-      lengths.writeUInt32LE(bytes.byteLength, 4 * k);
-      chunks.push(lengths.subarray(4 * k, 4 * k + 4), bytes);
-      this.writeAt += 4 + bytes.byteLength;
-    });
-    writevAllSync(this.fd as number, chunks);
+  /**
+   * Appends one frame per byte string, [u32 length][bytes], through the
+   * write buffer; `joined`: all of them as one frame.
+   */
+  private frames(payloads: readonly Uint8Array[], joined = false): void {
+    if (joined) {
+      let n = 0;
+      for (const p of payloads) n += p.byteLength;
+      this.put4(n);
+      for (const p of payloads) this.put(p);
+      return;
+    }
+    for (const p of payloads) {
+      this.put4(p.byteLength);
+      this.put(p);
+    }
+  }
+
+  /** Appends `n` as a u32, little-endian. */
+  private put4(n: number): void {
+    const out = (this.out ??= pageBuffer(WRITE_BUFFER_BYTES));
+    if (this.outUsed + 4 > out.length) this.flush();
+    out.writeUInt32LE(n, this.outUsed);
+    this.outUsed += 4;
+    this.writeAt += 4;
+  }
+
+  /** Appends `bytes`: copied into the write buffer, or written from their own memory when larger than it. */
+  private put(bytes: Uint8Array): void {
+    const out = (this.out ??= pageBuffer(WRITE_BUFFER_BYTES));
+    const n = bytes.byteLength;
+    if (this.outUsed + n > out.length) {
+      this.flush();
+      if (n > out.length) {
+        writeAllSync(this.fd as number, bytes);
+        this.writeAt += n;
+        return;
+      }
+    }
+    out.set(bytes, this.outUsed);
+    this.outUsed += n;
+    this.writeAt += n;
+  }
+
+  /** Writes what the write buffer holds. */
+  private flush(): void {
+    if (this.outUsed === 0 || this.out === null) return;
+    const n = this.outUsed;
+    this.outUsed = 0;
+    writeAllSync(this.fd as number, this.out.subarray(0, n));
   }
 
   /** Copies a stored entry's frames, as bytes, from the file as opened to the new one. */
   private copy(e: StoredEntry): void {
+    this.flush();
     const shift = this.writeAt - e.at;
     const buf = (this.copyBuffer ??= pageBuffer(COPY_BYTES));
     for (let at = e.at; at < e.end; at += buf.length) {
@@ -639,7 +676,6 @@ export class ParseCache {
 
   /** Appends the index of the entries written and the trailer that points to it. */
   private finishIndex(): void {
-    const fd = this.fd as number;
     const indexPos = this.writeAt;
     const index = JSON.stringify(this.index);
     // ~3.5 MB for 7,860 files: pageBuffer's memory, not malloc's (see pageBuffer).
@@ -650,8 +686,9 @@ export class ParseCache {
     trailer.writeUInt32LE(indexPos % 2 ** 32, 0);
     trailer.writeUInt32LE(Math.floor(indexPos / 2 ** 32), 4);
     TRAILER_MARK.copy(trailer, 8);
-    writeAllSync(fd, trailer);
-    this.writeAt += TRAILER_BYTES;
+    this.put(trailer);
+    this.flush();
+    this.out = null;
   }
 
   /** Drops the new file (a run that failed): the old cache stays as it was. */
@@ -670,6 +707,8 @@ export class ParseCache {
 
   private abandon(): void {
     this.failed = true;
+    this.out = null;
+    this.outUsed = 0;
     if (this.fd !== null) {
       try {
         closeSync(this.fd);

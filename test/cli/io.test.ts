@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CHUNK_BYTES, PAGE_BUFFER_MIN_BYTES, globToRegExp, pageBuffer, readInput, resolveInputs, sharedPageMemory, writevAllSync } from '../../src/cli/io.js';
-import fc from 'fast-check';
+import { CHUNK_BYTES, PAGE_BUFFER_MIN_BYTES, globToRegExp, pageBuffer, readInput, resolveInputs, sharedPageMemory } from '../../src/cli/io.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { InputError } from '../../src/errors.js';
 
@@ -109,53 +108,6 @@ test('resolveInputs: a file reached twice (a link to it, its directory through a
     assert.deepEqual(await names(['alias', 'logs']), ['alias/a.jsonl', 'alias/sub/c.jsonl']);
   } finally {
     rmSync(root, { recursive: true, force: true });
-  }
-});
-
-test('property: writevAllSync writes every byte in order, whatever a short writev left (the rest chunk by chunk)', () => {
-  fc.assert(
-    fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), fc.nat(), (chunks, cut) => {
-      const out: number[] = [];
-      const total = chunks.reduce((a, c) => a + c.length, 0);
-      // A writev that writes only its first `short` bytes.
-      const short = total === 0 ? 0 : cut % (total + 1);
-      let calls = 0;
-      const writev = (_fd: number, cs: Uint8Array[]): number => {
-        calls++;
-        let left = short;
-        for (const c of cs) {
-          const n = Math.min(left, c.length);
-          out.push(...c.subarray(0, n));
-          left -= n;
-        }
-        return short;
-      };
-      const write = (_fd: number, bytes: Uint8Array): void => {
-        out.push(...bytes);
-      };
-      writevAllSync(3, chunks, writev, write);
-      const expected = chunks.flatMap((c) => [...c]);
-      assert.deepEqual(out, expected);
-      assert.equal(calls, total === 0 ? 0 : 1);
-    }),
-    { numRuns: 300 },
-  );
-});
-
-test('writevAllSync writes to a file what a joined buffer would', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'te-writev-'));
-  try {
-    const file = join(dir, 'f');
-    const chunks = [Buffer.from('ab'), new Uint8Array(0), new Uint8Array(new Float64Array([1.5, -0]).buffer), Buffer.from('é\n')];
-    const fd = openSync(file, 'w');
-    try {
-      writevAllSync(fd, chunks);
-    } finally {
-      closeSync(fd);
-    }
-    assert.deepEqual(readFileSync(file), Buffer.concat(chunks));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

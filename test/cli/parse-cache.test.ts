@@ -12,7 +12,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { deserialize } from 'node:v8';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
 import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
@@ -380,27 +379,19 @@ test('a cache file whose index holds an entry of the wrong shape, or has no inde
  */
 function damagePartFrame(cacheFile: string, file: string, frame: number, fill: number): boolean {
   const bytes = readFileSync(cacheFile);
-  // Walk the frames: header, then per entry an identity and its parts' frames (5 each).
-  let at = bytes.indexOf(0x0a) + 1;
-  const next = (): [Buffer, number] => {
-    const n = bytes.readUInt32LE(at);
-    const out = bytes.subarray(at + 4, at + 4 + n);
-    const start = at;
-    at += 4 + n;
-    return [out, start];
-  };
-  next(); // header
-  let damaged = false;
+  // The index tells each entry's key, parts and where its part frames start (5 frames per part).
   const indexAt = indexOffsetOf(bytes);
-  while (at < indexAt) {
-    const [idFrame] = next();
-    const id = deserialize(idFrame) as { key: string; parts: number };
-    for (let k = 0; k < id.parts * 5; k++) {
-      const [part, start] = next();
-      if (k === frame && id.key.startsWith(file) && part.length > 0) {
-        bytes.fill(fill, start + 4, start + 4 + part.length);
+  const index = JSON.parse(bytes.subarray(indexAt + 4, bytes.length - 16).toString('utf8')) as Array<[string, number, number, number, number, number, number, number, number, number]>;
+  let damaged = false;
+  for (const [key, , , , , , parts, , partsAt] of index) {
+    let at = partsAt;
+    for (let k = 0; k < parts * 5; k++) {
+      const n = bytes.readUInt32LE(at);
+      if (k === frame && key.startsWith(file) && n > 0) {
+        bytes.fill(fill, at + 4, at + 4 + n);
         damaged = true;
       }
+      at += 4 + n;
     }
   }
   writeFileSync(cacheFile, bytes);
@@ -428,6 +419,52 @@ for (const [what, frame, fill] of [
     }
   });
 }
+
+/** Overwrites byte `offset` of the first-and-last-bytes frame of `file`'s entry (the index says where it is); its old value. */
+function poke(cacheFile: string, file: string, offset: number, value: number): number {
+  const bytes = readFileSync(cacheFile);
+  const indexAt = indexOffsetOf(bytes);
+  const index = JSON.parse(bytes.subarray(indexAt + 4, bytes.length - 16).toString('utf8')) as Array<[string, ...number[]]>;
+  const entry = index.find((e) => e[0].startsWith(file));
+  assert.ok(entry);
+  const at = entry[7] as number;
+  const n = bytes.readUInt32LE(at);
+  assert.equal(at + 4 + n, entry[8], 'the frame ends where the parts start');
+  const old = bytes[at + 4 + offset] as number;
+  bytes[at + 4 + offset] = value;
+  writeFileSync(cacheFile, bytes);
+  return old;
+}
+
+test("a grown file resumes only when the first and last bytes its entry stored (raw, 2 x 512) are the file's: else it is parsed in full", async () => {
+  const first = trickyText(true);
+  const firstBytes = Buffer.byteLength(first);
+  assert.ok(firstBytes > 1024, 'the ends do not overlap');
+  for (const [what, offset] of [
+    ['first byte', 0],
+    ['last byte of the head', 511],
+    ['first byte of the tail', 512],
+    ['last byte', 1023],
+  ] as const) {
+    const d = setup(first);
+    try {
+      await sameAsFresh(d, 'first run');
+      const cacheFile = join(d.cache, CACHE_FILE_NAME);
+      appendFileSync(d.file, trickyText(false));
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'grown', 'as stored');
+      const file = readFileSync(d.file);
+      const expected = offset < 512 ? file[offset] : file[firstBytes - 1024 + offset];
+      const old = poke(cacheFile, d.file, offset, 0x00);
+      assert.equal(old, expected, `${what}: the frame holds the file's bytes`);
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'miss', `${what} changed`);
+      poke(cacheFile, d.file, offset, old);
+      assert.equal(lookupKind(d, await inputOf(d.file)), 'grown', `${what} restored`);
+      await sameAsFresh(d, `resumed (${what})`);
+    } finally {
+      rmSync(d.root, { recursive: true, force: true });
+    }
+  }
+});
 
 // The sweep cache keys runs by a hash of the workload: a change to any field
 // the simulator reads must give another key (else a stale run is served), and
