@@ -25,7 +25,7 @@ import type { StrategyId, StrategyResult, Workload } from './model/simulation.js
 import type { Session } from './model/usage.js';
 import type { PriceResolver } from './price/resolve.js';
 import type { PriceTable } from './model/pricing.js';
-import { simulate, simulateColumns, simulateTotals } from './simulate/simulate.js';
+import { simulate, simulateTotals } from './simulate/simulate.js';
 import type { SimulationParams } from './simulate/params.js';
 import { workloadFromSession } from './simulate/workload.js';
 import { columnsOf, turnCountOf } from './simulate/workload-columns.js';
@@ -51,7 +51,6 @@ import {
 import { applyOverrides, flattenParams, stateRatioOf } from './analyze/params.js';
 import { SimulatedTurnTable } from './analyze/turn-table.js';
 import {
-  runOfColumns,
   runScenario,
   ScenarioSum,
   scenarioId,
@@ -60,6 +59,8 @@ import {
   totalsOfScenario,
   runKey,
   workloadRun,
+  workloadRuns,
+  reserveRunColumns,
   type SummedJob,
   type SummedScenario,
   type WorkloadRun,
@@ -596,10 +597,9 @@ function* analysisSteps(
         known.forEach((run, w) => each(run as WorkloadRun, w));
         return;
       }
-      simulateColumns(workloads, id, env).forEach((r, w) => {
-        const wl = workloads[w] as Workload;
-        const run = runOfColumns(r, turnCountOf(wl));
-        memo?.put(wl, key, run);
+      // Put in the memo after the call: replay's summary of the whole call lands in the runs' params at its end.
+      workloadRuns(workloads, id, env).forEach((run, w) => {
+        memo?.put(workloads[w] as Workload, key, run);
         each(run, w);
       });
       return;
@@ -613,6 +613,7 @@ function* analysisSteps(
   const available = strategies.includes('state') && strategies.includes('transcript') && workloads.length > 0;
   const sweeping = available && (options.sweeps ?? true);
   let knownTranscriptCostUsd: number | null = null;
+  reserveRunColumns(workloads);
   yield { kind: 'workloads', workloads };
   const sweepSteps = sweepsTogether<[BreakEvenReport['gap'], BreakEvenReport['stateSize']]>(
     idleGapSteps(DEFAULT_GAP_GRID_MS, 1000, sweeping ? gapClassOf(workloads, resolver, params) : undefined),

@@ -10,6 +10,7 @@ import type { SimulationTotals, StrategyId, StrategyResult, Workload } from '../
 import type { PriceResolver } from '../price/resolve.js';
 import { CostSum } from '../price/cost.js';
 import type { SimulationParams } from '../simulate/params.js';
+import { ColumnScratch } from '../simulate/cache.js';
 import { simulateColumns } from '../simulate/simulate.js';
 import { turnCountOf } from '../simulate/workload-columns.js';
 import type { ColumnResult, SimulationEnv, StrategyParamValues } from '../simulate/strategy.js';
@@ -153,7 +154,7 @@ export function runKey(strategy: StrategyId, params: SimulationParams): string {
 }
 
 /** A column result as a run: its totals, parameters and per-turn cost. */
-export function runOfColumns(r: ColumnResult, turns: number): WorkloadRun {
+function runOfColumns(r: ColumnResult, turns: number): WorkloadRun {
   const per = new Float64Array(turns);
   const c = r.columns;
   for (let k = 0; k < c.length; k++) {
@@ -164,6 +165,31 @@ export function runOfColumns(r: ColumnResult, turns: number): WorkloadRun {
 }
 
 /**
+ * The columns every run of this thread is simulated into (read into its
+ * per-turn costs before the next run: see ColumnScratch). Held for the
+ * process's life: its memory is never freed, so it never raises glibc's
+ * threshold (see ColumnScratch); a memory arena, not state: no result
+ * depends on what it held before.
+ */
+const RUN_COLUMNS = new ColumnScratch();
+
+/** Makes room in the run columns for the longest of `workloads` under any strategy, before their runs start. */
+export function reserveRunColumns(workloads: readonly Workload[]): void {
+  let turns = 0;
+  for (const w of workloads) turns = Math.max(turns, turnCountOf(w));
+  // The most requests a strategy plans for: state with an update after every turn (turns + turns + 8);
+  // transcript (turns + turns / 8 + 8) and replay (turns + 8) fit too.
+  RUN_COLUMNS.reserve(2 * turns + 16);
+}
+
+/** Each workload's run of `strategy` with `env`, in order, simulated into the run columns (see ColumnReuse). */
+export function workloadRuns(workloads: readonly Workload[], strategy: StrategyId, env: SimulationEnv): WorkloadRun[] {
+  const runs: WorkloadRun[] = [];
+  simulateColumns(workloads, strategy, env, { scratch: RUN_COLUMNS, each: (r, w) => runs.push(runOfColumns(r, turnCountOf(workloads[w] as Workload))) });
+  return runs;
+}
+
+/**
  * `strategy` with `params` over one workload (no memory across workloads):
  * from `memo` when it has the run, else simulated (and handed to `memo`).
  */
@@ -171,9 +197,8 @@ export function workloadRun(workload: Workload, strategy: StrategyId, env: Simul
   const key = memo ? runKey(strategy, env.params) : '';
   const known = memo?.get(workload, key);
   if (known) return known;
-  const r = simulateColumns([workload], strategy, env)[0];
-  if (!r) throw new Error(`workloadRun: ${strategy} gave no result`);
-  const run = runOfColumns(r, turnCountOf(workload));
+  const run = workloadRuns([workload], strategy, env)[0];
+  if (!run) throw new Error(`workloadRun: ${strategy} gave no result`);
   memo?.put(workload, key, run);
   return run;
 }

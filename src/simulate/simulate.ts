@@ -1,7 +1,7 @@
 import type { StrategyId, StrategyResult, Workload } from '../model/simulation.js';
 import type { SimulationTotals } from './cache.js';
 import { STRATEGIES } from './strategies/index.js';
-import type { ColumnResult, SimulationEnv } from './strategy.js';
+import type { ColumnResult, ColumnReuse, SimulationEnv } from './strategy.js';
 
 export type { SimulationTotals } from './cache.js';
 
@@ -15,9 +15,9 @@ export function simulate(workloads: readonly Workload[], ids: readonly StrategyI
   return out;
 }
 
-/** As `simulate`, each request's costs in columns instead of rows (see `CostColumns` of ./cache.ts). */
-export function simulateColumns(workloads: readonly Workload[], id: StrategyId, env: SimulationEnv): ColumnResult[] {
-  return STRATEGIES[id].simulateColumns(workloads, env);
+/** As `simulate`, each request's costs in columns instead of rows (see `CostColumns` of ./cache.ts); `reuse`: see ColumnReuse. */
+export function simulateColumns(workloads: readonly Workload[], id: StrategyId, env: SimulationEnv, reuse?: ColumnReuse): ColumnResult[] {
+  return STRATEGIES[id].simulateColumns(workloads, env, reuse);
 }
 
 /**

@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import type { ModelPrice } from '../model/pricing.js';
 import type { SimulatedTurn, StrategyId, StrategyResult, Workload } from '../model/simulation.js';
 import type { PriceResolver } from '../price/resolve.js';
-import { CacheMeter, CostColumns, type SimulationTotals } from './cache.js';
+import { CacheMeter, CostColumns, type ColumnScratch, type SimulationTotals } from './cache.js';
 import type { SimulationParams } from './params.js';
 import { turnCountOf } from './workload-columns.js';
 
@@ -32,12 +32,24 @@ export interface Strategy {
    * object (`CostColumns`): what an analysis that keeps no per-request rows
    * sums and plots, the same numbers as the rows hold.
    */
-  simulateColumns(workloads: readonly Workload[], env: SimulationEnv): ColumnResult[];
+  simulateColumns(workloads: readonly Workload[], env: SimulationEnv, reuse?: ColumnReuse): ColumnResult[];
   /**
    * Totals of one workload without per-turn rows: the same run with the row
    * sink switched off. Cross-session memory (replay) starts empty.
    */
   totals(workload: Workload, env: SimulationEnv): SimulationTotals;
+}
+
+/**
+ * simulateColumns with one set of columns for every workload: each result
+ * goes to `each` as soon as its workload is simulated (none is returned),
+ * its columns valid until `each` returns. The strategy's summary of the
+ * whole call (replay's) is assigned to the results' `params` objects after
+ * the last workload: keep those objects, not copies.
+ */
+export interface ColumnReuse {
+  scratch: ColumnScratch;
+  each: (result: ColumnResult, workloadIndex: number) => void;
 }
 
 /** One workload under one strategy, its requests' costs in columns (see `CostColumns`). */
@@ -101,20 +113,29 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
       if (summary) for (const r of results) Object.assign(r.params, summary);
       return results;
     },
-    simulateColumns(workloads, env) {
+    simulateColumns(workloads, env, reuse) {
       const memory = runner.createMemory(env);
       const results: ColumnResult[] = [];
-      for (const workload of workloads) {
+      const handed: StrategyParamValues[] = [];
+      workloads.forEach((workload, w) => {
         // Sized up front: a column grown by copying frees the old one, and a freed block of 1 MB and more
         // (large sessions) makes glibc keep every later block of up to that size in its arenas (RSS).
         const turns = turnCountOf(workload);
-        const columns = new CostColumns(runner.requestCapacity?.(turns, env) ?? turns + 8);
+        const capacity = runner.requestCapacity?.(turns, env) ?? turns + 8;
+        const columns = reuse ? reuse.scratch.take(capacity) : new CostColumns(capacity);
         const meter = new CacheMeter(env.params, null, columns);
         const params = runner.run(workload, env, meter, memory);
-        results.push({ strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params });
-      }
+        const result: ColumnResult = { strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params };
+        if (reuse) {
+          reuse.each(result, w);
+          handed.push(params);
+        } else results.push(result);
+      });
       const summary = runner.summarize?.(memory);
-      if (summary) for (const r of results) Object.assign(r.params, summary);
+      if (summary) {
+        for (const r of results) Object.assign(r.params, summary);
+        for (const p of handed) Object.assign(p, summary);
+      }
       return results;
     },
     totals(workload, env) {

@@ -20,6 +20,7 @@ import { priceRequest, ratesForRequest } from '../../src/price/cost.js';
 import { DEFAULT_SIMULATION_PARAMS, type SimulationParams } from '../../src/simulate/params.js';
 import { simulate, simulateColumns, simulateTotals } from '../../src/simulate/simulate.js';
 import { COST_STRIDE } from '../../src/simulate/cache.js';
+import { reserveRunColumns, workloadRuns } from '../../src/analyze/summed.js';
 import type { SimulationEnv } from '../../src/simulate/strategy.js';
 import { anthropicRow, deepseekRow, geminiRow, openaiRow, resolverOf, workloadAt } from '../helpers/sim.js';
 
@@ -313,4 +314,35 @@ test('documented exception: with 128-token increments a longer prompt can cache 
   assert.ok(Math.abs(ca - (2000 * 1.25 + 1920 * 0.125 + 80 * 1.25) / 1e6) < 1e-12);
   assert.ok(Math.abs(cb - (2050 * 1.25 + 2048 * 0.125 + 2 * 1.25) / 1e6) < 1e-12);
   assert.ok(cb < ca);
+});
+
+test('runs simulated into one reused set of columns (workloadRuns) = each workload in columns of its own, bit for bit, params included', () => {
+  const perTurnOf = (r: { columns: { length: number; turnIndex: Int32Array; costs: Float64Array } }, turns: number): Float64Array => {
+    const per = new Float64Array(turns);
+    for (let k = 0; k < r.columns.length; k++) {
+      const i = r.columns.turnIndex[k] as number;
+      if (i >= 0 && i < turns) per[i] = (per[i] as number) + (r.columns.costs[k * COST_STRIDE + 6] as number);
+    }
+    return per;
+  };
+  fc.assert(
+    fc.property(fc.array(workloadArb(ALL_MODELS, { compactions: true, maxTurns: 40 }), { minLength: 1, maxLength: 5 }), paramsArb, fc.boolean(), (ws, p, reserve) => {
+      const e = env(p);
+      // A reservation smaller than the runs need, or none: the columns grow between runs and within one.
+      if (reserve) reserveRunColumns(ws.slice(0, 1).map((w) => ({ ...w, turns: w.turns.slice(0, 2) })));
+      for (const id of STRATEGIES) {
+        const fresh = simulateColumns(ws, id, e);
+        const reused = workloadRuns(ws, id, e);
+        assert.equal(reused.length, ws.length);
+        ws.forEach((w, i) => {
+          const f = fresh[i] as (typeof fresh)[number];
+          const r = reused[i] as (typeof reused)[number];
+          assert.deepEqual(r.totals, f.totals, `${id} totals`);
+          assert.deepEqual(r.params, f.params, `${id} params (replay's summary of the whole call included)`);
+          assert.deepEqual([...r.perTurnUsd], [...perTurnOf(f, w.turns.length)], `${id} per-turn costs`);
+        });
+      }
+    }),
+    { numRuns: 100 },
+  );
 });
