@@ -258,8 +258,14 @@ export class PackedTurnReader {
   private readonly text: string;
   /** Start of each table string in `text`, and one past the last. */
   private readonly starts: Uint32Array;
-  private readonly table: Array<string | undefined>;
-  private readonly kept: Array<string | undefined>;
+  /**
+   * Table strings read so far, by index: few per file (session, project,
+   * files, models, streams; dedupe keys are compared in `text` by
+   * `sameString`), so maps, not arrays as long as the table (~2 slots a
+   * record).
+   */
+  private readonly table = new Map<number, string>();
+  private readonly kept = new Map<number, string>();
 
   constructor(p: PackedTurns) {
     this.count = p.count;
@@ -271,8 +277,6 @@ export class PackedTurnReader {
     const starts = new Uint32Array(n + 1);
     for (let i = 0; i < n; i++) starts[i + 1] = (starts[i] as number) + (p.lengths[i] as number);
     this.starts = starts;
-    this.table = new Array<string | undefined>(n);
-    this.kept = new Array<string | undefined>(n);
   }
 
   /** Table string `i` (shares `text`: see `keptStr` for one to keep), null for -1. */
@@ -283,17 +287,49 @@ export class PackedTurnReader {
   /** Table string `i` (shares `text`), null for -1. */
   private str(i: number): string | null {
     if (i < 0) return null;
-    return (this.table[i] ??= this.text.substring(this.starts[i] as number, this.starts[i + 1] as number));
+    let s = this.table.get(i);
+    if (s === undefined) this.table.set(i, (s = this.text.substring(this.starts[i] as number, this.starts[i + 1] as number)));
+    return s;
   }
 
   /** Table string `i` copied out of `text` (once per file), null for -1. */
   keptStr(i: number): string | null {
     if (i < 0) return null;
-    return (this.kept[i] ??= detached(this.str(i) as string));
+    let s = this.kept.get(i);
+    if (s === undefined) this.kept.set(i, (s = detached(this.str(i) as string)));
+    return s;
   }
 
+  /** Record `k`'s dedupe key: a string of its own (not kept by the reader), null when it has none. */
   dedupeKey(k: number): string | null {
-    return this.str(this.strs[k * N_STRS + S_DEDUPE_KEY] as number);
+    const i = this.strs[k * N_STRS + S_DEDUPE_KEY] as number;
+    return i < 0 ? null : this.text.substring(this.starts[i] as number, this.starts[i + 1] as number);
+  }
+
+  /** @internal The table index of record `k`'s dedupe key, -1 when it has none (see KeyTable). */
+  dedupeKeyIndex(k: number): number {
+    return this.strs[k * N_STRS + S_DEDUPE_KEY] as number;
+  }
+
+  /** @internal A hash of table string `i` (FNV-1a over its UTF-16 code units). */
+  hashOf(i: number): number {
+    const text = this.text;
+    const end = this.starts[i + 1] as number;
+    let h = 0x811c9dc5;
+    for (let j = this.starts[i] as number; j < end; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+    return h >>> 0;
+  }
+
+  /** @internal Whether table string `i` equals `other`'s table string `j`, compared in place. */
+  sameString(i: number, other: PackedTurnReader, j: number): boolean {
+    const a = this.starts[i] as number;
+    const n = (this.starts[i + 1] as number) - a;
+    const b = other.starts[j] as number;
+    if ((other.starts[j + 1] as number) - b !== n) return false;
+    const x = this.text;
+    const y = other.text;
+    for (let d = 0; d < n; d++) if (x.charCodeAt(a + d) !== y.charCodeAt(b + d)) return false;
+    return true;
   }
 
   sessionId(k: number): string {
@@ -352,7 +388,7 @@ export class PackedTurnReader {
 
   /** The number of table strings. */
   get tableSize(): number {
-    return this.table.length;
+    return this.starts.length - 1;
   }
 
   /** Record `k` as the RawTurn that was packed: `turn`, then the RawTurn fields, in the order of `makeRawTurn`. */
@@ -380,12 +416,22 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
  * RawTurns, src/ingest/formats/claude-code.ts): new strings are appended to
  * the table, only the string slots are copied, the numbers are shared.
  */
-export function withFileStrings(p: PackedTurns, sessionId: string, project: string | null, streams: ReadonlyArray<{ k: number; streamId: string }>): PackedTurns {
+export function withFileStrings(
+  p: PackedTurns,
+  sessionId: string,
+  project: string | null,
+  streams: ReadonlyArray<{ k: number; streamId: string }>,
+  /** `p` is the caller's to give: its string slots are set in place (not copied; the numbers are shared either way). */
+  inPlace = false,
+): PackedTurns {
   const table = new TableAppend([p]);
   const session = table.add(sessionId);
   const proj = project === null ? -1 : table.add(project);
-  const strs = arrays.int32(p.strs.length);
-  strs.set(p.strs);
+  let strs = p.strs;
+  if (!inPlace) {
+    strs = arrays.int32(p.strs.length);
+    strs.set(p.strs);
+  }
   for (let k = 0; k < p.count; k++) {
     strs[k * N_STRS + S_SESSION] = session;
     strs[k * N_STRS + S_PROJECT] = proj;
@@ -557,6 +603,89 @@ const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOW
  * shared by the columns of every session of a run: a file's table maps to it
  * once, however many sessions take records from that file.
  */
+/**
+ * The dedupe keys of packed records across files, each with the record kept
+ * for it (a `ref`, see normalizeSessions): what a Map from key string to ref
+ * did, over typed arrays. A key is looked up by its hash and compared in its
+ * file's string table (exact: no two keys are taken for one on a hash
+ * match), so no string is made per record: a Map with one substring per
+ * record held ~70 bytes a record (15 MB of heap at the peak of a 6 GB run).
+ * Keys iterate in first-insertion order, as a Map's do.
+ */
+export class KeyTable {
+  /** Open addressing, linear probing: entry + 1 per slot, 0 when empty. */
+  private slots = new Int32Array(1024);
+  private hashes = new Uint32Array(512);
+  /** Per entry: the ref kept, and where its key lies (reader and table index of the record that added it). */
+  private refs = new Float64Array(512);
+  private keyReader = new Int32Array(512);
+  private keyIndex = new Int32Array(512);
+  /** Entries, in insertion order. */
+  count = 0;
+
+  constructor(private readonly readers: readonly PackedTurnReader[]) {}
+
+  /**
+   * The entry of the key that is table string `i` of reader `r`; when there
+   * is none, one is added with `ref` and `~entry` (negative) is returned.
+   */
+  findOrAdd(r: number, i: number, ref: number): number {
+    const reader = this.readers[r] as PackedTurnReader;
+    const hash = reader.hashOf(i);
+    const mask = this.slots.length - 1;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const e = (this.slots[s] as number) - 1;
+      if (e < 0) {
+        const added = this.add(hash, r, i, ref);
+        this.slots[s] = added + 1;
+        if (this.count * 2 > this.slots.length) this.rehash();
+        return ~added;
+      }
+      if (this.hashes[e] === hash && reader.sameString(i, this.readers[this.keyReader[e] as number] as PackedTurnReader, this.keyIndex[e] as number)) return e;
+    }
+  }
+
+  refOf(e: number): number {
+    return this.refs[e] as number;
+  }
+
+  setRef(e: number, ref: number): void {
+    this.refs[e] = ref;
+  }
+
+  private add(hash: number, r: number, i: number, ref: number): number {
+    const e = this.count;
+    if (e === this.refs.length) {
+      const grow = <T extends Float64Array | Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.hashes = grow(this.hashes, (n) => new Uint32Array(n));
+      this.refs = grow(this.refs, (n) => new Float64Array(n));
+      this.keyReader = grow(this.keyReader, (n) => new Int32Array(n));
+      this.keyIndex = grow(this.keyIndex, (n) => new Int32Array(n));
+    }
+    this.hashes[e] = hash;
+    this.refs[e] = ref;
+    this.keyReader[e] = r;
+    this.keyIndex[e] = i;
+    this.count = e + 1;
+    return e;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let e = 0; e < this.count; e++) {
+      let s = (this.hashes[e] as number) & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = e + 1;
+    }
+    this.slots = slots;
+  }
+}
+
 export class TurnStrings {
   /** @internal */
   readonly strings: string[] = [];

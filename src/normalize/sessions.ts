@@ -30,7 +30,7 @@ import type { IngestResult } from '../model/ingest.js';
 import type { CompactionEvent, FormatId, ReportedCost, Session, SessionEvent, Turn } from '../model/usage.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import type { ParseOutput, RawTurn } from '../ingest/format.js';
-import { PackedTurnReader, TurnColumns, TurnStrings, packTurns, type PackedTurns } from '../ingest/packed.js';
+import { KeyTable, PackedTurnReader, TurnColumns, TurnStrings, packTurns, type PackedTurns } from '../ingest/packed.js';
 import { isBetterRecord } from './duplicates.js';
 
 export interface SessionFilters {
@@ -131,7 +131,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   let span = 1;
   for (const f of files) if (f.output) span = Math.max(span, (isPacked(f.output.turns) ? f.output.turns.count : f.output.turns.length) + 1);
   const readers: PackedTurnReader[] = [];
-  const best = new Map<string, number>();
+  // Dedupe key → the ref kept for it, in first-seen order (a Map from key string to ref, without a string per record).
+  const best = new KeyTable(readers);
   const unique: number[] = [];
   let duplicateTurnsDropped = 0;
   for (const f of files) {
@@ -153,26 +154,25 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     });
     diagnostics.push(...out.diagnostics);
     const reader = new PackedTurnReader(isPacked(out.turns) ? out.turns : packTurns(out.turns));
-    const base = readers.length * span;
+    const r = readers.length;
+    const base = r * span;
     readers.push(reader);
     for (let k = 0; k < reader.count; k++) {
-      const key = reader.dedupeKey(k);
-      if (key === null) {
+      const key = reader.dedupeKeyIndex(k);
+      if (key < 0) {
         unique.push(base + k);
         continue;
       }
       // Records a parser folded within the file (src/normalize/duplicates.ts) were dropped there.
       duplicateTurnsDropped += reader.duplicatesFolded(k);
-      const prev = best.get(key);
-      if (prev === undefined) {
-        best.set(key, base + k);
-        continue;
-      }
+      const e = best.findOrAdd(r, key, base + k);
+      if (e < 0) continue;
       duplicateTurnsDropped++;
+      const prev = best.refOf(e);
       const kept = readers[Math.floor(prev / span)] as PackedTurnReader;
       const kk = prev % span;
       if (isBetterRecord(reader.completeness(k), reader.file(k), reader.tieTimestampMs(k), kept.completeness(kk), kept.file(kk), kept.timestampMs(kk))) {
-        best.set(key, base + k);
+        best.setRef(e, base + k);
       }
     }
     for (const info of out.sessionInfo) {
@@ -209,7 +209,7 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     s.refs.push(ref);
   };
   for (const ref of unique) place(ref);
-  for (const ref of best.values()) place(ref);
+  for (let e = 0; e < best.count; e++) place(best.refOf(e));
   const timestampOf = (ref: number): number | null => readerOf(ref).timestampMs(ref % span);
   const timeOf = (ref: number): number => timeKey(timestampOf(ref));
   // compareSourced on records; a tie keeps the order placed (a stable sort).

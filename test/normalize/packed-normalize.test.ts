@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { RawTurn } from '../../src/ingest/format.js';
-import { PackedTurnReader, TurnColumns, TurnStrings, packTurns, unpackTurns } from '../../src/ingest/packed.js';
+import { KeyTable, PackedTurnReader, TurnColumns, TurnStrings, packTurns, unpackTurns } from '../../src/ingest/packed.js';
 import { isBetter } from '../../src/normalize/duplicates.js';
 import { normalizeSessions, type NormalizeInput } from '../../src/normalize/sessions.js';
 import type { Turn } from '../../src/model/usage.js';
@@ -253,4 +253,99 @@ test('a session\'s turns are made once, on first read, and behave as a plain pro
   assert.equal((JSON.parse(JSON.stringify(s)) as { turns: unknown[] }).turns.length, 3);
   s.turns = [];
   assert.deepStrictEqual(s.turns, []);
+});
+
+/** FNV-1a over UTF-16 code units, as PackedTurnReader.hashOf. */
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 0x01000193);
+  return h >>> 0;
+}
+
+/** A reader whose records have these dedupe keys (null: none), in order. */
+function readerOfKeys(keys: ReadonlyArray<string | null>, file = 'k.jsonl'): PackedTurnReader {
+  const turns: RawTurn[] = keys.map((key, i) => ({
+    timestampMs: 1_767_225_600_000 + i,
+    model: 'claude-sonnet-4-5',
+    provider: 'anthropic',
+    streamId: 'main',
+    inputTokens: 1,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    outputTokens: 1,
+    reasoningOutputTokens: null,
+    promptTokens: 1,
+    isCacheSplitKnown: true,
+    isEstimated: false,
+    reportedCostUsd: null,
+    source: { file, line: i + 1 },
+    sessionId: 's',
+    project: null,
+    dedupeKey: key,
+    duplicatesFolded: 0,
+    tieTimestampMs: null,
+  }));
+  return new PackedTurnReader(packTurns(turns));
+}
+
+test('KeyTable: keys that share a hash stay apart (compared in their tables), and it answers as a Map from key to ref over many keys', () => {
+  // Two different keys with the same 32-bit hash: found by the birthday bound (~2^16 tries).
+  const seen = new Map<number, string>();
+  let pair: [string, string] | null = null;
+  for (let i = 0; pair === null; i++) {
+    const k = `msg_${i.toString(36)}`;
+    const h = fnv(k);
+    const other = seen.get(h);
+    if (other !== undefined) pair = [other, k];
+    else seen.set(h, k);
+  }
+  const [a, b] = pair;
+  assert.notEqual(a, b);
+  assert.equal(fnv(a), fnv(b));
+  const ra = readerOfKeys([a, null, b]);
+  const rb = readerOfKeys([b, a], 'l.jsonl');
+  assert.equal(ra.hashOf(ra.dedupeKeyIndex(0)), fnv(a), 'the reader hashes as fnv');
+  const t = new KeyTable([ra, rb]);
+  const ea = ~t.findOrAdd(0, ra.dedupeKeyIndex(0), 10);
+  const eb = ~t.findOrAdd(0, ra.dedupeKeyIndex(2), 12);
+  assert.ok(ea >= 0 && eb >= 0 && ea !== eb, 'two entries for two keys of one hash');
+  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(0), 20), eb, "the other file's b is b");
+  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(1), 21), ea, "the other file's a is a");
+  assert.deepEqual([t.refOf(ea), t.refOf(eb)], [10, 12]);
+
+  // Many keys (several rehashes and growths), repeated in another file, some sharing a hash: as a Map.
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(a, b), fc.string({ maxLength: 6 }), fc.nat(3000).map((n) => `req_${n}`)), { maxLength: 1500 }), (keys) => {
+      const readers = [readerOfKeys(keys), readerOfKeys([...keys].reverse(), 'l.jsonl')];
+      const table = new KeyTable(readers);
+      const map = new Map<string, number>();
+      readers.forEach((reader, r) => {
+        for (let k = 0; k < reader.count; k++) {
+          const key = reader.dedupeKey(k) as string;
+          const ref = r * 10_000 + k;
+          const e = table.findOrAdd(r, reader.dedupeKeyIndex(k), ref);
+          if (map.has(key)) {
+            assert.ok(e >= 0, `${JSON.stringify(key)} found`);
+            assert.equal(table.refOf(e), map.get(key));
+            // Replaced when "better" (here: every third time), as Map.set on a present key: its place stays.
+            if (k % 3 === 0) {
+              table.setRef(e, ref);
+              map.set(key, ref);
+            }
+          } else {
+            assert.ok(e < 0, `${JSON.stringify(key)} added`);
+            map.set(key, ref);
+          }
+        }
+      });
+      assert.equal(table.count, map.size);
+      assert.deepEqual(
+        Array.from({ length: table.count }, (_, e) => table.refOf(e)),
+        [...map.values()],
+        'refs in first-insertion order',
+      );
+    }),
+    { numRuns: 60 },
+  );
 });
