@@ -300,7 +300,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
    */
   const putWhole = (index: number, packed: PackedPart, grown: boolean, seen: SeenFile | null): void => {
     opts.onParts?.(index, [packed], seen);
-    parsed[index] = mergePackedFilePart(partOptions(index), packed, grown);
+    // The part is read no more (onParts copied what it keeps): merged in place, no second copy of its
+    // string slots next to the first (which its numbers, shared with the file, would keep mapped).
+    parsed[index] = mergePackedFilePart(partOptions(index), packed, grown, true);
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {

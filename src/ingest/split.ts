@@ -148,8 +148,14 @@ function fileOf<O extends Parameters<typeof markTruncated>[0]>(opts: PartIngestO
  * `mergeFileParts` of a file parsed as one part (from byte 0), packed, into
  * the packed form of the same ParsedFile: the turns are never unpacked.
  */
-export function mergePackedFilePart(opts: PartIngestOptions, part: PackedPart, isStillGrowing = false): PackedFile {
-  return fileOf(opts, part, mergePackedClaudePart(contextOf(opts), part.claude), isStillGrowing);
+export function mergePackedFilePart(
+  opts: PartIngestOptions,
+  part: PackedPart,
+  isStillGrowing = false,
+  /** `part` is the caller's to give (it is not read again): its turns' string slots become the file's. */
+  owned = false,
+): PackedFile {
+  return fileOf(opts, part, mergePackedClaudePart(contextOf(opts), part.claude, owned), isStillGrowing);
 }
 
 /**

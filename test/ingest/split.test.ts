@@ -168,7 +168,16 @@ test('a whole file parsed as one packed part merges, without unpacking its turns
       ingest.push(Buffer.from(f.bytes));
       // As the parse cache and the workers hand it over: packed, cloned.
       const packed = structuredClone(packFilePart(ingest.finish()));
-      same(expected, unpackParsedFile(mergePackedFilePart({ file: f.p, relativePath: f.rel, getTokenizer: noTokenizer }, packed, grown)), `${f.p} (grown ${grown})`);
+      // Merging rewrites a part's events and diagnostics: one part per merge.
+      const given = structuredClone(packed);
+      const slots = Int32Array.from(packed.claude.turns.strs);
+      const opts = { file: f.p, relativePath: f.rel, getTokenizer: noTokenizer };
+      same(expected, unpackParsedFile(mergePackedFilePart(opts, packed, grown)), `${f.p} (grown ${grown})`);
+      assert.deepEqual(packed.claude.turns.strs, slots, 'a part not given keeps its string slots');
+      // Given (`owned`): the same file, its string slots set in the part's own array.
+      const merged = mergePackedFilePart(opts, given, grown, true);
+      same(expected, unpackParsedFile(merged), `${f.p} (grown ${grown}, owned)`);
+      if (merged.output) assert.equal(merged.output.turns.strs, given.claude.turns.strs, 'owned: no copy of the string slots');
       sidechains += expected.output?.turns.filter((t) => t.streamId.startsWith('sidechain-')).length ?? 0;
     }
   }

@@ -554,11 +554,11 @@ export function mergeClaudeParts(ctx: ParseContext, parts: readonly ClaudePart[]
 /**
  * `mergeClaudeParts` of a file parsed as one part whose turns are packed, with
  * the turns left packed (the same records: session, project and sidechain
- * streams set in the copy's string slots).
+ * streams set in a copy of its string slots, or in them when `owned`).
  */
-export function mergePackedClaudePart(ctx: ParseContext, part: PackedClaudePart): Omit<ParseOutput, 'turns'> & { turns: PackedTurns } {
+export function mergePackedClaudePart(ctx: ParseContext, part: PackedClaudePart, owned = false): Omit<ParseOutput, 'turns'> & { turns: PackedTurns } {
   const m = mergeParts(ctx, [part]);
-  return { ...m.output, turns: withFileStrings(part.turns, m.sessionId, m.project, m.sideStreams) };
+  return { ...m.output, turns: withFileStrings(part.turns, m.sessionId, m.project, m.sideStreams, owned) };
 }
 
 /**
