@@ -142,8 +142,17 @@ function readAt(fd: number, at: number, n: number): Buffer | null {
 /** Bytes copied per read when a stored entry is copied to the new file. */
 const COPY_BYTES = 1 << 20;
 
-/** Bytes the new file's frames are gathered in before one write. */
+/** Bytes the new file's frames are gathered in before one write (tests make it tiny). */
 const WRITE_BUFFER_BYTES = 1 << 20;
+let writeBufferBytes = WRITE_BUFFER_BYTES;
+
+/** Tests: the size of the buffer the new file is written through; null restores 1 MiB. */
+export function setCacheWriteBufferBytesForTests(bytes: number | null): void {
+  writeBufferBytes = bytes ?? WRITE_BUFFER_BYTES;
+}
+
+/** A frame's length prefix, copied into the write buffer by `put4`. */
+const U32 = Buffer.alloc(4);
 
 /** Bytes of the first, and of the last, bytes kept of a file of `size` bytes parsed. */
 function endBytes(size: number): number {
@@ -627,16 +636,13 @@ export class ParseCache {
 
   /** Appends `n` as a u32, little-endian. */
   private put4(n: number): void {
-    const out = (this.out ??= pageBuffer(WRITE_BUFFER_BYTES));
-    if (this.outUsed + 4 > out.length) this.flush();
-    out.writeUInt32LE(n, this.outUsed);
-    this.outUsed += 4;
-    this.writeAt += 4;
+    U32.writeUInt32LE(n, 0);
+    this.put(U32);
   }
 
   /** Appends `bytes`: copied into the write buffer, or written from their own memory when larger than it. */
   private put(bytes: Uint8Array): void {
-    const out = (this.out ??= pageBuffer(WRITE_BUFFER_BYTES));
+    const out = (this.out ??= pageBuffer(writeBufferBytes));
     const n = bytes.byteLength;
     if (this.outUsed + n > out.length) {
       this.flush();

@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInputs, type InputFile } from '../../src/cli/io.js';
-import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests } from '../../src/cli/parse-cache.js';
+import { CACHE_FILE_NAME, ParseCache, cacheDirOf, parserBuild, setCacheWindowBytesForTests, setCacheWriteBufferBytesForTests } from '../../src/cli/parse-cache.js';
 import { SWEEP_CACHE_FILE_NAME, SweepCache, decodeMeta, encodeMeta, onlyJobs, workloadHash } from '../../src/cli/sweep-cache.js';
 import { EMBEDDED_PRICE_TABLE } from '../../src/price/snapshot.js';
 import { DEFAULT_SIMULATION_PARAMS } from '../../src/simulate/params.js';
@@ -570,6 +570,30 @@ test('identities and parts are read through a window of any size: refilled acros
       } finally {
         setCacheWindowBytesForTests(null);
       }
+    }
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
+test('the cache file is the same bytes through a write buffer of any size: frames cut across flushes, frames larger than it written whole', async () => {
+  const d = setup(trickyText(true));
+  try {
+    await sameAsFresh(d, 'first run');
+    const file = join(d.cache, CACHE_FILE_NAME);
+    const expected = readFileSync(file);
+    // Smaller than a length prefix, than the first and last bytes, than most parts; about one part; the whole file.
+    for (const bytes of [3, 64, 700, 4096, expected.length + 1]) {
+      rmSync(d.cache, { recursive: true, force: true });
+      setCacheWriteBufferBytesForTests(bytes);
+      try {
+        await sameAsFresh(d, `written through ${bytes} bytes`);
+      } finally {
+        setCacheWriteBufferBytesForTests(null);
+      }
+      assert.ok(readFileSync(file).equals(expected), `the file written through ${bytes} bytes`);
+      const dir = join(d.file, '..');
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl'))) assert.equal(lookupKind(d, await inputOf(join(dir, name))), 'hit', `${name}, written through ${bytes} bytes`);
     }
   } finally {
     rmSync(d.root, { recursive: true, force: true });
