@@ -687,6 +687,44 @@ test('sweep cache: what a run kept (totals and runs) is served to the next one a
   }
 });
 
+test('sweep cache: totals kept over several batches of jobs (columns grown past their room) are all served to the next run, each at its job', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'te-sweep-'));
+  try {
+    const table = EMBEDDED_PRICE_TABLE;
+    const workloads = sweepWorkloads(40, (i) => 1 + (i % 5));
+    const job = (stateRatio: number) => ({ strategy: 'state' as const, params: { ...DEFAULT_SIMULATION_PARAMS, stateRatio } });
+    const valueOf = (stateRatio: number, w: number): number => stateRatio * 1000 + w + 1e-9 * w;
+    // Batches of 7, 15 and 20 jobs (42 in all, past the 16 a column has room for), the second repeating some of the first.
+    const batches = [
+      Array.from({ length: 7 }, (_, k) => 0.01 * (k + 1)),
+      Array.from({ length: 15 }, (_, k) => 0.01 * (k + 4)),
+      Array.from({ length: 20 }, (_, k) => 0.5 + 0.01 * k),
+    ];
+    const computed = (ratios: readonly number[]) => () => ({
+      evaluate: async () => ratios.map((r) => Float64Array.from(workloads, (_, w) => valueOf(r, w))),
+    });
+    const first = SweepCache.open(root, table, 'test-build');
+    for (const ratios of batches) {
+      const ev = first.factory(computed(ratios))({ workloads, priceTable: table, turns: 0, jobsHint: ratios.length });
+      const got = await (ev as NonNullable<typeof ev>).evaluate(ratios.map(job));
+      got.forEach((t, j) => t.forEach((v, w) => assert.ok(Object.is(v, valueOf(ratios[j] as number, w)))));
+    }
+    first.save();
+    const again = SweepCache.open(root, table, 'test-build');
+    const all = [...new Set(batches.flat())];
+    const ev = again.factory(() => ({
+      evaluate: async () => {
+        throw new Error('not served from the cache');
+      },
+    }))({ workloads, priceTable: table, turns: 0, jobsHint: all.length });
+    const served = await (ev as NonNullable<typeof ev>).evaluate(all.map(job));
+    served.forEach((t, j) => t.forEach((v, w) => assert.ok(Object.is(v, valueOf(all[j] as number, w)), `job ${all[j]}, workload ${w}`)));
+    again.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('sweep cache: runs are read when asked for; runs not read are kept as they were when the cache is saved; a damaged run is not served, the others are', () => {
   const root = mkdtempSync(join(tmpdir(), 'te-sweep-lazy-'));
   try {
