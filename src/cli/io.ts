@@ -421,6 +421,15 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = f
   }
 }
 
+/** Closes `fd`, ignoring an error (a descriptor already closed, or one a failed run lets go of). */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
 /** Writes all of `bytes` to `fd` (writeSync may write less than asked). */
 export function writeAllSync(fd: number, bytes: Uint8Array): void {
   let off = 0;

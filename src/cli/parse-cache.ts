@@ -40,7 +40,7 @@ import { isPackedTurnsShape, packedArrayPool, type PackedPart, type PackedTurns 
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { SEEN_END_BYTES, pageBuffer, writeAllSync, type InputFile, type SeenFile } from './io.js';
+import { SEEN_END_BYTES, closeQuietly, pageBuffer, writeAllSync, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
@@ -716,11 +716,7 @@ export class ParseCache {
     this.out = null;
     this.outUsed = 0;
     if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
+      closeQuietly(this.fd);
       this.fd = null;
     }
     try {
@@ -759,13 +755,5 @@ export class ParseCache {
     } catch {
       this.abandon();
     }
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
   }
 }

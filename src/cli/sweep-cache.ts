@@ -41,7 +41,7 @@ import { runKey, stableJson, type WorkloadRun, type WorkloadRunMemo } from '../a
 import { createPriceResolver } from '../price/resolve.js';
 import { columnsOf } from '../simulate/workload-columns.js';
 import { FileWindow, codeFingerprint, tempNameFor } from './parse-cache.js';
-import { pageBuffer, writeAllSync } from './io.js';
+import { closeQuietly, pageBuffer, writeAllSync } from './io.js';
 
 export const SWEEP_CACHE_FILE_NAME = 'sweep-cache.v8';
 const LAYOUT = 5;
@@ -171,13 +171,7 @@ export class SweepCache {
 
   /** Lets go of the file as opened (save() does too). */
   close(): void {
-    if (this.fd !== null) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-    }
+    if (this.fd !== null) closeQuietly(this.fd);
     this.fd = null;
     this.window = null;
   }
