@@ -599,11 +599,6 @@ const C_STRS = 4;
 const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
 
 /**
- * The strings of TurnColumns (models, providers, streams, files), each once,
- * shared by the columns of every session of a run: a file's table maps to it
- * once, however many sessions take records from that file.
- */
-/**
  * The dedupe keys of packed records across files, each with the record kept
  * for it (a `ref`, see normalizeSessions): what a Map from key string to ref
  * did, over typed arrays. A key is looked up by its hash and compared in its
@@ -686,6 +681,11 @@ export class KeyTable {
   }
 }
 
+/**
+ * The strings of TurnColumns (models, providers, streams, files), each once,
+ * shared by the columns of every session of a run: a file's table maps to it
+ * once, however many sessions take records from that file.
+ */
 export class TurnStrings {
   /** @internal */
   readonly strings: string[] = [];
