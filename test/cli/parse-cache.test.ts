@@ -65,6 +65,14 @@ async function inputOf(file: string): Promise<InputFile> {
   return input;
 }
 
+/** Every log file `setup` wrote (the one under test and the real fixtures' files). */
+function logFiles(d: Dirs): string[] {
+  const dir = join(d.file, '..');
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .map((n) => join(dir, n));
+}
+
 function lookupKind(d: Dirs, input: InputFile): string {
   const cache = ParseCache.open(d.cache, parserBuild());
   try {
@@ -408,10 +416,10 @@ for (const [what, frame, fill] of [
     try {
       await sameAsFresh(d, 'first run');
       assert.ok(damagePartFrame(join(d.cache, CACHE_FILE_NAME), d.file, frame, fill));
-      const others = readdirSync(join(d.file, '..')).filter((n) => n.endsWith('.jsonl') && join(d.file, '..', n) !== d.file);
+      const others = logFiles(d).filter((f) => f !== d.file);
       assert.ok(others.length > 0);
       assert.equal(lookupKind(d, await inputOf(d.file)), 'miss');
-      for (const name of others) assert.equal(lookupKind(d, await inputOf(join(d.file, '..', name))), 'hit', name);
+      for (const f of others) assert.equal(lookupKind(d, await inputOf(f)), 'hit', f);
       await sameAsFresh(d, 'damaged parts');
       assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
     } finally {
@@ -558,14 +566,13 @@ test('identities and parts are read through a window of any size: refilled acros
   try {
     await sameAsFresh(d, 'first run');
     const size = statSync(join(d.cache, CACHE_FILE_NAME)).size;
-    const dir = join(d.file, '..');
-    const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+    const files = logFiles(d);
     assert.ok(files.length >= 4);
     // Smaller than the magic, than an identity frame, than most parts; about one frame; the whole file.
     for (const bytes of [7, 64, 700, 4096, size + 1]) {
       setCacheWindowBytesForTests(bytes);
       try {
-        for (const name of files) assert.equal(lookupKind(d, await inputOf(join(dir, name))), 'hit', `${name}, window ${bytes}`);
+        for (const f of files) assert.equal(lookupKind(d, await inputOf(f)), 'hit', `${f}, window ${bytes}`);
         await sameAsFresh(d, `window ${bytes}`);
       } finally {
         setCacheWindowBytesForTests(null);
@@ -592,8 +599,7 @@ test('the cache file is the same bytes through a write buffer of any size: frame
         setCacheWriteBufferBytesForTests(null);
       }
       assert.ok(readFileSync(file).equals(expected), `the file written through ${bytes} bytes`);
-      const dir = join(d.file, '..');
-      for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl'))) assert.equal(lookupKind(d, await inputOf(join(dir, name))), 'hit', `${name}, written through ${bytes} bytes`);
+      for (const f of logFiles(d)) assert.equal(lookupKind(d, await inputOf(f)), 'hit', `${f}, written through ${bytes} bytes`);
     }
   } finally {
     rmSync(d.root, { recursive: true, force: true });
