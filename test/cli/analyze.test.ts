@@ -191,6 +191,13 @@ test('--out writes the file; refuses to overwrite an input file', async () => {
     assert.equal(readFileSync(input, 'utf8'), readFileSync(SHORT, 'utf8'));
     const inDir = await runCliInProcess(['analyze', dir, '--out', input], { nowMs: NOW });
     assert.equal(inDir.exitCode, 2);
+    // A file that cannot be written: one line naming it and the reason, exit 2, whether JSON (streamed) or text.
+    const nowhere = join(dir, 'missing', 'report');
+    for (const args of [['--json'], []]) {
+      const failed = await runCliInProcess(['analyze', ...args, input, '--out', nowhere], { nowMs: NOW });
+      assert.equal(failed.exitCode, 2);
+      assert.equal(failed.stderr, `token-econ: --out: cannot write ${nowhere} (ENOENT)\n`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -202,6 +202,11 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
 
   let text: string;
   let actualTotalUsd: number;
+  /** The usage error for an --out file that cannot be written. */
+  const cannotWrite = (err: unknown): InputError => {
+    const code = (err as NodeJS.ErrnoException).code;
+    return new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+  };
   try {
     switch (format) {
       case 'json': {
@@ -218,8 +223,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
           try {
             writeChunksToFile(out, chunks);
           } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+            throw cannotWrite(err);
           }
         } else {
           for (const chunk of chunks) await ctx.writeStdout(chunk);
@@ -245,8 +249,7 @@ async function run(ctx: CliContext, paths: string[], raw: Record<string, unknown
       try {
         await writeFile(out, text, 'utf8');
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new InputError(`--out: cannot write ${String(raw['out'])}${code ? ` (${code})` : ''}`);
+        throw cannotWrite(err);
       }
     } else {
       await ctx.writeStdout(text);
