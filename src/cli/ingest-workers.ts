@@ -214,9 +214,6 @@ const YIELD_MS = 10;
 export const SLOT_NEXT = 0;
 export const SLOT_STOP = 1;
 
-/** Default worker entry, next to this module in whatever directory it was compiled to (bundled: ./worker-entry.ts). */
-export const INGEST_WORKER_URL = workerEntry('ingest-worker');
-
 /**
  * V8 limits of an ingest worker. Its heap is freed when it exits, but while
  * it parses it adds to the peak RSS: with V8's default young generation
@@ -322,7 +319,8 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   const finished: Array<Promise<void>> = [];
   let workersDone = 0;
   for (let w = 0; w < opts.workers; w++) {
-    const worker = new Worker(opts.workerUrl ?? INGEST_WORKER_URL, { workerData: data, resourceLimits: INGEST_WORKER_LIMITS });
+    // By default the entry next to this module (or to the CLI bundle: ./worker-entry.ts), looked up when a worker starts.
+    const worker = new Worker(opts.workerUrl ?? workerEntry('ingest-worker'), { workerData: data, resourceLimits: INGEST_WORKER_LIMITS });
     workers.push(worker);
     finished.push(
       new Promise<void>((resolve) => {

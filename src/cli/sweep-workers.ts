@@ -38,9 +38,6 @@ export interface SweepPoolOptions {
   minTurns?: number;
 }
 
-/** The worker entry (bundled next to the CLI bundle: ./worker-entry.ts). */
-const SWEEP_WORKER_URL = workerEntry('sweep-worker');
-
 export const SWEEP_WORKERS_ENV = 'TOKEN_ECON_SWEEP_WORKERS';
 
 /** Sweep worker threads asked for by `TOKEN_ECON_SWEEP_WORKERS` (unset or empty: none). */
@@ -242,7 +239,8 @@ export function sweepPoolFactory(options: SweepPoolOptions = {}): { factory: Swe
  */
 function startSweepWorker(): Worker {
   // A small young generation: the totals-only loop allocates little, and every MB here is peak RSS.
-  const worker = new Worker(SWEEP_WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: SWEEP_WORKER_YOUNG_MB } });
+  // The entry next to this module, or to the CLI bundle (./worker-entry.ts).
+  const worker = new Worker(workerEntry('sweep-worker'), { resourceLimits: { maxYoungGenerationSizeMb: SWEEP_WORKER_YOUNG_MB } });
   worker.unref();
   // Until a pool takes it: a worker that fails or exits meanwhile is not used.
   const gone = (): void => {
