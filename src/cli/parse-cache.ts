@@ -582,7 +582,10 @@ export class ParseCache {
     if (
       this.write(() => {
         const at = this.writeAt;
-        this.frames([head, tail], true);
+        // One frame of both.
+        this.put4(head.length + tail.length);
+        this.put(head);
+        this.put(tail);
         const partsAt = this.writeAt;
         this.frames(parts.flatMap(partFrames));
         this.index.push([key, now.dev, now.ino, mtimeMs, ctimeMs, size, parts.length, at, partsAt, this.writeAt]);
@@ -616,18 +619,8 @@ export class ParseCache {
     }
   }
 
-  /**
-   * Appends one frame per byte string, [u32 length][bytes], through the
-   * write buffer; `joined`: all of them as one frame.
-   */
-  private frames(payloads: readonly Uint8Array[], joined = false): void {
-    if (joined) {
-      let n = 0;
-      for (const p of payloads) n += p.byteLength;
-      this.put4(n);
-      for (const p of payloads) this.put(p);
-      return;
-    }
+  /** Appends one frame per byte string, [u32 length][bytes], through the write buffer. */
+  private frames(payloads: readonly Uint8Array[]): void {
     for (const p of payloads) {
       this.put4(p.byteLength);
       this.put(p);
