@@ -266,6 +266,7 @@ function newIngest(input: InputFile, opts: ReadOptions): FileIngest {
     forcedFormat: opts.forcedFormat,
     getTokenizer: opts.getTokenizer,
     columns: opts.columns,
+    allocate: pageBuffer,
   });
 }
 
@@ -301,9 +302,12 @@ function openInput(input: InputFile): number {
  * assembled by the line splitter from copies of both parts, and the
  * splitter needs no buffer of its own per file (buffers of varying sizes per
  * file, allocated on a worker thread, stayed in that thread's malloc arena:
- * 56 MiB of RSS after parsing 3 GB). A line longer than the buffer doubles it
- * for this read; the bytes after the last `\n` (an unterminated last line)
- * are pushed at the end. Synchronous, so no idle time between chunks and no
+ * 56 MiB of RSS after parsing 3 GB). A line longer than the buffer is pushed
+ * in pieces, a buffer at a time: the ingest's splitter holds it in
+ * pageBuffer memory, or, when the parser allows, only its shortened form
+ * (src/ingest/long-line.ts), so a line of hundreds of MB costs no more than
+ * the buffer. The bytes after the last `\n` (an unterminated last line) are
+ * pushed at the end. Synchronous, so no idle time between chunks and no
  * per-file buffer (nothing awaits between two reads, so files read
  * "concurrently" by loadSessions never share the buffer at once).
  */
@@ -316,7 +320,7 @@ function readRange(
   onBytes: ((pos: number) => void) | undefined,
   ends?: { head: Uint8Array; tail: Uint8Array },
 ): { readBytes: number; lastByte: number } {
-  let buffer = readBuffer();
+  const buffer = readBuffer();
   const headLength = ends ? ends.head.length : 0;
   const tailStart = ends ? end - ends.tail.length : end;
   let pos = start;
@@ -325,9 +329,10 @@ function readRange(
   let carry = 0;
   while (pos < end) {
     if (carry === buffer.length) {
-      const grown = pageBuffer(buffer.length * 2);
-      buffer.copy(grown, 0, 0, carry);
-      buffer = grown;
+      // One line fills the buffer: its first part goes now (the ingest holds the line, or a shortened
+      // form of it: src/ingest/long-line.ts), and the buffer takes the rest.
+      push(buffer.subarray(0, carry));
+      carry = 0;
     }
     let n: number;
     try {
@@ -498,7 +503,7 @@ export function planFileSplit(
 
 /** Reads and parses bytes [range.start, range.end) of a Claude Code file as one part (same reading as readFileInput). */
 export async function readFilePart(input: InputFile, range: FileRange, opts: ReadOptions): Promise<FilePartResult> {
-  const ingest = new ClaudePartIngest({ file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer }, range.start === 0);
+  const ingest = new ClaudePartIngest({ file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer, allocate: pageBuffer }, range.start === 0);
   const fd = openInput(input);
   try {
     const onBytes = opts.onBytes;

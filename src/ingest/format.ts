@@ -1,3 +1,4 @@
+import type { LongLinePolicy } from './long-line.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { CompactionEvent, FormatId, ReportedCost, Turn } from '../model/usage.js';
 
@@ -114,6 +115,11 @@ export interface LineParser {
    * The buffer is reused after the call returns: copy what is kept.
    */
   pushBytes?(bytes: Buffer, start: number, end: number, lineNo: number): void;
+  /**
+   * With a byte path: the parser reads a line too long to hold as well in its
+   * shortened form (../long-line.ts), when and as this policy says.
+   */
+  readonly longLines?: LongLinePolicy;
   finish(): ParseOutput;
 }
 

@@ -35,6 +35,8 @@ export interface FileIngestOptions {
   forcedFormat?: FormatId | undefined;
   getTokenizer: () => Tokenizer;
   columns?: ColumnMapping | undefined;
+  /** Memory for lines longer than a read (the shell's pageBuffer); default Buffer.allocUnsafe. */
+  allocate?: ((bytes: number) => Buffer) | undefined;
 }
 
 /** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
@@ -112,7 +114,7 @@ export class FileIngest {
       if (this.opts.columns) ctx.columns = this.opts.columns;
       this.parser = this.format.createParser(ctx);
     }
-    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter();
+    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines });
   }
 
   /**

@@ -12,8 +12,10 @@
  * - The last line may lack its `\n`: it is emitted by `end()` and flagged
  *   `terminated: false` (a cut or still-growing file).
  * - A line longer than one chunk is assembled from its pieces; memory is
- *   bounded by the longest line, never by the file.
+ *   bounded by the longest line, never by the file (by the shortened line
+ *   when the parser reads long lines shortened: ./long-line.ts).
  */
+import { LineCompactor, type LongLinePolicy, type ShortenLimits } from './long-line.js';
 
 export interface SplitLine {
   text: string;
@@ -126,26 +128,62 @@ export function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/** What a ByteLineSplitter may be given beyond its bytes. */
+export interface ByteSplitterOptions {
+  /** Memory for lines cut by a chunk boundary (the shell's pageBuffer); default Buffer.allocUnsafe. */
+  allocate?: ((bytes: number) => Buffer) | undefined;
+  /** The parser can read long lines shortened (./long-line.ts). */
+  longLines?: LongLinePolicy | undefined;
+  /** Tests: SHORTEN_AT_BYTES and the compactor's limits. */
+  shortenAtBytes?: number;
+  limits?: ShortenLimits;
+}
+
+/** A cut line is read shortened (when its parser allows) once more than this many of its bytes wait. */
+export const SHORTEN_AT_BYTES = 1024 * 1024;
+
 /**
  * LineSplitter on bytes: the same lines (same numbers, same BOM / `\r` /
  * blank-line rules), handed out undecoded as `(buffer, start, end)`. Splitting
  * on 0x0A and decoding each line gives exactly LineSplitter's text, so
  * parsers with a byte path see the same input. Complete lines are handed out
  * from the caller's chunk without copying; only a line cut by the chunk
- * boundary is copied (memory bounded by the longest line).
+ * boundary is copied (memory bounded by the longest line), and a cut line
+ * past SHORTEN_AT_BYTES is streamed through a LineCompactor when the parser
+ * allows it (memory bounded by the shortened line).
  */
 export class ByteLineSplitter {
   private pending: Buffer = Buffer.alloc(0);
   private pendingLength = 0;
   private lineNo = 0;
+  private readonly allocate: (bytes: number) => Buffer;
+  private readonly longLines: LongLinePolicy | undefined;
+  private readonly shortenAt: number;
+  private readonly limits: ShortenLimits | undefined;
+  private compactor: LineCompactor | null = null;
+  /** The cut line is going through `compactor` (not `pending`). */
+  private shortening = false;
   bytes = 0;
+  /** Lines read shortened, and the bytes their shortening left out. */
+  linesShortened = 0;
+  bytesElided = 0;
+  /** The largest buffer a cut line took (its bytes, or its shortened form's). */
+  maxHeldBytes = 0;
 
   /**
    * @param atFileStart false for a byte range that starts inside a file
    * (../split.ts): line numbers are then relative to the range, and a BOM is
    * not removed (one is only a BOM at the start of the file).
    */
-  constructor(private readonly atFileStart = true) {}
+  constructor(
+    private readonly atFileStart = true,
+    options: ByteSplitterOptions = {},
+  ) {
+    this.allocate = options.allocate ?? ((n) => Buffer.allocUnsafe(n));
+    this.longLines = options.longLines;
+    this.shortenAt = options.shortenAtBytes ?? SHORTEN_AT_BYTES;
+    this.limits = options.limits;
+  }
 
   get linesSeen(): number {
     return this.lineNo;
@@ -157,18 +195,15 @@ export class ByteLineSplitter {
     this.bytes += chunk.length;
     let start = 0;
     const n = chunk.length;
-    if (this.pendingLength > 0) {
+    if (this.hasPending) {
       const nl = chunk.indexOf(0x0a, 0);
       if (nl < 0) {
         this.append(chunk, 0, n);
         return;
       }
       this.append(chunk, 0, nl);
-      const len = this.pendingLength;
-      this.pendingLength = 0;
-      this.emitLine(this.pending, 0, len, true, emit);
+      this.emitPending(true, emit);
       start = nl + 1;
-      if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0); // do not keep a huge line's buffer
     }
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
@@ -181,25 +216,57 @@ export class ByteLineSplitter {
 
   /** Flushes the last line when the stream had no final newline. */
   end(emit: ByteLineSink): void {
-    if (this.pendingLength === 0) return;
-    const len = this.pendingLength;
-    this.pendingLength = 0;
-    this.emitLine(this.pending, 0, len, false, emit);
+    if (this.hasPending) this.emitPending(false, emit);
   }
 
   get hasPending(): boolean {
-    return this.pendingLength > 0;
+    return this.pendingLength > 0 || this.shortening;
   }
 
   private append(src: Buffer, s: number, e: number): void {
+    if (this.shortening) {
+      const compactor = this.compactor as LineCompactor;
+      compactor.write(src, s, e);
+      this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
+      return;
+    }
     const need = this.pendingLength + (e - s);
+    if (need > this.shortenAt && this.longLines?.allowed()) {
+      const compactor = (this.compactor ??= new LineCompactor(this.longLines.keepNames, this.allocate, this.limits));
+      compactor.begin();
+      compactor.write(this.pending, 0, this.pendingLength);
+      compactor.write(src, s, e);
+      this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
+      this.pendingLength = 0;
+      this.shortening = true;
+      return;
+    }
     if (need > this.pending.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2, 64 * 1024));
+      const grown = this.allocate(Math.max(need, this.pending.length * 2, 64 * 1024));
       this.pending.copy(grown, 0, 0, this.pendingLength);
       this.pending = grown;
+      this.maxHeldBytes = Math.max(this.maxHeldBytes, grown.length);
     }
     src.copy(this.pending, this.pendingLength, s, e);
     this.pendingLength = need;
+  }
+
+  /** Emits the cut line now complete (or the unterminated last one). */
+  private emitPending(terminated: boolean, emit: ByteLineSink): void {
+    if (this.shortening) {
+      const compactor = this.compactor as LineCompactor;
+      this.shortening = false;
+      this.linesShortened++;
+      this.bytesElided += compactor.elidedBytes;
+      const line = compactor.end();
+      this.emitLine(line.bytes, 0, line.length, terminated, emit);
+      compactor.shrink();
+      return;
+    }
+    const len = this.pendingLength;
+    this.pendingLength = 0;
+    this.emitLine(this.pending, 0, len, terminated, emit);
+    if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0); // do not keep a huge line's buffer
   }
 
   private emitLine(b: Buffer, s: number, e: number, terminated: boolean, emit: ByteLineSink): void {

@@ -57,6 +57,8 @@ export interface PartIngestOptions {
   file: string;
   relativePath: string;
   getTokenizer: () => Tokenizer;
+  /** As FileIngestOptions.allocate. */
+  allocate?: ((bytes: number) => Buffer) | undefined;
 }
 
 /** Push-based parse of one byte range of a Claude Code file: `push(chunk)…`, then `finish()`. */
@@ -73,9 +75,9 @@ export class ClaudePartIngest {
 
   /** @param atFileStart true for the range starting at byte 0. */
   constructor(opts: PartIngestOptions, atFileStart: boolean) {
-    this.splitter = new ByteLineSplitter(atFileStart);
     const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
     this.parser = createClaudeParser(ctx);
+    this.splitter = new ByteLineSplitter(atFileStart, { allocate: opts.allocate, longLines: this.parser.longLines });
   }
 
   /** `chunk` may be a reused read buffer: nothing is kept from it after the call. */

@@ -2,7 +2,7 @@
  * Limits (issue #6): a directory of 10,000 files; a file still being written
  * while it is read (consistent prefix, never a half line); a big single file
  * in bounded memory (30 MB always, measured by the child's peak RSS; ~300 MB
- * under a 256 MB heap when TOKEN_ECON_HEAVY=1).
+ * under a 256 MB heap when TOKEN_ECON_HEAVY=1); a single line of 100 MB.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,6 +145,50 @@ test('a 30 MB single file is processed in bounded memory (peak RSS well under 25
     }
     t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB for 30 MB of logs`);
     assert.ok(run.peakRssMb < 200, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a line of 100 MB (one tool output) is read in the memory of its shortened form, the file\'s numbers unchanged', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'te-longline-'));
+  try {
+    const file = join(root, '11111111-2222-4333-8444-555555555555.jsonl');
+    const base = { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: '11111111-2222-4333-8444-555555555555', version: '2.0.30' };
+    const assistant = (i: number): string =>
+      JSON.stringify({
+        ...base,
+        uuid: `a${i}`,
+        type: 'assistant',
+        timestamp: `2026-02-02T09:0${i}:00.000Z`,
+        requestId: `req_${i}`,
+        message: { id: `msg_${i}`, role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000 * i, output_tokens: 7 } },
+      });
+    const fd = openSync(file, 'w');
+    try {
+      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n`);
+      const [head, tail] = JSON.stringify({ ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T09:01:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).split('"X"') as [string, string];
+      writeSync(fd, `${head}"`);
+      const output = Buffer.from('a line of output with \\"quotes\\", a \\\\ and an emoji \u{1F600}\\n'.repeat(50_000));
+      for (let n = 0; n < 100 * 1024 * 1024; n += output.length) writeSync(fd, output);
+      writeSync(fd, `"${tail}\n${assistant(2)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    const run = await spawnMeasured(['sessions', '--json', '--no-cache', file], 256);
+    assert.equal(run.exitCode, 0, run.stderr.slice(0, 2000));
+    const doc = JSON.parse(run.stdout) as SessionsDoc;
+    const f = doc.files[0];
+    assert.ok(f);
+    assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [4, 2, 2, 0]);
+    assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [2, 4]);
+    if (run.peakRssMb === null) {
+      t.diagnostic('no /proc: peak RSS not measured');
+      return;
+    }
+    t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB for one line of 100 MB`);
+    // Holding the line took its size twice over while it grew (~250 MB).
+    assert.ok(run.peakRssMb < 150, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

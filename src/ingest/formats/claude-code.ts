@@ -177,6 +177,8 @@ const MSG = new KeySet(['model', 'usage', 'id']);
 const M_MODEL = 0;
 const M_USAGE = 1;
 const M_ID = 2;
+/** Keys whose values the parser decodes, kept whole in lines read shortened (../long-line.ts); `message` is walked, not decoded. */
+const KEEP_NAMES = [...TOP.names.filter((n) => n !== 'message'), ...MSG.names];
 
 const enc = new TextEncoder();
 const V_ASSISTANT = enc.encode('"assistant"');
@@ -471,6 +473,8 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
       pushBytes(b, 0, b.length, lineNo, line);
     },
     pushBytes,
+    // A long line may be read shortened once the first prompt (whose text is read) is known.
+    longLines: { keepNames: KEEP_NAMES, allowed: () => firstPrompt !== null || path.streamId !== null },
     finishPart,
     finish() {
       return mergeClaudeParts(ctx, [finishPart()]);

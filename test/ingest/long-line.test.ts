@@ -1,0 +1,259 @@
+/**
+ * Long lines read shortened (src/ingest/long-line.ts): the Claude Code parser
+ * gives the same output from the shortened line as from the whole one, for
+ * any line (valid or damaged) and any chunking; the memory a cut line takes
+ * is its shortened form's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ByteLineSplitter, type ByteLineSink } from '../../src/ingest/lines.js';
+import { LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js';
+import { claudeCodeFormat } from '../../src/ingest/formats/claude-code.js';
+import type { ParseContext, ParseOutput } from '../../src/ingest/format.js';
+
+const SMALL: ShortenLimits = { elideOverBytes: 16, headBytes: 6, keyElideOverBytes: 100 };
+const PROMPT = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u0', timestamp: '2025-09-01T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } });
+
+function ctx(): ParseContext {
+  return {
+    file: 'p/s1.jsonl',
+    relativePath: '-home-dev-p/s1.jsonl',
+    getTokenizer: () => {
+      throw new Error('no tokenizer');
+    },
+  };
+}
+
+function cut(bytes: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const c of at) {
+    out.push(bytes.subarray(prev, c));
+    prev = c;
+  }
+  out.push(bytes.subarray(prev));
+  return out;
+}
+
+/** The output without diagnostics' wording (a shortened line's JSON.parse message quotes the shortened text). */
+function comparable(o: ParseOutput): unknown {
+  const plain = JSON.parse(JSON.stringify(o)) as ParseOutput;
+  for (const d of plain.diagnostics) d.message = '';
+  return plain;
+}
+
+/** The file parsed whole (one chunk, nothing cut: no line is shortened). */
+function parseWhole(bytes: Buffer): ParseOutput {
+  const parser = claudeCodeFormat.createParser(ctx());
+  const splitter = new ByteLineSplitter(true);
+  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
+  splitter.push(bytes, sink);
+  splitter.end(sink);
+  return parser.finish();
+}
+
+/** The file pushed in the given chunks, every cut line shortened as soon as the parser allows. */
+function parseShortened(chunks: Buffer[], limits = SMALL): { output: ParseOutput; splitter: ByteLineSplitter } {
+  const parser = claudeCodeFormat.createParser(ctx());
+  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, shortenAtBytes: 0, limits });
+  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
+  for (const c of chunks) splitter.push(c, sink);
+  splitter.end(sink);
+  return { output: parser.finish(), splitter };
+}
+
+const piece = fc.constantFrom('a', 'bc', 'é', '😀', '"', '\\', '\\"', '\\\\', '\\u0041', '\\x', '\n', '\t', '\u0001', '/', 'tool_result', '"tool_result"', 'x'.repeat(20), '{', '}', ':', ',', '[');
+/** Strings around the small limit (16 bytes): some kept, some shortened. */
+const text = fc.array(piece, { maxLength: 12 }).map((a) => a.join(''));
+const usage = fc.record(
+  {
+    input_tokens: fc.nat(2000),
+    output_tokens: fc.nat(2000),
+    cache_read_input_tokens: fc.nat(9000),
+    cache_creation_input_tokens: fc.nat(9000),
+    service_tier: text,
+  },
+  { requiredKeys: ['input_tokens', 'output_tokens'] },
+);
+const block = fc.record(
+  {
+    type: fc.constantFrom('text', 'tool_use', 'tool_result', 'image'),
+    text,
+    content: fc.oneof(text, fc.array(fc.record({ type: fc.constant('text'), text }), { maxLength: 2 })),
+    input: fc.dictionary(fc.constantFrom('usage', 'model', 'id', 'path', 'type'), fc.oneof(text, usage), { maxKeys: 3 }),
+  },
+  { requiredKeys: ['type'] },
+);
+const message = fc.record(
+  {
+    id: fc.oneof(fc.constantFrom('msg_1', 'msg_2', 'msg_3'), text),
+    model: fc.oneof(fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-opus-4-1', '<synthetic>'), text),
+    role: fc.constantFrom('assistant', 'user'),
+    content: fc.oneof(text, fc.array(block, { maxLength: 3 })),
+    usage,
+  },
+  { requiredKeys: [] },
+);
+const record = fc.record(
+  {
+    parentUuid: fc.constantFrom(null, 'u1', 'u2'),
+    isSidechain: fc.boolean(),
+    cwd: fc.oneof(fc.constant('/home/dev/p'), text),
+    sessionId: fc.oneof(fc.constant('s1'), text),
+    type: fc.constantFrom('assistant', 'assistant', 'user', 'system', 'summary'),
+    subtype: fc.constant('compact_boundary'),
+    compactMetadata: fc.record({ trigger: fc.oneof(fc.constantFrom('auto', 'manual'), text), preTokens: fc.nat(), postTokens: fc.nat() }),
+    isCompactSummary: fc.boolean(),
+    isMeta: fc.boolean(),
+    message,
+    requestId: fc.oneof(fc.constantFrom('req_1', 'req_2', 'req_3'), text),
+    uuid: fc.oneof(fc.constantFrom('u1', 'u2', 'u3'), text),
+    timestamp: fc.oneof(fc.constantFrom('2025-09-01T10:00:00.000Z', '2025-09-01T10:07:00.000Z'), text),
+    toolUseResult: fc.oneof(text, fc.jsonValue({ maxDepth: 3 }), fc.record({ usage, type: text, stdout: text })),
+  },
+  { requiredKeys: ['type'] },
+);
+/** Keys of any length (past SMALL.keyElideOverBytes too), escapes included. */
+const longKeys = fc.dictionary(
+  fc.array(piece, { minLength: 1, maxLength: 14 }).map((a) => a.join('')),
+  text,
+  { maxKeys: 2 },
+);
+/** A record's line, sometimes damaged: cut, a byte inserted, a letter written as a `\u` escape (valid only inside strings). */
+const line = fc
+  .tuple(fc.tuple(record, longKeys).map(([r, extra]) => ({ ...extra, ...r })), fc.nat(), fc.constantFrom('none', 'cut', 'insert', 'escape', 'escape'), fc.constantFrom('', '"', '}', ',', ':', '\\', 'x', '{', ']', '\u0001', ' '))
+  .map(([r, n, damage, junk]) => {
+    const t = JSON.stringify(r);
+    const at = n % (t.length + 1);
+    if (damage === 'cut') return t.slice(0, at);
+    if (damage === 'insert') return t.slice(0, at) + junk + t.slice(at);
+    if (damage === 'escape') {
+      const m = /[a-z]/.exec(t.slice(at));
+      if (!m) return t;
+      const k = at + m.index;
+      return `${t.slice(0, k)}\\u00${t.charCodeAt(k).toString(16)}${t.slice(k + 1)}`;
+    }
+    return t;
+  });
+
+test('a Claude Code file parses the same with its cut lines read shortened, for any lines and any chunking (fast-check)', () => {
+  let shortened = 0;
+  let elided = 0;
+  fc.assert(
+    fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 40 }), (lines, crlf, cuts) => {
+      const file = Buffer.from([PROMPT, ...lines].join(crlf ? '\r\n' : '\n'), 'utf8');
+      const want = parseWhole(file);
+      const { output, splitter } = parseShortened(cut(file, cuts));
+      assert.deepEqual(comparable(output), comparable(want));
+      shortened += splitter.linesShortened;
+      elided += splitter.bytesElided;
+    }),
+    { numRuns: 1500 },
+  );
+  // The property held on lines that were actually shortened.
+  assert.ok(shortened > 300, `lines shortened: ${shortened}`);
+  assert.ok(elided > 10_000, `bytes elided: ${elided}`);
+});
+
+test('a shortened key is accepted or rejected as the whole key is, at the top level and in message (fast-check)', () => {
+  // Raw key bytes, not escaped by JSON.stringify: invalid escapes, cut `\u`, control characters, escaped quotes.
+  const raw = fc.array(fc.constantFrom('a', 'bc', 'é', '\\x', '\\u0041', '\\u00', '\\u00zz', '\\n', '\\\\', '\\"', '\u0001', '\t', 'x'.repeat(9)), { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
+  const limits: ShortenLimits = { elideOverBytes: 8, headBytes: 3, keyElideOverBytes: 12 };
+  let shortened = 0;
+  fc.assert(
+    fc.property(raw, raw, fc.array(fc.nat(), { maxLength: 8 }), (k1, k2, cuts) => {
+      const assistant = `{"${k1}":1,"type":"assistant","requestId":"r1","message":{"${k2}":"v","id":"m","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":2}}}`;
+      const file = Buffer.from(`${PROMPT}\n${assistant}\n`, 'utf8');
+      const { output, splitter } = parseShortened(cut(file, cuts), limits);
+      assert.deepEqual(comparable(output), comparable(parseWhole(file)));
+      shortened += splitter.linesShortened;
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(shortened > 500, `lines shortened: ${shortened}`);
+});
+
+test('the shortened line does not depend on where the chunks were cut (fast-check)', () => {
+  fc.assert(
+    fc.property(line, fc.array(fc.nat(), { maxLength: 30 }), (t, cuts) => {
+      const bytes = Buffer.from(t, 'utf8');
+      const keep = ['type', 'usage', 'model', 'id'];
+      const whole = new LineCompactor(keep, undefined, SMALL);
+      whole.begin();
+      whole.write(bytes, 0, bytes.length);
+      const w = whole.end();
+      const pieces = new LineCompactor(keep, undefined, SMALL);
+      pieces.begin();
+      for (const c of cut(bytes, cuts)) pieces.write(c, 0, c.length);
+      const p = pieces.end();
+      assert.deepEqual(p.bytes.subarray(0, p.length), w.bytes.subarray(0, w.length));
+      assert.ok(p.length <= bytes.length + 32, 'a shortened line is never much longer than the line');
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('strings: a long value keeps a head and a marker, a kept key\'s value and everything in a kept object stay whole', () => {
+  const c = new LineCompactor(['model', 'usage'], undefined, { elideOverBytes: 8, headBytes: 4, keyElideOverBytes: 12 });
+  const run = (t: string): string => {
+    c.begin();
+    const b = Buffer.from(t, 'utf8');
+    c.write(b, 0, b.length);
+    const o = c.end();
+    return o.bytes.toString('utf8', 0, o.length);
+  };
+  assert.equal(run('{"text":"0123456789abcdef"}'), '{"text":"0123…[16 bytes]"}');
+  assert.equal(run('{"model":"0123456789abcdef"}'), '{"model":"0123456789abcdef"}');
+  assert.equal(run('{"usage":{"tier":"0123456789abcdef","n":[ "0123456789abcdef" ]},"x":"0123456789abcdef"}'), '{"usage":{"tier":"0123456789abcdef","n":[ "0123456789abcdef" ]},"x":"0123…[16 bytes]"}');
+  // An escape or a character is never cut: the head ends before it.
+  assert.equal(run('{"t":"012\\u00e9456789abcdef"}'), '{"t":"012…[21 bytes]"}');
+  assert.equal(run('{"t":"01é456789abcdef"}'), '{"t":"01é…[16 bytes]"}');
+  // Escaped quotes do not end a string, whatever the chunking (the property above); runs of whitespace become one.
+  assert.equal(run('{"t":"\\"\\"\\"\\"\\"\\"\\"", \t "u" :  1}'), '{"t":"\\"\\"…[14 bytes]", "u" : 1}');
+  // A key JSON.parse rejects still fails to parse; one it accepts parses.
+  assert.equal(run('{"ab\\qcdefghijkl":1}'), '{"ab\\q…[14 bytes]\\x":1}');
+  assert.equal(run('{"ab\\ncdefghijkl":1}'), '{"ab\\n…[14 bytes]":1}');
+  assert.throws(() => JSON.parse(run('{"ab\\qcdefghijkl":1}')));
+  assert.doesNotThrow(() => JSON.parse(run('{"ab\\ncdefghijkl":1}')));
+  // An escaped key spelling a kept name is that key.
+  assert.equal(run('{"\\u006dodel":"0123456789abcdef"}'), '{"\\u006dodel":"0123456789abcdef"}');
+  // A line cut inside a long string stays cut.
+  assert.equal(run('{"t":"0123456789abcdef'), '{"t":"0123');
+});
+
+test('a line of megabytes takes the memory of its shortened form, and is held whole while the first prompt may be in it', () => {
+  const big = 'log line with \\"quotes\\" and \\\\ escapes\\n'.repeat(200_000); // 8.4 MB of JSON string content
+  const huge = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u1', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).replace('"X"', `"${big}"`);
+  const assistant = JSON.stringify({
+    type: 'assistant',
+    sessionId: 's1',
+    requestId: 'req_1',
+    timestamp: '2025-09-01T10:00:00.000Z',
+    message: { id: 'msg_1', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: big.slice(0, 3_000_000) }], usage: { input_tokens: 3, output_tokens: 5 } },
+  });
+  const mib = 1 << 20;
+  const chunks = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / mib) }, (_, k) => b.subarray(k * mib, (k + 1) * mib));
+
+  const after = Buffer.from([PROMPT, huge, assistant, ''].join('\n'));
+  const parser = claudeCodeFormat.createParser(ctx());
+  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines });
+  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
+  for (const c of chunks(after)) splitter.push(c, sink);
+  splitter.end(sink);
+  assert.deepEqual(comparable(parser.finish()), comparable(parseWhole(after)));
+  assert.equal(splitter.linesShortened, 2);
+  assert.ok(splitter.bytesElided > 11_000_000);
+  assert.ok(splitter.maxHeldBytes <= 2 * mib, `held ${splitter.maxHeldBytes} bytes`);
+
+  // No prompt yet: the line may be the first prompt, whose text is read: held whole.
+  const before = Buffer.from([huge, PROMPT, ''].join('\n'));
+  const p2 = claudeCodeFormat.createParser(ctx());
+  const s2 = new ByteLineSplitter(true, { longLines: p2.longLines });
+  for (const c of chunks(before)) s2.push(c, (b, s, e, lineNo) => p2.pushBytes?.(b, s, e, lineNo));
+  s2.end((b, s, e, lineNo) => p2.pushBytes?.(b, s, e, lineNo));
+  assert.equal(s2.linesShortened, 0);
+  assert.ok(s2.maxHeldBytes >= huge.length);
+  assert.deepEqual(comparable(p2.finish()), comparable(parseWhole(before)));
+});
