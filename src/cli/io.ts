@@ -259,7 +259,7 @@ export interface ReadOptions {
   onBytes?: (bytes: number) => void;
 }
 
-function newIngest(input: InputFile, opts: ReadOptions): FileIngest {
+function newIngest(input: InputFile, opts: ReadOptions, reread?: Reread): FileIngest {
   return new FileIngest({
     file: input.display,
     relativePath: input.relativePath,
@@ -267,7 +267,42 @@ function newIngest(input: InputFile, opts: ReadOptions): FileIngest {
     getTokenizer: opts.getTokenizer,
     columns: opts.columns,
     allocate: pageBuffer,
+    reread: reread?.read,
   });
+}
+
+/**
+ * Reads bytes of a range pushed from `fd` (file offset `base` = stream
+ * offset 0) again: a long line shortened while read that the parser needs
+ * whole (src/ingest/long-line.ts). Null once `close()`d (the descriptor's
+ * number may then be another file's) or when the bytes cannot all be read.
+ */
+class Reread {
+  private open = true;
+  constructor(
+    private readonly fd: number,
+    private readonly base: number,
+  ) {}
+
+  readonly read = (start: number, end: number): Buffer | null => {
+    if (!this.open) return null;
+    const out = pageBuffer(end - start);
+    let got = 0;
+    try {
+      while (got < out.length) {
+        const n = readSync(this.fd, out, got, out.length - got, this.base + start + got);
+        if (n === 0) return null;
+        got += n;
+      }
+    } catch {
+      return null;
+    }
+    return out;
+  };
+
+  close(): void {
+    this.open = false;
+  }
 }
 
 /** Streams one file (or stdin) through the pure ingest driver. */
@@ -405,8 +440,9 @@ export async function readFileOrPart(
  * bytes than the size at open could be read.
  */
 async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = false): Promise<{ ingest: FileIngest; grown: boolean; seen: SeenFile | null }> {
-  const ingest = newIngest(input, opts);
   const fd = openInput(input);
+  const reread = new Reread(fd, 0);
+  const ingest = newIngest(input, opts, reread);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(`cannot read ${input.display}: is a directory`);
@@ -414,6 +450,8 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = f
     const size = st.size;
     const ends = keepSeen ? { head: new Uint8Array(Math.min(size, SEEN_END_BYTES)), tail: new Uint8Array(Math.min(size, SEEN_END_BYTES)) } : undefined;
     const read = readRange(fd, input, 0, size, (bytes) => ingest.push(bytes), opts.onBytes, ends);
+    // The last line too, while the file can still be read again.
+    ingest.endLines();
     const grown = await grewAfter(fd, size, read);
     let seen: SeenFile | null = null;
     if (ends && read.readBytes === size) {
@@ -422,6 +460,7 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = f
     }
     return { ingest, grown, seen };
   } finally {
+    reread.close();
     closeSync(fd);
   }
 }
@@ -503,8 +542,12 @@ export function planFileSplit(
 
 /** Reads and parses bytes [range.start, range.end) of a Claude Code file as one part (same reading as readFileInput). */
 export async function readFilePart(input: InputFile, range: FileRange, opts: ReadOptions): Promise<FilePartResult> {
-  const ingest = new ClaudePartIngest({ file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer, allocate: pageBuffer }, range.start === 0);
   const fd = openInput(input);
+  const reread = new Reread(fd, range.start);
+  const ingest = new ClaudePartIngest(
+    { file: input.display, relativePath: input.relativePath, getTokenizer: opts.getTokenizer, allocate: pageBuffer, reread: reread.read },
+    range.start === 0,
+  );
   try {
     const onBytes = opts.onBytes;
     const read = readRange(fd, input, range.start, range.end, (bytes) => ingest.push(bytes), onBytes && ((pos) => onBytes(pos - range.start)));
@@ -512,6 +555,7 @@ export async function readFilePart(input: InputFile, range: FileRange, opts: Rea
     const grown = range.end === range.fileSize ? await grewAfter(fd, range.fileSize, read) : false;
     return { part: ingest.finish(), grown };
   } finally {
+    reread.close();
     closeSync(fd);
   }
 }

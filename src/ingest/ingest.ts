@@ -37,6 +37,8 @@ export interface FileIngestOptions {
   columns?: ColumnMapping | undefined;
   /** Memory for lines longer than a read (the shell's pageBuffer); default Buffer.allocUnsafe. */
   allocate?: ((bytes: number) => Buffer) | undefined;
+  /** Bytes [start, end) of what was pushed, read again (from the file; see ByteSplitterOptions.reread). */
+  reread?: ((start: number, end: number) => Buffer | null) | undefined;
 }
 
 /** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
@@ -114,7 +116,17 @@ export class FileIngest {
       if (this.opts.columns) ctx.columns = this.opts.columns;
       this.parser = this.format.createParser(ctx);
     }
-    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines });
+    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines, reread: this.opts.reread });
+  }
+
+  /**
+   * Emits an unterminated last line now (no more bytes follow), while what
+   * was pushed can still be read again (`reread`); `finish` does it otherwise.
+   */
+  endLines(): void {
+    if (!this.decided) return;
+    if (this.byteSplitter) this.byteSplitter.end(this.emitBytes);
+    else this.splitter.end(this.emit);
   }
 
   /**

@@ -134,12 +134,14 @@ export interface ByteSplitterOptions {
   allocate?: ((bytes: number) => Buffer) | undefined;
   /** The parser can read long lines shortened (./long-line.ts). */
   longLines?: LongLinePolicy | undefined;
+  /** Bytes [start, end) of the stream again (stream offsets: 0 = the first byte pushed); null when they cannot be read. */
+  reread?: ((start: number, end: number) => Buffer | null) | undefined;
   /** Tests: SHORTEN_AT_BYTES and the compactor's limits. */
   shortenAtBytes?: number;
   limits?: ShortenLimits;
 }
 
-/** A cut line is read shortened (when its parser allows) once more than this many of its bytes wait. */
+/** A cut line is read shortened (see ByteLineSplitter) once more than this many of its bytes wait. */
 export const SHORTEN_AT_BYTES = 1024 * 1024;
 
 /**
@@ -150,7 +152,10 @@ export const SHORTEN_AT_BYTES = 1024 * 1024;
  * from the caller's chunk without copying; only a line cut by the chunk
  * boundary is copied (memory bounded by the longest line), and a cut line
  * past SHORTEN_AT_BYTES is streamed through a LineCompactor when the parser
- * allows it (memory bounded by the shortened line).
+ * has a LongLinePolicy (memory bounded by the shortened line). A shortened
+ * line the parser needs whole (`needsWhole`) is read again with `reread`;
+ * without `reread`, a line is shortened only while the parser cannot need
+ * it whole.
  */
 export class ByteLineSplitter {
   private pending: Buffer = Buffer.alloc(0);
@@ -158,15 +163,20 @@ export class ByteLineSplitter {
   private lineNo = 0;
   private readonly allocate: (bytes: number) => Buffer;
   private readonly longLines: LongLinePolicy | undefined;
+  private readonly reread: ((start: number, end: number) => Buffer | null) | undefined;
   private readonly shortenAt: number;
   private readonly limits: ShortenLimits | undefined;
+  /** Stream offsets: of the chunk being pushed, and of the cut line's first byte. */
+  private chunkStart = 0;
+  private pendingStart = 0;
   private compactor: LineCompactor | null = null;
   /** The cut line is going through `compactor` (not `pending`). */
   private shortening = false;
   bytes = 0;
-  /** Lines read shortened, and the bytes their shortening left out. */
+  /** Lines read shortened, and the bytes their shortening left out; lines shortened, then read again whole. */
   linesShortened = 0;
   bytesElided = 0;
+  linesReread = 0;
   /** The largest buffer a cut line took (its bytes, or its shortened form's). */
   maxHeldBytes = 0;
 
@@ -181,6 +191,7 @@ export class ByteLineSplitter {
   ) {
     this.allocate = options.allocate ?? ((n) => Buffer.allocUnsafe(n));
     this.longLines = options.longLines;
+    this.reread = options.reread;
     this.shortenAt = options.shortenAtBytes ?? SHORTEN_AT_BYTES;
     this.limits = options.limits;
   }
@@ -192,6 +203,7 @@ export class ByteLineSplitter {
   push(input: Uint8Array, emit: ByteLineSink): void {
     if (input.length === 0) return;
     const chunk = asBuffer(input);
+    this.chunkStart = this.bytes;
     this.bytes += chunk.length;
     let start = 0;
     const n = chunk.length;
@@ -202,7 +214,7 @@ export class ByteLineSplitter {
         return;
       }
       this.append(chunk, 0, nl);
-      this.emitPending(true, emit);
+      this.emitPending(true, this.chunkStart + nl, emit);
       start = nl + 1;
     }
     for (;;) {
@@ -216,7 +228,7 @@ export class ByteLineSplitter {
 
   /** Flushes the last line when the stream had no final newline. */
   end(emit: ByteLineSink): void {
-    if (this.hasPending) this.emitPending(false, emit);
+    if (this.hasPending) this.emitPending(false, this.bytes, emit);
   }
 
   get hasPending(): boolean {
@@ -230,8 +242,9 @@ export class ByteLineSplitter {
       this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
       return;
     }
+    if (this.pendingLength === 0) this.pendingStart = this.chunkStart + s;
     const need = this.pendingLength + (e - s);
-    if (need > this.shortenAt && this.longLines?.allowed()) {
+    if (need > this.shortenAt && this.longLines && (this.reread || !this.longLines.mayNeedWhole())) {
       const compactor = (this.compactor ??= new LineCompactor(this.longLines.keepNames, this.allocate, this.limits));
       compactor.begin();
       compactor.write(this.pending, 0, this.pendingLength);
@@ -251,15 +264,24 @@ export class ByteLineSplitter {
     this.pendingLength = need;
   }
 
-  /** Emits the cut line now complete (or the unterminated last one). */
-  private emitPending(terminated: boolean, emit: ByteLineSink): void {
+  /** Emits the cut line now complete (or the unterminated last one), which ends at stream offset `end`. */
+  private emitPending(terminated: boolean, end: number, emit: ByteLineSink): void {
     if (this.shortening) {
       const compactor = this.compactor as LineCompactor;
+      const policy = this.longLines as LongLinePolicy;
       this.shortening = false;
-      this.linesShortened++;
-      this.bytesElided += compactor.elidedBytes;
       const line = compactor.end();
-      this.emitLine(line.bytes, 0, line.length, terminated, emit);
+      // The parser may need what was left out: the line again, whole (when it can still be read).
+      const whole = this.reread && policy.mayNeedWhole() && policy.needsWhole(line.bytes, 0, line.length) ? this.reread(this.pendingStart, end) : null;
+      if (whole) {
+        this.linesReread++;
+        this.maxHeldBytes = Math.max(this.maxHeldBytes, whole.length);
+        this.emitLine(whole, 0, whole.length, terminated, emit);
+      } else {
+        this.linesShortened++;
+        this.bytesElided += compactor.elidedBytes;
+        this.emitLine(line.bytes, 0, line.length, terminated, emit);
+      }
       compactor.shrink();
       return;
     }

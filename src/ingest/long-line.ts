@@ -26,17 +26,26 @@
  *   line of blanks stays blank).
  * - A line cut inside a string stays cut there (unterminated).
  *
- * The parser decides when a line may be shortened (`allowed`): the Claude
- * Code parser reads the first prompt's text (its task fingerprint), so it
- * allows shortening only once it has one. Diagnostics of a malformed
- * shortened line show the shortened text (JSON.parse's positions in it).
+ * Where the parser may read a long value (the Claude Code parser reads the
+ * text of a session's first prompt), it says so (`mayNeedWhole`) and checks
+ * the shortened line (`needsWhole`): the reader then reads the line again
+ * from the file, whole (on stdin, where it cannot, such a line is held
+ * whole from the start). Diagnostics of a malformed shortened line show the
+ * shortened text (JSON.parse's positions in it).
  */
 
 export interface LongLinePolicy {
   /** Keys whose values (strings, or whole objects and arrays) the parser decodes. */
   readonly keepNames: readonly string[];
-  /** Whether the line being read may be shortened (asked once the line passes the splitter's threshold). */
-  allowed(): boolean;
+  /**
+   * Whether the parser may need some of what shortening leaves out of its
+   * next line (the Claude Code parser until it has read a first prompt: the
+   * prompt's text is hashed). Such a line is shortened only when it can be
+   * read again, and read again when `needsWhole` says so.
+   */
+  mayNeedWhole(): boolean;
+  /** For a line shortened while `mayNeedWhole()`: whether the parser would read some of what was left out of it. */
+  needsWhole(bytes: Buffer, start: number, end: number): boolean;
 }
 
 /** Sizes of shortening (tests use small ones). */

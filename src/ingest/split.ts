@@ -57,8 +57,9 @@ export interface PartIngestOptions {
   file: string;
   relativePath: string;
   getTokenizer: () => Tokenizer;
-  /** As FileIngestOptions.allocate. */
+  /** As FileIngestOptions.allocate and .reread (offsets from the range's start). */
   allocate?: ((bytes: number) => Buffer) | undefined;
+  reread?: ((start: number, end: number) => Buffer | null) | undefined;
 }
 
 /** Push-based parse of one byte range of a Claude Code file: `push(chunk)…`, then `finish()`. */
@@ -77,7 +78,7 @@ export class ClaudePartIngest {
   constructor(opts: PartIngestOptions, atFileStart: boolean) {
     const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
     this.parser = createClaudeParser(ctx);
-    this.splitter = new ByteLineSplitter(atFileStart, { allocate: opts.allocate, longLines: this.parser.longLines });
+    this.splitter = new ByteLineSplitter(atFileStart, { allocate: opts.allocate, longLines: this.parser.longLines, reread: opts.reread });
   }
 
   /** `chunk` may be a reused read buffer: nothing is kept from it after the call. */

@@ -162,3 +162,43 @@ test('the ends a whole-file read keeps for the parse cache are the first and las
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lines past the 1 MiB shortening threshold read as the pure parse does: before and after the first prompt, a huge prompt read again (last line too), byte ranges', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-read-'));
+  try {
+    const prompt = (n: number): string => JSON.stringify({ type: 'user', sessionId: 's', parentUuid: null, message: { role: 'user', content: `fix ${'it, "now" é🚀\\ '.repeat(n)}` } });
+    const files: Array<[string, string]> = [
+      // No prompt yet: a tool result of 2.2 MB (shortened), a prompt of 1.7 MB (read again), then shortened freely.
+      ['before.jsonl', `${[longUser(200_000), prompt(100_000), call('r1', 1), longUser(200_000), call('r2', 2)].join('\n')}\n`],
+      // The last line, unterminated, is a huge prompt: read again before the file is closed.
+      ['last.jsonl', [call('r1', 1), longUser(150_000), prompt(100_000)].join('\n')],
+    ];
+    for (const [name, text] of files) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const want = parseText(name, text, undefined, { relativePath: name, getTokenizer });
+      assert.ok(want.output?.sessionInfo.some((i) => i.taskFingerprint !== null) || name === 'last.jsonl');
+      for (const chunk of [65_536, 1 << 20, null]) {
+        assert.deepStrictEqual(await readWith(chunk, inputOf(path, name)), want, `${name}, read buffer ${chunk ?? '4 MiB'}`);
+      }
+      // Split at every line start: each range re-reads from its own offset.
+      const size = statSync(path).size;
+      const bytes = Buffer.from(text);
+      const ctx = { file: name, relativePath: name, getTokenizer };
+      setReadChunkBytesForTests(65_536);
+      try {
+        for (let i = 0; i < bytes.length - 1; i++) {
+          if (bytes[i] !== 0x0a) continue;
+          const input = inputOf(path, name);
+          const a = await readFilePart(input, { fileSize: size, start: 0, end: i + 1 }, { getTokenizer });
+          const b = await readFilePart(input, { fileSize: size, start: i + 1, end: size }, { getTokenizer });
+          assert.deepStrictEqual(mergeFileParts(ctx, [a.part, b.part], false), parseText(name, text, 'claude-code', { relativePath: name, getTokenizer }), `${name} cut at ${i + 1}`);
+        }
+      } finally {
+        setReadChunkBytesForTests(null);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -166,12 +166,13 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
       });
     const fd = openSync(file, 'w');
     try {
-      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n`);
-      const [head, tail] = JSON.stringify({ ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T09:01:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).split('"X"') as [string, string];
+      // The tool result comes first, before any prompt (a session opened with a command): shortened all the same.
+      const [head, tail] = JSON.stringify({ ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T08:59:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).split('"X"') as [string, string];
       writeSync(fd, `${head}"`);
       const output = Buffer.from('a line of output with \\"quotes\\", a \\\\ and an emoji \u{1F600}\\n'.repeat(50_000));
       for (let n = 0; n < 100 * 1024 * 1024; n += output.length) writeSync(fd, output);
-      writeSync(fd, `"${tail}\n${assistant(2)}\n`);
+      writeSync(fd, `"${tail}\n`);
+      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n${assistant(2)}\n`);
     } finally {
       closeSync(fd);
     }
@@ -181,7 +182,7 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
     const f = doc.files[0];
     assert.ok(f);
     assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [4, 2, 2, 0]);
-    assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [2, 4]);
+    assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [3, 4]);
     if (run.peakRssMb === null) {
       t.diagnostic('no /proc: peak RSS not measured');
       return;

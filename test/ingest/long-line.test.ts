@@ -54,10 +54,14 @@ function parseWhole(bytes: Buffer): ParseOutput {
   return parser.finish();
 }
 
-/** The file pushed in the given chunks, every cut line shortened as soon as the parser allows. */
-function parseShortened(chunks: Buffer[], limits = SMALL): { output: ParseOutput; splitter: ByteLineSplitter } {
+/**
+ * The file pushed in the given chunks, every cut line shortened as soon as the parser allows;
+ * with `file`, a line the parser needs whole is read again from it.
+ */
+function parseShortened(chunks: Buffer[], limits = SMALL, file?: Buffer): { output: ParseOutput; splitter: ByteLineSplitter } {
   const parser = claudeCodeFormat.createParser(ctx());
-  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, shortenAtBytes: 0, limits });
+  const reread = file ? (a: number, b: number): Buffer => file.subarray(a, b) : undefined;
+  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, shortenAtBytes: 0, limits, reread });
   const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
   for (const c of chunks) splitter.push(c, sink);
   splitter.end(sink);
@@ -157,6 +161,35 @@ test('a Claude Code file parses the same with its cut lines read shortened, for 
   assert.ok(elided > 10_000, `bytes elided: ${elided}`);
 });
 
+test('before the first prompt, a line is shortened and read again whole only when it may be the prompt (fast-check)', () => {
+  const prompt = fc
+    .tuple(fc.oneof(text, fc.array(fc.record({ type: fc.constantFrom('text', 'image'), text }), { maxLength: 3 })), fc.constantFrom(undefined, true, false), fc.constantFrom(undefined, 'tool_result', 'x'))
+    .map(([content, isMeta, marker]) => {
+      const r: Record<string, unknown> = { type: 'user', sessionId: 's1', uuid: 'u9', message: { role: 'user', content } };
+      if (isMeta !== undefined) r['isMeta'] = isMeta;
+      if (marker !== undefined) r['note'] = `"${marker}"`;
+      return JSON.stringify(r);
+    });
+  let shortened = 0;
+  let reread = 0;
+  fc.assert(
+    fc.property(fc.array(fc.oneof(line, prompt, prompt), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
+      const file = Buffer.from(lines.join('\n'), 'utf8');
+      const want = comparable(parseWhole(file));
+      const { output, splitter } = parseShortened(cut(file, cuts), SMALL, file);
+      assert.deepEqual(comparable(output), want);
+      shortened += splitter.linesShortened;
+      reread += splitter.linesReread;
+      // Without a way to read a line again, nothing is shortened before the first prompt.
+      const held = parseShortened(cut(file, cuts));
+      assert.deepEqual(comparable(held.output), want);
+    }),
+    { numRuns: 1000 },
+  );
+  assert.ok(shortened > 300, `lines shortened: ${shortened}`);
+  assert.ok(reread > 200, `lines read again: ${reread}`);
+});
+
 test('a shortened key is accepted or rejected as the whole key is, at the top level and in message (fast-check)', () => {
   // Raw key bytes, not escaped by JSON.stringify: invalid escapes, cut `\u`, control characters, escaped quotes.
   const raw = fc.array(fc.constantFrom('a', 'bc', 'é', '\\x', '\\u0041', '\\u00', '\\u00zz', '\\n', '\\\\', '\\"', '\u0001', '\t', 'x'.repeat(9)), { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
@@ -223,7 +256,7 @@ test('strings: a long value keeps a head and a marker, a kept key\'s value and e
   assert.equal(run('{"t":"0123456789abcdef'), '{"t":"0123');
 });
 
-test('a line of megabytes takes the memory of its shortened form, and is held whole while the first prompt may be in it', () => {
+test('a line of megabytes takes the memory of its shortened form; before the first prompt, unless it can be read again, it is held whole', () => {
   const big = 'log line with \\"quotes\\" and \\\\ escapes\\n'.repeat(200_000); // 8.4 MB of JSON string content
   const huge = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u1', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).replace('"X"', `"${big}"`);
   const assistant = JSON.stringify({
@@ -233,27 +266,35 @@ test('a line of megabytes takes the memory of its shortened form, and is held wh
     timestamp: '2025-09-01T10:00:00.000Z',
     message: { id: 'msg_1', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: big.slice(0, 3_000_000) }], usage: { input_tokens: 3, output_tokens: 5 } },
   });
+  const bigPrompt = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u2', message: { role: 'user', content: 'X' } }).replace('"X"', `"${big.slice(0, 2_000_000)}"`);
   const mib = 1 << 20;
   const chunks = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / mib) }, (_, k) => b.subarray(k * mib, (k + 1) * mib));
+  const read = (file: Buffer, reread: boolean): { output: ParseOutput; splitter: ByteLineSplitter } => {
+    const parser = claudeCodeFormat.createParser(ctx());
+    const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, reread: reread ? (a, b) => file.subarray(a, b) : undefined });
+    const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
+    for (const c of chunks(file)) splitter.push(c, sink);
+    splitter.end(sink);
+    return { output: parser.finish(), splitter };
+  };
 
   const after = Buffer.from([PROMPT, huge, assistant, ''].join('\n'));
-  const parser = claudeCodeFormat.createParser(ctx());
-  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines });
-  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
-  for (const c of chunks(after)) splitter.push(c, sink);
-  splitter.end(sink);
-  assert.deepEqual(comparable(parser.finish()), comparable(parseWhole(after)));
-  assert.equal(splitter.linesShortened, 2);
-  assert.ok(splitter.bytesElided > 11_000_000);
-  assert.ok(splitter.maxHeldBytes <= 2 * mib, `held ${splitter.maxHeldBytes} bytes`);
+  const a = read(after, false);
+  assert.deepEqual(comparable(a.output), comparable(parseWhole(after)));
+  assert.equal(a.splitter.linesShortened, 2);
+  assert.ok(a.splitter.bytesElided > 11_000_000);
+  assert.ok(a.splitter.maxHeldBytes <= 2 * mib, `held ${a.splitter.maxHeldBytes} bytes`);
 
-  // No prompt yet: the line may be the first prompt, whose text is read: held whole.
-  const before = Buffer.from([huge, PROMPT, ''].join('\n'));
-  const p2 = claudeCodeFormat.createParser(ctx());
-  const s2 = new ByteLineSplitter(true, { longLines: p2.longLines });
-  for (const c of chunks(before)) s2.push(c, (b, s, e, lineNo) => p2.pushBytes?.(b, s, e, lineNo));
-  s2.end((b, s, e, lineNo) => p2.pushBytes?.(b, s, e, lineNo));
-  assert.equal(s2.linesShortened, 0);
-  assert.ok(s2.maxHeldBytes >= huge.length);
-  assert.deepEqual(comparable(p2.finish()), comparable(parseWhole(before)));
+  // No prompt yet: the tool result is shortened (its message says it is no prompt), the long prompt read again whole.
+  const before = Buffer.from([huge, bigPrompt, assistant].join('\n'));
+  const want = comparable(parseWhole(before));
+  const b = read(before, true);
+  assert.deepEqual(comparable(b.output), want);
+  assert.deepEqual([b.splitter.linesShortened, b.splitter.linesReread], [2, 1]);
+  assert.ok(b.splitter.maxHeldBytes < bigPrompt.length + mib, `held ${b.splitter.maxHeldBytes} bytes`);
+  // Where nothing can be read again (stdin): held whole.
+  const c = read(before, false);
+  assert.deepEqual(comparable(c.output), want);
+  assert.deepEqual([c.splitter.linesShortened, c.splitter.linesReread], [1, 0]);
+  assert.ok(c.splitter.maxHeldBytes >= huge.length);
 });

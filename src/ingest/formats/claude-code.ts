@@ -405,6 +405,29 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
     });
   }
 
+  /** Whether a line may still be read as the first prompt (its text, not only its bytes' structure). */
+  function mayNeedWhole(): boolean {
+    return firstPrompt === null && !path.streamId;
+  }
+
+  /**
+   * Whether pushBytes would read `b[s, e)` (a line read shortened) as a
+   * prompt: a user line, not a summary, sidechain or meta line, whose message
+   * holds no `"tool_result"` (a shortened line keeps that token wherever the
+   * whole line has it, but may have lost one from inside a long string: then
+   * the whole line is read too). Reads the same spans pushBytes does, and
+   * changes nothing else.
+   */
+  function mayBePrompt(b: Buffer, s: number, e: number): boolean {
+    if (!mayNeedWhole() || !scanObjectBytes(b, s, e, TOP, top, nested)) return false;
+    if (!is(b, top, T_TYPE, V_USER) || bool(b, top, T_COMPACT_SUMMARY) === true) return false;
+    if (bool(b, top, T_SIDECHAIN) === true || bool(b, top, T_META) === true) return false;
+    const m0 = top[2 * T_MESSAGE] as number;
+    if (m0 < 0) return false; // no message: no prompt text
+    const at = b.indexOf(TOOL_RESULT, m0);
+    return !(at >= 0 && at < (top[2 * T_MESSAGE + 1] as number));
+  }
+
   /** One line: b[s, e), already without `\n`, trailing `\r` and BOM; `text` is its decoded form when the caller has it. */
   function pushBytes(b: Buffer, s: number, e: number, lineNo: number, text?: string): void {
     out.linesRead++;
@@ -473,8 +496,8 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
       pushBytes(b, 0, b.length, lineNo, line);
     },
     pushBytes,
-    // A long line may be read shortened once the first prompt (whose text is read) is known.
-    longLines: { keepNames: KEEP_NAMES, allowed: () => firstPrompt !== null || path.streamId !== null },
+    // Long lines may be read shortened; until the first prompt (whose text is read) is known, one that may be it is read whole.
+    longLines: { keepNames: KEEP_NAMES, mayNeedWhole, needsWhole: mayBePrompt },
     finishPart,
     finish() {
       return mergeClaudeParts(ctx, [finishPart()]);
