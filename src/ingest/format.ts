@@ -116,8 +116,9 @@ export interface LineParser {
    */
   pushBytes?(bytes: Buffer, start: number, end: number, lineNo: number): void;
   /**
-   * With a byte path: the parser reads a line too long to hold as well in its
-   * shortened form (../long-line.ts), when and as this policy says.
+   * The parser reads a line too long to hold as well in its shortened form
+   * (../long-line.ts), when and as this policy says. A text parser with one
+   * is fed through the byte splitter, each line decoded alone (the same text).
    */
   readonly longLines?: LongLinePolicy;
   finish(): ParseOutput;

@@ -7,8 +7,9 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { FormatId } from '../model/usage.js';
 import type { ColumnMapping, InputFormat, LineParser, ParseContext, ParseOutput, Tokenizer } from './format.js';
 import { detectFormat, getFormat } from './index.js';
-import { ByteLineSplitter, LineSplitter, asBuffer, decodeHead, type ByteLineSink, type SplitLine } from './lines.js';
+import { ByteLineSplitter, LineSplitter, MAX_LINE_BYTES, MAX_TEXT_LINE_CHARS, asBuffer, decodeHead, type ByteLineSink, type SplitLine } from './lines.js';
 import { claudeCodeFormat, isClaudeCodeHead, type ClaudeLineParser } from './formats/claude-code.js';
+import { decodeUtf8 } from './formats/json-bytes.js';
 import type { FilePart } from './split.js';
 
 /** Bytes of a file looked at to detect its format. */
@@ -41,6 +42,40 @@ export interface FileIngestOptions {
   reread?: ((start: number, end: number) => Buffer | null) | undefined;
 }
 
+/**
+ * Lines too long to read whole (../lines.ts MAX_LINE_BYTES) and not read
+ * shortened: skipped, and reported with file:line like a malformed line,
+ * once the parser's output exists.
+ */
+export class TooLongLines {
+  private readonly lines: Array<{ lineNo: number; length: number; unit: string }> = [];
+
+  add(lineNo: number, length: number, unit: 'bytes' | 'characters'): void {
+    this.lines.push({ lineNo, length, unit });
+  }
+
+  /** Counts the lines as read and skipped in `output`, with one diagnostic each (in line order). */
+  applyTo(output: Pick<ParseOutput, 'diagnostics' | 'linesRead' | 'linesSkipped'>, file: string): void {
+    for (const { lineNo, length, unit } of this.lines) {
+      const d: Diagnostic = {
+        code: 'line-too-long',
+        severity: 'error',
+        message:
+          unit === 'bytes'
+            ? `line of ${(length / 1e6).toFixed(1)} MB is too long to read whole (the limit is ${MAX_LINE_BYTES / 1024 / 1024} MiB); skipped`
+            : `line of ${(length / 1e6).toFixed(1)} million characters is too long to read (the limit is ${MAX_TEXT_LINE_CHARS / 1024 / 1024} Mi); skipped`,
+        source: { file, line: lineNo },
+        details: { [unit]: length },
+      };
+      const at = output.diagnostics.findIndex((x) => (x.source?.line ?? 0) > lineNo);
+      if (at < 0) output.diagnostics.push(d);
+      else output.diagnostics.splice(at, 0, d);
+      output.linesRead++;
+      output.linesSkipped++;
+    }
+  }
+}
+
 /** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
 export class FileIngest {
   private readonly splitter = new LineSplitter();
@@ -53,15 +88,26 @@ export class FileIngest {
   private decided = false;
   private linesRead = 0;
   private lastUnterminatedLine = 0;
+  private readonly tooLong = new TooLongLines();
   private readonly emit = (line: SplitLine): void => {
     this.linesRead++;
     if (!line.terminated) this.lastUnterminatedLine = line.lineNo;
-    if (this.parser) this.parser.push(line.text, line.lineNo);
+    if (line.tooLong !== undefined) this.tooLong.add(line.lineNo, line.tooLong, 'characters');
+    else if (this.parser) this.parser.push(line.text, line.lineNo);
+  };
+  private readonly onTooLong = (lineNo: number, bytes: number, terminated: boolean): void => {
+    this.linesRead++;
+    if (!terminated) this.lastUnterminatedLine = lineNo;
+    this.tooLong.add(lineNo, bytes, 'bytes');
   };
   private readonly emitBytes: ByteLineSink = (b, s, e, lineNo, terminated) => {
     this.linesRead++;
     if (!terminated) this.lastUnterminatedLine = lineNo;
-    if (this.parser) (this.parser.pushBytes as NonNullable<LineParser['pushBytes']>)(b, s, e, lineNo);
+    const parser = this.parser;
+    if (!parser) return;
+    // A text parser split on bytes (it reads long lines shortened): each line decoded alone, as LineSplitter's lines are.
+    if (parser.pushBytes) parser.pushBytes(b, s, e, lineNo);
+    else parser.push(decodeUtf8(b, s, e), lineNo);
   };
 
   constructor(private readonly opts: FileIngestOptions) {}
@@ -116,7 +162,7 @@ export class FileIngest {
       if (this.opts.columns) ctx.columns = this.opts.columns;
       this.parser = this.format.createParser(ctx);
     }
-    if (!this.parser || this.parser.pushBytes) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines, reread: this.opts.reread });
+    if (!this.parser || this.parser.pushBytes || this.parser.longLines) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines, reread: this.opts.reread, tooLong: this.onTooLong });
   }
 
   /**
@@ -143,12 +189,14 @@ export class FileIngest {
     const splitter = this.byteSplitter;
     if (this.format?.id !== 'claude-code' || !parser?.finishPart || !splitter) return null;
     splitter.end(this.emitBytes);
+    const claude = parser.finishPart();
+    this.tooLong.applyTo(claude, this.opts.file);
     return {
       bytes: splitter.bytes,
       linesSeen: splitter.linesSeen,
       linesRead: this.linesRead,
       lastUnterminatedLine: this.lastUnterminatedLine,
-      claude: parser.finishPart(),
+      claude,
     };
   }
 
@@ -185,6 +233,7 @@ export class FileIngest {
       return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output: null, linesRead: this.linesRead, fileDiagnostics };
     }
     const output = this.parser.finish();
+    this.tooLong.applyTo(output, this.opts.file);
     if (this.lastUnterminatedLine > 0) markTruncated(output, this.lastUnterminatedLine, isStillGrowing);
     return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output, linesRead: this.linesRead, fileDiagnostics };
   }

@@ -23,7 +23,22 @@ export interface SplitLine {
   lineNo: number;
   /** False only for a last line without a final newline. */
   terminated: boolean;
+  /** Set (to the line's length, in characters) for a line too long to read: `text` is then empty. */
+  tooLong?: number;
 }
+
+/**
+ * Longest line the byte path holds whole (one its parser does not read
+ * shortened: e.g. a Claude Code prompt): a longer one is reported and
+ * skipped, as parsing it would take several times its size in memory.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * Longest line (characters) the text path holds: past it a line is reported
+ * and skipped. Only a guard: a string cannot hold 512 Mi characters, and a
+ * document format (OpenHands, a JSON response) joins its lines into one.
+ */
+export const MAX_TEXT_LINE_CHARS = 256 * 1024 * 1024;
 
 function isBlank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -44,7 +59,10 @@ export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   /** Text of the current (unterminated) line. */
   private pending = '';
+  /** Characters of the current line left out once it passed `maxChars` (its text is then dropped). */
+  private skipped = 0;
   private lineNo = 0;
+  constructor(private readonly maxChars = MAX_TEXT_LINE_CHARS) {}
   /** Bytes pushed so far. */
   bytes = 0;
   /** Physical lines seen so far (including empty ones). */
@@ -61,6 +79,11 @@ export class LineSplitter {
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
+      if (this.skipped > 0) {
+        this.emitTooLong(this.skipped + nl - start, true, emit);
+        start = nl + 1;
+        continue;
+      }
       let line = text.slice(start, nl);
       if (this.pending.length > 0) {
         line = this.pending + line;
@@ -69,22 +92,47 @@ export class LineSplitter {
       this.emitLine(line, true, emit);
       start = nl + 1;
     }
-    if (start < text.length) this.pending += text.slice(start);
+    if (start < text.length) this.hold(text, start);
   }
 
   /** Flushes the last line when the stream had no final newline. */
   end(emit: (line: SplitLine) => void): void {
-    const rest = this.pending + this.decoder.decode();
+    const tail = this.decoder.decode();
+    if (this.skipped > 0) {
+      this.emitTooLong(this.skipped + tail.length, false, emit);
+      return;
+    }
+    const rest = this.pending + tail;
     this.pending = '';
     if (rest.length > 0) this.emitLine(rest, false, emit);
   }
 
   /** True when text of an unterminated line is waiting. */
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending.length > 0 || this.skipped > 0;
+  }
+
+  /** Keeps text[start..] as the start of the next line, or only counts it once the line is too long. */
+  private hold(text: string, start: number): void {
+    const n = text.length - start;
+    if (this.skipped > 0) this.skipped += n;
+    else if (this.pending.length + n > this.maxChars) {
+      this.skipped = this.pending.length + n;
+      this.pending = '';
+    } else this.pending += text.slice(start);
+  }
+
+  private emitTooLong(chars: number, terminated: boolean, emit: (line: SplitLine) => void): void {
+    this.lineNo++;
+    this.skipped = 0;
+    emit({ text: '', lineNo: this.lineNo, terminated, tooLong: chars });
   }
 
   private emitLine(raw: string, terminated: boolean, emit: (line: SplitLine) => void): void {
+    if (raw.length > this.maxChars) {
+      this.emitTooLong(raw.length, terminated, emit);
+      return;
+    }
     this.lineNo++;
     let text = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
     if (this.lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -136,7 +184,14 @@ export interface ByteSplitterOptions {
   longLines?: LongLinePolicy | undefined;
   /** Bytes [start, end) of the stream again (stream offsets: 0 = the first byte pushed); null when they cannot be read. */
   reread?: ((start: number, end: number) => Buffer | null) | undefined;
-  /** Tests: SHORTEN_AT_BYTES and the compactor's limits. */
+  /**
+   * Called instead of the sink for a line longer than `maxLineBytes` that is
+   * not read shortened (its length in bytes); without it, lines of any length
+   * are held.
+   */
+  tooLong?: ((lineNo: number, bytes: number, terminated: boolean) => void) | undefined;
+  /** Tests: MAX_LINE_BYTES, SHORTEN_AT_BYTES and the compactor's limits. */
+  maxLineBytes?: number;
   shortenAtBytes?: number;
   limits?: ShortenLimits;
 }
@@ -166,6 +221,10 @@ export class ByteLineSplitter {
   private readonly reread: ((start: number, end: number) => Buffer | null) | undefined;
   private readonly shortenAt: number;
   private readonly limits: ShortenLimits | undefined;
+  private readonly tooLong: ((lineNo: number, bytes: number, terminated: boolean) => void) | undefined;
+  private readonly maxLine: number;
+  /** The cut line passed maxLine: only its bytes are counted (with `tooLong` set). */
+  private skipping = false;
   /** Stream offsets: of the chunk being pushed, and of the cut line's first byte. */
   private chunkStart = 0;
   private pendingStart = 0;
@@ -194,6 +253,8 @@ export class ByteLineSplitter {
     this.reread = options.reread;
     this.shortenAt = options.shortenAtBytes ?? SHORTEN_AT_BYTES;
     this.limits = options.limits;
+    this.tooLong = options.tooLong;
+    this.maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
   }
 
   get linesSeen(): number {
@@ -232,26 +293,32 @@ export class ByteLineSplitter {
   }
 
   get hasPending(): boolean {
-    return this.pendingLength > 0 || this.shortening;
+    return this.pendingLength > 0 || this.shortening || this.skipping;
   }
 
   private append(src: Buffer, s: number, e: number): void {
+    if (this.skipping) return;
     if (this.shortening) {
       const compactor = this.compactor as LineCompactor;
       compactor.write(src, s, e);
       this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
+      // Shortened, still too long (no long strings to cut): skipped.
+      if (this.tooLong && compactor.length > this.maxLine) this.skip();
       return;
     }
-    if (this.pendingLength === 0) this.pendingStart = this.chunkStart + s;
+    if (!this.hasPending) this.pendingStart = this.chunkStart + s;
     const need = this.pendingLength + (e - s);
     if (need > this.shortenAt && this.longLines && (this.reread || !this.longLines.mayNeedWhole())) {
-      const compactor = (this.compactor ??= new LineCompactor(this.longLines.keepNames, this.allocate, this.limits));
+      const compactor = (this.compactor ??= new LineCompactor(this.longLines.keepNames, this.allocate, this.limits, this.longLines.parsesWholeLine === true));
       compactor.begin();
       compactor.write(this.pending, 0, this.pendingLength);
-      compactor.write(src, s, e);
-      this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
       this.pendingLength = 0;
       this.shortening = true;
+      this.append(src, s, e);
+      return;
+    }
+    if (this.tooLong && need > this.maxLine) {
+      this.skip();
       return;
     }
     if (need > this.pending.length) {
@@ -264,15 +331,37 @@ export class ByteLineSplitter {
     this.pendingLength = need;
   }
 
+  /** Drops the cut line held so far: it is too long to read; only its length is reported. */
+  private skip(): void {
+    this.skipping = true;
+    this.shortening = false;
+    this.pendingLength = 0;
+    if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0);
+    this.compactor?.shrink();
+  }
+
   /** Emits the cut line now complete (or the unterminated last one), which ends at stream offset `end`. */
   private emitPending(terminated: boolean, end: number, emit: ByteLineSink): void {
+    if (this.skipping) {
+      this.skipping = false;
+      this.lineNo++;
+      (this.tooLong as NonNullable<typeof this.tooLong>)(this.lineNo, end - this.pendingStart, terminated);
+      return;
+    }
     if (this.shortening) {
       const compactor = this.compactor as LineCompactor;
       const policy = this.longLines as LongLinePolicy;
       this.shortening = false;
       const line = compactor.end();
-      // The parser may need what was left out: the line again, whole (when it can still be read).
-      const whole = this.reread && policy.mayNeedWhole() && policy.needsWhole(line.bytes, 0, line.length) ? this.reread(this.pendingStart, end) : null;
+      // The parser may need what was left out: the line again, whole (when it can still be read, and is not too long).
+      const needed = this.reread !== undefined && policy.mayNeedWhole() && policy.needsWhole(line.bytes, 0, line.length);
+      if (needed && this.tooLong && end - this.pendingStart > this.maxLine) {
+        compactor.shrink();
+        this.skipping = true;
+        this.emitPending(terminated, end, emit);
+        return;
+      }
+      const whole = needed ? (this.reread as NonNullable<typeof this.reread>)(this.pendingStart, end) : null;
       if (whole) {
         this.linesReread++;
         this.maxHeldBytes = Math.max(this.maxHeldBytes, whole.length);

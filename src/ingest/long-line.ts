@@ -21,6 +21,8 @@
  * - Values the parser decodes are kept verbatim: the value of any key named
  *   in `keepNames`, wherever it occurs, and everything inside it when it is an
  *   object or array (a `usage` object is JSON.parsed whole).
+ * - For a parser that JSON.parses the line (`parsesWholeLine`: Codex),
+ *   every shortened string keeps JSON.parse's verdict the same way.
  * - Outside strings, bytes are kept, except that a run of JSON whitespace
  *   becomes its first byte (the walkers treat any run as one separator; a
  *   line of blanks stays blank).
@@ -46,6 +48,12 @@ export interface LongLinePolicy {
   mayNeedWhole(): boolean;
   /** For a line shortened while `mayNeedWhole()`: whether the parser would read some of what was left out of it. */
   needsWhole(bytes: Buffer, start: number, end: number): boolean;
+  /**
+   * The parser JSON.parses the whole line (instead of walking it as
+   * ./formats/json-bytes.ts does): every shortened string, not only a key,
+   * then keeps JSON.parse's verdict on it.
+   */
+  readonly parsesWholeLine?: boolean;
 }
 
 /** Sizes of shortening (tests use small ones). */
@@ -119,6 +127,8 @@ export class LineCompactor {
   private strElided = false;
   private strKeep = false;
   private strKey = false;
+  /** The string's JSON.parse verdict is kept (a key, or any string with `checkAll`): read byte by byte. */
+  private strCheck = false;
   /** Key-position strings: escape state, a backslash seen, content JSON.parse would reject. */
   private esc = ESC_NONE;
   private hasBackslash = false;
@@ -147,6 +157,8 @@ export class LineCompactor {
     keepNames: readonly string[],
     private readonly allocate: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n),
     limits: ShortenLimits = DEFAULT_SHORTEN_LIMITS,
+    /** Keep JSON.parse's verdict on every string (LongLinePolicy.parsesWholeLine). */
+    private readonly checkAll = false,
   ) {
     this.elideOver = limits.elideOverBytes;
     this.keyElideOver = Math.max(limits.keyElideOverBytes, limits.elideOverBytes);
@@ -176,6 +188,11 @@ export class LineCompactor {
     return { bytes: this.out, length: this.len };
   }
 
+  /** Bytes of the shortened line so far. */
+  get length(): number {
+    return this.len;
+  }
+
   /** Size of the output buffer (what the line being shortened holds). */
   get capacity(): number {
     return this.out.length;
@@ -191,7 +208,7 @@ export class LineCompactor {
     let i = start;
     while (i < end) {
       if (this.inString) {
-        i = this.strKey ? this.keyContent(src, i, end) : this.valueContent(src, i, end);
+        i = this.strCheck ? this.checkedContent(src, i, end) : this.valueContent(src, i, end);
         continue;
       }
       const c = src[i] as number;
@@ -256,6 +273,7 @@ export class LineCompactor {
     this.strBytes = 0;
     this.strElided = false;
     this.strKey = this.expectKey;
+    this.strCheck = this.expectKey || this.checkAll;
     this.strKeep = this.valueKept || this.keepDepth >= 0;
     this.esc = ESC_NONE;
     this.hasBackslash = false;
@@ -292,8 +310,8 @@ export class LineCompactor {
     return ((k < start && oddBefore ? run + 1 : run) & 1) === 1;
   }
 
-  /** Content of a key-position string from `i`, byte by byte (JSON.parse's verdict on it is kept). */
-  private keyContent(src: Buffer, i: number, end: number): number {
+  /** Content of a string from `i`, byte by byte, keeping JSON.parse's verdict on it (`strCheck`). */
+  private checkedContent(src: Buffer, i: number, end: number): number {
     let j = i;
     while (j < end) {
       const c = src[j] as number;
@@ -345,7 +363,8 @@ export class LineCompactor {
     this.inString = false;
     if (this.strElided) {
       this.putText(`…[${this.strBytes} bytes]`);
-      if (this.strKey && this.hasBackslash && this.invalid) this.putText('\\x');
+      // JSON.parse rejects the whole string: so it does the shortened one. (A walker parses a key only when it holds a backslash.)
+      if (this.strCheck && this.invalid && (this.checkAll || this.hasBackslash)) this.putText('\\x');
     }
     this.put1(QUOTE);
     if (this.strKey) this.keyKept = !this.strElided && this.isKeptName(this.strOut + 1, this.len - 1);

@@ -22,7 +22,7 @@
  *   FileIngest.
  */
 import type { ParsedFile } from './ingest.js';
-import { markTruncated } from './ingest.js';
+import { TooLongLines, markTruncated } from './ingest.js';
 import { ByteLineSplitter, type ByteLineSink } from './lines.js';
 import type { ParseContext, Tokenizer } from './format.js';
 import {
@@ -73,12 +73,25 @@ export class ClaudePartIngest {
     if (!terminated) this.lastUnterminatedLine = lineNo;
     this.parser.pushBytes(b, s, e, lineNo);
   };
+  private readonly tooLong = new TooLongLines();
 
   /** @param atFileStart true for the range starting at byte 0. */
-  constructor(opts: PartIngestOptions, atFileStart: boolean) {
+  constructor(
+    private readonly opts: PartIngestOptions,
+    atFileStart: boolean,
+  ) {
     const ctx: ParseContext = { file: opts.file, relativePath: opts.relativePath, getTokenizer: opts.getTokenizer };
     this.parser = createClaudeParser(ctx);
-    this.splitter = new ByteLineSplitter(atFileStart, { allocate: opts.allocate, longLines: this.parser.longLines, reread: opts.reread });
+    this.splitter = new ByteLineSplitter(atFileStart, {
+      allocate: opts.allocate,
+      longLines: this.parser.longLines,
+      reread: opts.reread,
+      tooLong: (lineNo, bytes, terminated) => {
+        this.linesRead++;
+        if (!terminated) this.lastUnterminatedLine = lineNo;
+        this.tooLong.add(lineNo, bytes, 'bytes');
+      },
+    });
   }
 
   /** `chunk` may be a reused read buffer: nothing is kept from it after the call. */
@@ -88,12 +101,14 @@ export class ClaudePartIngest {
 
   finish(): FilePart {
     this.splitter.end(this.emit);
+    const claude = this.parser.finishPart();
+    this.tooLong.applyTo(claude, this.opts.file);
     return {
       bytes: this.splitter.bytes,
       linesSeen: this.splitter.linesSeen,
       linesRead: this.linesRead,
       lastUnterminatedLine: this.lastUnterminatedLine,
-      claude: this.parser.finishPart(),
+      claude,
     };
   }
 }

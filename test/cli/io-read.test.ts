@@ -202,3 +202,34 @@ test('lines past the 1 MiB shortening threshold read as the pure parse does: bef
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a Codex rollout with lines past the shortening threshold reads as the pure parse does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-read-'));
+  try {
+    const env = (type: string, payload: unknown): string => JSON.stringify({ timestamp: '2026-01-14T10:02:11.000Z', type, payload });
+    const usage = (n: number): unknown => ({ input_tokens: 100 * n, cached_input_tokens: 50 * n, output_tokens: 10 * n, reasoning_output_tokens: 0 });
+    const text = [
+      env('session_meta', { id: 'a4833bbf-e3e6-4bcb-b3da-895e8083e71e', cwd: '/w', instructions: 'be brief '.repeat(200_000) }),
+      env('turn_context', { model: 'gpt-5-codex' }),
+      env('event_msg', { type: 'user_message', message: `fix "it" é ${'and more '.repeat(150_000)}` }),
+      env('response_item', { type: 'function_call_output', call_id: 'c1', output: `{"usage":{"input_tokens":1}} ${'é🚀"\\x\n'.repeat(300_000)}` }),
+      env('event_msg', { type: 'token_count', info: { total_token_usage: usage(1), last_token_usage: usage(1) } }),
+      `${env('response_item', { type: 'function_call_output', call_id: 'c2', output: 'out\\q'.repeat(400_000) })}`.replace('out\\\\q', 'out\\q'),
+      env('event_msg', { type: 'token_count', info: { total_token_usage: usage(3), last_token_usage: usage(2) } }),
+    ].join('\n');
+    const name = 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl';
+    const path = join(dir, name);
+    writeFileSync(path, `${text}\n`);
+    const want = parseText(name, `${text}\n`, undefined, { relativePath: name, getTokenizer });
+    assert.equal(want.output?.format, 'codex');
+    assert.equal(want.output?.linesSkipped, 1, 'the line with an invalid escape is skipped');
+    assert.equal(want.output?.turns.length, 2);
+    // A malformed line read shortened is reported with JSON.parse's message on the shortened text.
+    const plain = (f: ParsedFile): ParsedFile => ({ ...f, output: f.output && { ...f.output, diagnostics: f.output.diagnostics.map((d) => (d.code === 'invalid-json' ? { ...d, message: '' } : d)) } });
+    for (const chunk of [65_536, 1 << 20, null]) {
+      assert.deepStrictEqual(plain(await readWith(chunk, inputOf(path, name))), plain(want), `${name}, read buffer ${chunk ?? '4 MiB'}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

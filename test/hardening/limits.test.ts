@@ -195,6 +195,41 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
   }
 });
 
+test('a first prompt of 70 MB (too long to read whole) is reported and skipped, not a crash', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'te-longprompt-'));
+  try {
+    const file = join(root, '11111111-2222-4333-8444-555555555556.jsonl');
+    const base = { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: '11111111-2222-4333-8444-555555555556', version: '2.0.30' };
+    const fd = openSync(file, 'w');
+    try {
+      const [head, tail] = JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'X' } }).split('"X"') as [string, string];
+      writeSync(fd, `${head}"`);
+      const pasted = Buffer.from('pasted log line with \\"quotes\\"\\n'.repeat(100_000));
+      for (let n = 0; n < 70 * 1024 * 1024; n += pasted.length) writeSync(fd, pasted);
+      writeSync(fd, `"${tail}\n`);
+      const usage = { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 };
+      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'a1', type: 'assistant', timestamp: '2026-02-02T09:01:00.000Z', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage } })}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    const run = await spawnMeasured(['sessions', '--json', '--no-cache', file], 256);
+    assert.equal(run.exitCode, 0, run.stderr.slice(0, 2000));
+    const doc = JSON.parse(run.stdout) as SessionsDoc;
+    const f = doc.files[0];
+    assert.ok(f);
+    assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [2, 1, 0, 1]);
+    const d = doc.diagnostics.find((x) => x.code === 'line-too-long');
+    assert.ok(d && d.source?.line === 1 && /too long to read whole/.test(d.message), JSON.stringify(doc.diagnostics));
+    assert.match(run.stderr, /skipped 1 malformed line in 1 file \(first: .*:1 line too long\)/);
+    if (run.peakRssMb !== null) {
+      t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+      assert.ok(run.peakRssMb < 244, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a ~300 MB single file under --max-old-space-size=256 (TOKEN_ECON_HEAVY=1)', { timeout: 600_000 }, async (t) => {
   if (process.env['TOKEN_ECON_HEAVY'] !== '1') {
     t.skip('set TOKEN_ECON_HEAVY=1 to run the 300 MB bounded-memory test');

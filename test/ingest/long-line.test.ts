@@ -7,9 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ByteLineSplitter, type ByteLineSink } from '../../src/ingest/lines.js';
+import { ByteLineSplitter, LineSplitter, type ByteLineSink, type SplitLine } from '../../src/ingest/lines.js';
 import { LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js';
 import { claudeCodeFormat } from '../../src/ingest/formats/claude-code.js';
+import { codexFormat } from '../../src/ingest/formats/codex.js';
+import { decodeUtf8 } from '../../src/ingest/formats/json-bytes.js';
 import type { ParseContext, ParseOutput } from '../../src/ingest/format.js';
 
 const SMALL: ShortenLimits = { elideOverBytes: 16, headBytes: 6, keyElideOverBytes: 100 };
@@ -297,4 +299,104 @@ test('a line of megabytes takes the memory of its shortened form; before the fir
   assert.deepEqual(comparable(c.output), want);
   assert.deepEqual([c.splitter.linesShortened, c.splitter.linesReread], [1, 0]);
   assert.ok(c.splitter.maxHeldBytes >= huge.length);
+});
+
+test('a Codex rollout (JSON.parse of every line) parses the same with its cut lines read shortened (fast-check)', () => {
+  const totals = fc.record({ input_tokens: fc.nat(9000), cached_input_tokens: fc.nat(3000), output_tokens: fc.nat(900), reasoning_output_tokens: fc.nat(300) });
+  const payload = fc.oneof(
+    fc.record({ type: fc.constant('token_count'), info: fc.oneof(fc.constant(null), fc.record({ total_token_usage: totals, last_token_usage: totals, note: text })) }),
+    fc.record({ type: fc.constant('user_message'), message: text }),
+    fc.record({ type: fc.constantFrom('function_call_output', 'message', 'reasoning'), output: text, content: fc.array(fc.record({ type: fc.constant('output_text'), text }), { maxLength: 2 }) }),
+    fc.record({ id: fc.constantFrom('sess-1', 'sess-2'), cwd: text, model: fc.constantFrom('gpt-5-codex', 'gpt-5'), instructions: text }),
+    fc.record({ model: fc.oneof(fc.constant('gpt-5-codex'), text), summary: text }),
+  );
+  const envelope = fc
+    .tuple(fc.constantFrom('session_meta', 'turn_context', 'response_item', 'event_msg', 'event_msg', 'compacted'), payload, fc.nat(), fc.constantFrom('none', 'cut', 'insert', 'insert', 'escape'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x', '\\u12', ' '))
+    .map(([type, p, n, damage, junk]) => {
+      const t = JSON.stringify({ timestamp: '2026-01-14T10:02:11.000Z', type, payload: p });
+      const at = n % (t.length + 1);
+      if (damage === 'cut') return t.slice(0, at);
+      if (damage === 'insert') return t.slice(0, at) + junk + t.slice(at);
+      if (damage === 'escape') {
+        const m = /[a-z]/.exec(t.slice(at));
+        return m ? `${t.slice(0, at + m.index)}\\u00${t.charCodeAt(at + m.index).toString(16)}${t.slice(at + m.index + 1)}` : t;
+      }
+      return t;
+    });
+  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
+    const c: ParseContext = { ...ctx(), file: 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl', relativePath: 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl' };
+    const parser = codexFormat.createParser(c);
+    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL } : {});
+    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
+    for (const ch of chunks ?? [file]) splitter.push(ch, sink);
+    splitter.end(sink);
+    return { output: parser.finish(), splitter };
+  };
+  let shortened = 0;
+  fc.assert(
+    fc.property(fc.array(envelope, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
+      const file = Buffer.from(lines.join('\n'), 'utf8');
+      const { output, splitter } = parse(file, cut(file, cuts));
+      assert.deepEqual(comparable(output), comparable(parse(file, null).output));
+      shortened += splitter.linesShortened;
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(shortened > 500, `lines shortened: ${shortened}`);
+});
+
+test('a line too long to hold is reported in its place and skipped, the lines around it read (text and byte paths)', () => {
+  const lines = ['a', 'x'.repeat(40), 'b', '', 'y'.repeat(25), 'c', 'z'.repeat(30)];
+  const text = Buffer.from(lines.join('\n'));
+  const want = [
+    { text: 'a', lineNo: 1, terminated: true },
+    { text: '', lineNo: 2, terminated: true, tooLong: 40 },
+    { text: 'b', lineNo: 3, terminated: true },
+    { text: 'y'.repeat(25), lineNo: 5, terminated: true },
+    { text: 'c', lineNo: 6, terminated: true },
+    { text: '', lineNo: 7, terminated: false, tooLong: 30 },
+  ];
+  for (const size of [1, 3, 7, 64]) {
+    const chunks = Array.from({ length: Math.ceil(text.length / size) }, (_, k) => text.subarray(k * size, (k + 1) * size));
+    const got: SplitLine[] = [];
+    const t = new LineSplitter(25);
+    for (const c of chunks) t.push(c, (l) => got.push(l));
+    t.end((l) => got.push(l));
+    assert.deepEqual(got, want, `text path, chunks of ${size}`);
+    const bytes: SplitLine[] = [];
+    const b = new ByteLineSplitter(true, { maxLineBytes: 25, tooLong: (lineNo, n, terminated) => bytes.push({ text: '', lineNo, terminated, tooLong: n }) });
+    for (const c of chunks) b.push(c, (buf, st, e, lineNo, terminated) => bytes.push({ text: buf.toString('utf8', st, e), lineNo, terminated }));
+    b.end((buf, st, e, lineNo, terminated) => bytes.push({ text: buf.toString('utf8', st, e), lineNo, terminated }));
+    // A line that arrives within one chunk is handed on from it, not held: only lines cut by a chunk (or left unterminated) are bounded.
+    const expected = size < 25 ? want : want.map((l) => (l.lineNo === 2 ? { text: lines[1] as string, lineNo: 2, terminated: true } : l));
+    assert.deepEqual(bytes, expected, `byte path, chunks of ${size}`);
+  }
+});
+
+test('a Claude Code line shortened and still too long, or a prompt too long to read again, is skipped as too long', () => {
+  const digits = `{"type":"user","sessionId":"s1","toolUseResult":[${'1234567,'.repeat(40)}0]}`;
+  const prompt = JSON.stringify({ type: 'user', sessionId: 's1', message: { role: 'user', content: 'p'.repeat(400) } });
+  const file = Buffer.from([digits, prompt, PROMPT, digits].join('\n'));
+  const parser = claudeCodeFormat.createParser(ctx());
+  const skipped: Array<[number, number]> = [];
+  const splitter = new ByteLineSplitter(true, {
+    longLines: parser.longLines,
+    shortenAtBytes: 0,
+    limits: SMALL,
+    maxLineBytes: 200,
+    reread: (a, b) => file.subarray(a, b),
+    tooLong: (lineNo, n) => skipped.push([lineNo, n]),
+  });
+  const sink: ByteLineSink = (b, st, e, lineNo) => parser.pushBytes?.(b, st, e, lineNo);
+  for (let k = 0; k < file.length; k += 50) splitter.push(file.subarray(k, k + 50), sink);
+  splitter.end(sink);
+  // Lines 1 and 4: numbers cannot be shortened; line 2: a prompt, needed whole and longer than 200 bytes.
+  assert.deepEqual(skipped, [
+    [1, digits.length],
+    [2, prompt.length],
+    [4, digits.length],
+  ]);
+  const out = parser.finish();
+  assert.equal(out.linesRead, 1);
+  assert.equal(out.sessionInfo[0]?.taskFingerprint ?? null, null); // the prompt read is PROMPT's, with no main model: no fingerprint
 });

@@ -42,6 +42,8 @@ interface CodexTotals {
 }
 
 const ENVELOPE_TYPES = new Set(['session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted']);
+/** Keys whose values the parser reads (at any depth: kept whole in a line read shortened). */
+const CODEX_KEEP_NAMES = ['type', 'timestamp', 'id', 'cwd', 'model', 'info', 'message', 'record_type'];
 
 function readTotals(v: unknown, label: string): Read<CodexTotals> {
   if (!isRecord(v)) return { ok: false, reason: `${label} is ${v === undefined ? 'missing' : 'not an object'}` };
@@ -185,6 +187,9 @@ function createParser(ctx: ParseContext): LineParser {
   }
 
   return {
+    // A line too long to hold (a tool output of hundreds of MB) is read shortened (../long-line.ts);
+    // what is read from a line is under these keys (`info` whole), the prompt's text included.
+    longLines: { keepNames: CODEX_KEEP_NAMES, parsesWholeLine: true, mayNeedWhole: () => false, needsWhole: () => false },
     push(line, lineNo) {
       out.linesRead++;
       const obj = parseObjectLine(out, line, lineNo);
