@@ -303,13 +303,19 @@ export class ByteLineSplitter {
       compactor.write(src, s, e);
       this.maxHeldBytes = Math.max(this.maxHeldBytes, compactor.capacity);
       // Shortened, still too long (no long strings to cut): skipped.
-      if (this.tooLong && compactor.length > this.maxLine) this.skip();
+      if (compactor.overflowed) this.skip();
       return;
     }
     if (!this.hasPending) this.pendingStart = this.chunkStart + s;
     const need = this.pendingLength + (e - s);
     if (need > this.shortenAt && this.longLines && (this.reread || !this.longLines.mayNeedWhole())) {
-      const compactor = (this.compactor ??= new LineCompactor(this.longLines.keepNames, this.allocate, this.limits, this.longLines.parsesWholeLine === true));
+      const compactor = (this.compactor ??= new LineCompactor(
+        this.longLines.keepNames,
+        this.allocate,
+        this.limits,
+        this.longLines.parsesWholeLine === true,
+        this.tooLong ? this.maxLine : Infinity,
+      ));
       compactor.begin();
       compactor.write(this.pending, 0, this.pendingLength);
       this.pendingLength = 0;

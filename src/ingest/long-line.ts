@@ -84,6 +84,13 @@ const COLON = 0x3a;
 const ESC_NONE = 0;
 const ESC_AFTER_BACKSLASH = 1;
 const ESC_HEX_4 = 5;
+/**
+ * Nesting whose container kinds are tracked (key positions found); deeper,
+ * only the depth is counted, so a line of brackets takes no memory of its
+ * size (no walker reads anything that deep: ./formats/json-bytes.ts rejects
+ * lines nested past 4,096).
+ */
+const MAX_TRACKED_DEPTH = 1 << 16;
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -114,8 +121,8 @@ export class LineCompactor {
   private len = 0;
   /** Content bytes of shortened strings left out, over the current line. */
   elidedBytes = 0;
-  /** Bytes written for the current line. */
-  inputBytes = 0;
+  /** The shortened line would pass `maxLength` (no long strings to cut): what was written is incomplete. */
+  overflowed = false;
 
   private inString = false;
   /** Inside a string: its content so far ends in an odd run of backslashes (the next byte is escaped). */
@@ -159,6 +166,8 @@ export class LineCompactor {
     limits: ShortenLimits = DEFAULT_SHORTEN_LIMITS,
     /** Keep JSON.parse's verdict on every string (LongLinePolicy.parsesWholeLine). */
     private readonly checkAll = false,
+    /** Longest shortened line: past it the line is given up (`overflowed`), its buffer never larger. */
+    private readonly maxLength = Infinity,
   ) {
     this.elideOver = limits.elideOverBytes;
     this.keyElideOver = Math.max(limits.keyElideOverBytes, limits.elideOverBytes);
@@ -172,7 +181,7 @@ export class LineCompactor {
   begin(): void {
     this.len = 0;
     this.elidedBytes = 0;
-    this.inputBytes = 0;
+    this.overflowed = false;
     this.inString = false;
     this.oddBackslashes = false;
     this.depth = 0;
@@ -204,9 +213,8 @@ export class LineCompactor {
   }
 
   write(src: Buffer, start: number, end: number): void {
-    this.inputBytes += end - start;
     let i = start;
-    while (i < end) {
+    while (i < end && !this.overflowed) {
       if (this.inString) {
         i = this.strCheck ? this.checkedContent(src, i, end) : this.valueContent(src, i, end);
         continue;
@@ -241,19 +249,20 @@ export class LineCompactor {
   private structural(c: number): void {
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (this.valueKept && this.keepDepth < 0) this.keepDepth = this.depth;
-      if (this.depth === this.stack.length) {
+      if (this.depth === this.stack.length && this.depth < MAX_TRACKED_DEPTH) {
         const grown = new Uint8Array(this.stack.length * 2);
         grown.set(this.stack);
         this.stack = grown;
       }
-      this.stack[this.depth++] = c;
+      if (this.depth < this.stack.length) this.stack[this.depth] = c;
+      this.depth++;
       this.expectKey = c === OPEN_OBJECT;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       if (this.depth > 0) this.depth--;
       if (this.keepDepth >= this.depth) this.keepDepth = -1;
       this.expectKey = false;
     } else if (c === COMMA) {
-      this.expectKey = this.depth > 0 && this.stack[this.depth - 1] === OPEN_OBJECT;
+      this.expectKey = this.depth > 0 && this.depth <= this.stack.length && this.stack[this.depth - 1] === OPEN_OBJECT;
       this.keyKept = false;
     } else if (c === COLON) {
       this.expectKey = false;
@@ -392,27 +401,31 @@ export class LineCompactor {
     }
   }
 
-  private ensure(extra: number): void {
+  /** Room for `extra` more bytes; false (and `overflowed`) past `maxLength`. */
+  private ensure(extra: number): boolean {
     const need = this.len + extra;
-    if (need <= this.out.length) return;
-    const grown = this.allocate(Math.max(need, this.out.length * 2));
+    if (need > this.maxLength) {
+      this.overflowed = true;
+      return false;
+    }
+    if (need <= this.out.length) return true;
+    const grown = this.allocate(Math.min(Math.max(need, this.out.length * 2), Math.max(need, this.maxLength)));
     this.out.copy(grown, 0, 0, this.len);
     this.out = grown;
+    return true;
   }
 
   private put(src: Buffer, a: number, b: number): void {
-    this.ensure(b - a);
+    if (!this.ensure(b - a)) return;
     src.copy(this.out, this.len, a, b);
     this.len += b - a;
   }
 
   private put1(c: number): void {
-    this.ensure(1);
-    this.out[this.len++] = c;
+    if (this.ensure(1)) this.out[this.len++] = c;
   }
 
   private putText(s: string): void {
-    this.ensure(s.length * 3);
-    this.len += this.out.write(s, this.len, 'utf8');
+    if (this.ensure(s.length * 3)) this.len += this.out.write(s, this.len, 'utf8');
   }
 }
