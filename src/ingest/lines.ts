@@ -308,7 +308,10 @@ export class ByteLineSplitter {
     }
     if (!this.hasPending) this.pendingStart = this.chunkStart + s;
     const need = this.pendingLength + (e - s);
-    if (need > this.shortenAt && this.longLines && (this.reread || !this.longLines.mayNeedWhole())) {
+    // Shortened past shortenAt; where the parser may need the line whole and it cannot be read again (stdin),
+    // only once it is too long to hold anyway (and skipped after all if the parser needs it).
+    const shorten = this.reread || !this.longLines?.mayNeedWhole() ? need > this.shortenAt : this.tooLong !== undefined && need > this.maxLine;
+    if (shorten && this.longLines) {
       const compactor = (this.compactor ??= new LineCompactor(
         this.longLines.keepNames,
         this.allocate,
@@ -360,14 +363,14 @@ export class ByteLineSplitter {
       this.shortening = false;
       const line = compactor.end();
       // The parser may need what was left out: the line again, whole (when it can still be read, and is not too long).
-      const needed = this.reread !== undefined && policy.mayNeedWhole() && policy.needsWhole(line.bytes, 0, line.length);
-      if (needed && this.tooLong && end - this.pendingStart > this.maxLine) {
+      const needed = policy.mayNeedWhole() && policy.needsWhole(line.bytes, 0, line.length);
+      if (needed && this.tooLong && (this.reread === undefined || end - this.pendingStart > this.maxLine)) {
         compactor.shrink();
         this.skipping = true;
         this.emitPending(terminated, end, emit);
         return;
       }
-      const whole = needed ? (this.reread as NonNullable<typeof this.reread>)(this.pendingStart, end) : null;
+      const whole = needed && this.reread ? this.reread(this.pendingStart, end) : null;
       if (whole) {
         this.linesReread++;
         this.maxHeldBytes = Math.max(this.maxHeldBytes, whole.length);

@@ -31,9 +31,10 @@
  * Where the parser may read a long value (the Claude Code parser reads the
  * text of a session's first prompt), it says so (`mayNeedWhole`) and checks
  * the shortened line (`needsWhole`): the reader then reads the line again
- * from the file, whole (on stdin, where it cannot, such a line is held
- * whole from the start). Diagnostics of a malformed shortened line show the
- * shortened text (JSON.parse's positions in it).
+ * from the file, whole. On stdin, where it cannot, such lines are held up
+ * to the splitter's limit (MAX_LINE_BYTES), then shortened, and skipped as
+ * too long if the parser needs them whole. Diagnostics of a malformed
+ * shortened line show the shortened text (JSON.parse's positions in it).
  */
 
 export interface LongLinePolicy {

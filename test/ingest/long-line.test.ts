@@ -399,4 +399,20 @@ test('a Claude Code line shortened and still too long, or a prompt too long to r
   const out = parser.finish();
   assert.equal(out.linesRead, 1);
   assert.equal(out.sessionInfo[0]?.taskFingerprint ?? null, null); // the prompt read is PROMPT's, with no main model: no fingerprint
+
+  // Nothing to read again (stdin): before the first prompt a line is held up to the limit, then shortened,
+  // and skipped only if the parser needs it whole.
+  const tool = JSON.stringify({ type: 'user', sessionId: 's1', message: { role: 'user', content: [{ type: 'tool_result', content: 'o'.repeat(400) }] } });
+  const stdin = Buffer.from([tool, prompt, PROMPT, tool].join('\n'));
+  const p2 = claudeCodeFormat.createParser(ctx());
+  const skipped2: number[] = [];
+  const s2 = new ByteLineSplitter(true, { longLines: p2.longLines, shortenAtBytes: 0, limits: SMALL, maxLineBytes: 200, tooLong: (lineNo) => skipped2.push(lineNo) });
+  const sink2: ByteLineSink = (b, st, e, lineNo) => p2.pushBytes?.(b, st, e, lineNo);
+  for (let k = 0; k < stdin.length; k += 50) s2.push(stdin.subarray(k, k + 50), sink2);
+  s2.end(sink2);
+  assert.deepEqual(skipped2, [2]);
+  assert.equal(s2.linesShortened, 2);
+  const want2 = parseWhole(Buffer.from([tool, PROMPT, tool].join('\n')));
+  const got2 = p2.finish();
+  assert.deepEqual([got2.linesRead, got2.linesIgnored, got2.turns.length], [want2.linesRead, want2.linesIgnored, want2.turns.length]);
 });
