@@ -48,7 +48,7 @@ export interface FileIngestOptions {
  * once the parser's output exists.
  */
 export class TooLongLines {
-  private readonly lines: Array<{ lineNo: number; length: number; unit: string }> = [];
+  private readonly lines: Array<{ lineNo: number; length: number; unit: 'bytes' | 'characters' }> = [];
 
   add(lineNo: number, length: number, unit: 'bytes' | 'characters'): void {
     this.lines.push({ lineNo, length, unit });
@@ -63,7 +63,7 @@ export class TooLongLines {
         message:
           unit === 'bytes'
             ? `line of ${(length / 1e6).toFixed(1)} MB is too long to read whole (the limit is ${MAX_LINE_BYTES / 1024 / 1024} MiB); skipped`
-            : `line of ${(length / 1e6).toFixed(1)} million characters is too long to read (the limit is ${MAX_TEXT_LINE_CHARS / 1024 / 1024} Mi); skipped`,
+            : `line of ${(length / 1e6).toFixed(1)} million characters is too long to read (the limit is ${MAX_TEXT_LINE_CHARS / 1024 / 1024} Mi characters); skipped`,
         source: { file, line: lineNo },
         details: { [unit]: length },
       };

@@ -209,8 +209,9 @@ export const SHORTEN_AT_BYTES = 1024 * 1024;
  * past SHORTEN_AT_BYTES is streamed through a LineCompactor when the parser
  * has a LongLinePolicy (memory bounded by the shortened line). A shortened
  * line the parser needs whole (`needsWhole`) is read again with `reread`;
- * without `reread`, a line is shortened only while the parser cannot need
- * it whole.
+ * without `reread`, a line the parser may need whole is held up to
+ * `maxLineBytes` before it is shortened, and skipped as too long (`tooLong`)
+ * if it is needed. A line held past `maxLineBytes` is skipped the same way.
  */
 export class ByteLineSplitter {
   private pending: Buffer = Buffer.alloc(0);
