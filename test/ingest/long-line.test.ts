@@ -11,6 +11,7 @@ import { ByteLineSplitter, LineSplitter, type ByteLineSink, type SplitLine } fro
 import { LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js';
 import { claudeCodeFormat } from '../../src/ingest/formats/claude-code.js';
 import { codexFormat } from '../../src/ingest/formats/codex.js';
+import { claudeStreamJsonFormat } from '../../src/ingest/formats/claude-stream-json.js';
 import { decodeUtf8 } from '../../src/ingest/formats/json-bytes.js';
 import type { ParseContext, ParseOutput } from '../../src/ingest/format.js';
 
@@ -415,4 +416,43 @@ test('a Claude Code line shortened and still too long, or a prompt too long to r
   const want2 = parseWhole(Buffer.from([tool, PROMPT, tool].join('\n')));
   const got2 = p2.finish();
   assert.deepEqual([got2.linesRead, got2.linesIgnored, got2.turns.length], [want2.linesRead, want2.linesIgnored, want2.turns.length]);
+});
+
+test('claude -p stream-json output parses the same read shortened, a session\'s prompt read again whole (fast-check)', () => {
+  const sid = fc.constantFrom('sess-a', 'sess-b');
+  const usageRec = fc.record({ input_tokens: fc.nat(900), output_tokens: fc.nat(900), cache_read_input_tokens: fc.nat(9000), service_tier: text }, { requiredKeys: ['input_tokens', 'output_tokens'] });
+  const blocks = fc.array(fc.record({ type: fc.constantFrom('text', 'tool_result', 'image'), text, content: text }, { requiredKeys: ['type'] }), { maxLength: 3 });
+  const event = fc.oneof(
+    fc.record({ type: fc.constant('system'), subtype: fc.constant('init'), session_id: fc.oneof(sid, text), model: fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-opus-4-1'), cwd: text, tools: fc.array(text, { maxLength: 2 }) }),
+    fc.record({ type: fc.constant('assistant'), session_id: sid, parent_tool_use_id: fc.constantFrom(null, 'toolu_01abcdef12'), message: fc.record({ id: fc.oneof(fc.constantFrom('msg_1', 'msg_2', 'msg_3'), text), model: fc.oneof(fc.constantFrom('claude-sonnet-4-5-20250929', '<synthetic>'), text), content: blocks, usage: usageRec }) }),
+    fc.record({ type: fc.constant('user'), session_id: sid, parent_tool_use_id: fc.constantFrom(null, null, 'toolu_01abcdef12'), message: fc.record({ role: fc.constant('user'), content: fc.oneof(text, blocks) }) }),
+    fc.record({ type: fc.constant('result'), session_id: sid, total_cost_usd: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), text), num_turns: fc.nat(50), result: text, modelUsage: fc.dictionary(fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-haiku-4-5'), fc.record({ inputTokens: fc.nat(), outputTokens: fc.nat(), costUSD: fc.double({ min: 0, max: 5, noNaN: true }) })) }),
+  );
+  const damaged = fc.tuple(event, fc.nat(), fc.constantFrom('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x')).map(([e, n, damage, junk]) => {
+    const t = JSON.stringify(e);
+    const at = n % (t.length + 1);
+    return damage === 'cut' ? t.slice(0, at) : damage === 'insert' ? t.slice(0, at) + junk + t.slice(at) : t;
+  });
+  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
+    const parser = claudeStreamJsonFormat.createParser({ ...ctx(), file: 'run.jsonl', relativePath: 'run.jsonl' });
+    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL, reread: (a, b) => file.subarray(a, b) } : {});
+    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
+    for (const ch of chunks ?? [file]) splitter.push(ch, sink);
+    splitter.end(sink);
+    return { output: parser.finish(), splitter };
+  };
+  let shortened = 0;
+  let reread = 0;
+  fc.assert(
+    fc.property(fc.array(damaged, { minLength: 1, maxLength: 7 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
+      const file = Buffer.from(lines.join('\n'), 'utf8');
+      const { output, splitter } = parse(file, cut(file, cuts));
+      assert.deepEqual(comparable(output), comparable(parse(file, null).output));
+      shortened += splitter.linesShortened;
+      reread += splitter.linesReread;
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(shortened > 500, `lines shortened: ${shortened}`);
+  assert.ok(reread > 100, `lines read again: ${reread}`);
 });

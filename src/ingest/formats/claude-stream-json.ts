@@ -12,6 +12,7 @@ import type { ReportedModelCost } from '../../model/usage.js';
 import type { InputFormat, LineParser, ParseContext, RawReportedCost } from '../format.js';
 import { describeValue, readClaudeUsage } from './claude-usage.js';
 import { promptText } from './claude-code.js';
+import { decodeUtf8 } from './json-bytes.js';
 import {
   OutputBuilder,
   completeHeadLines,
@@ -24,6 +25,9 @@ import {
   taskFingerprint,
   type JsonObject,
 } from './parse-helpers.js';
+
+/** Keys whose values the parser reads (at any depth: kept whole in a line read shortened); `message` only for a prompt. */
+const STREAM_KEEP_NAMES = ['type', 'subtype', 'session_id', 'model', 'cwd', 'parent_tool_use_id', 'usage', 'id', 'total_cost_usd', 'modelUsage', 'num_turns', 'duration_ms'];
 
 function finiteNonNegative(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
@@ -43,7 +47,27 @@ function createParser(ctx: ParseContext): LineParser {
     return id;
   }
 
+  /**
+   * Whether `push` would read the prompt text of the line `b[s, e)`, read
+   * shortened (../long-line.ts): a user event, not a subagent's, of a session
+   * without a prompt yet, whose message holds no tool result (its content
+   * blocks' `type`s are kept).
+   */
+  function mayBePrompt(b: Buffer, s: number, e: number): boolean {
+    const parsed = parseJson(decodeUtf8(b, s, e));
+    if (!parsed.ok || !isRecord(parsed.value)) return false;
+    const obj = parsed.value;
+    if (obj['type'] !== 'user' || firstString(obj['parent_tool_use_id'])) return false;
+    const id = firstString(obj['session_id']) ?? currentSession ?? fileSession;
+    if ((sessions.get(id)?.prompt ?? null) !== null) return false;
+    const message = obj['message'];
+    const content = isRecord(message) ? message['content'] : undefined;
+    return !(Array.isArray(content) && content.some((block) => isRecord(block) && block['type'] === 'tool_result'));
+  }
+
   return {
+    // A line too long to hold (a tool result of hundreds of MB) is read shortened; a session's prompt is read again whole.
+    longLines: { keepNames: STREAM_KEEP_NAMES, parsesWholeLine: true, mayNeedWhole: () => true, needsWhole: mayBePrompt },
     push(line, lineNo) {
       out.linesRead++;
       const obj = parseObjectLine(out, line, lineNo);
