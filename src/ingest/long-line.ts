@@ -21,8 +21,9 @@
  * - Values the parser decodes are kept verbatim: the value of any key named
  *   in `keepNames`, wherever it occurs, and everything inside it when it is an
  *   object or array (a `usage` object is JSON.parsed whole).
- * - For a parser that JSON.parses the line (`parsesWholeLine`: Codex),
- *   every shortened string keeps JSON.parse's verdict the same way.
+ * - For a parser that JSON.parses the line (`parsesWholeLine`: Codex,
+ *   stream-json), every shortened string keeps JSON.parse's verdict the
+ *   same way.
  * - Outside strings, bytes are kept, except that a run of JSON whitespace
  *   becomes its first byte (the walkers treat any run as one separator; a
  *   line of blanks stays blank).
@@ -43,8 +44,8 @@ export interface LongLinePolicy {
   /**
    * Whether the parser may need some of what shortening leaves out of its
    * next line (the Claude Code parser until it has read a first prompt: the
-   * prompt's text is hashed). Such a line is shortened only when it can be
-   * read again, and read again when `needsWhole` says so.
+   * prompt's text is hashed). Such a line is read again when `needsWhole`
+   * says so (see ../lines.ts ByteLineSplitter where it cannot be).
    */
   mayNeedWhole(): boolean;
   /** For a line shortened while `mayNeedWhole()`: whether the parser would read some of what was left out of it. */
