@@ -12,6 +12,7 @@ import { LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js
 import { claudeCodeFormat } from '../../src/ingest/formats/claude-code.js';
 import { codexFormat } from '../../src/ingest/formats/codex.js';
 import { claudeStreamJsonFormat } from '../../src/ingest/formats/claude-stream-json.js';
+import { apiJsonlFormat } from '../../src/ingest/formats/api-jsonl.js';
 import { decodeUtf8 } from '../../src/ingest/formats/json-bytes.js';
 import type { ParseContext, ParseOutput } from '../../src/ingest/format.js';
 
@@ -454,5 +455,60 @@ test('claude -p stream-json output parses the same read shortened, a session\'s 
     { numRuns: 1500 },
   );
   assert.ok(shortened > 500, `lines shortened: ${shortened}`);
+  assert.ok(reread > 100, `lines read again: ${reread}`);
+});
+
+test('API response logs parse the same read shortened, lines and pretty-printed documents (fast-check)', () => {
+  const anthropic = fc.record({
+    id: fc.oneof(fc.constantFrom('msg_01', 'msg_02'), text),
+    type: fc.constant('message'),
+    model: fc.oneof(fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-haiku-4-5'), text),
+    content: fc.array(fc.record({ type: fc.constant('text'), text }), { maxLength: 2 }),
+    usage: fc.record({ input_tokens: fc.nat(9000), output_tokens: fc.nat(900), cache_read_input_tokens: fc.nat(9000), cache_creation_input_tokens: fc.nat(900) }, { requiredKeys: ['input_tokens', 'output_tokens'] }),
+  });
+  const openai = fc.record({
+    id: fc.oneof(fc.constantFrom('chatcmpl-1', 'chatcmpl-2'), text),
+    object: fc.constant('chat.completion'),
+    model: fc.oneof(fc.constantFrom('gpt-4.1', 'gpt-5'), text),
+    choices: fc.array(fc.record({ message: fc.record({ role: fc.constant('assistant'), content: text }) }), { maxLength: 2 }),
+    usage: fc.record({ prompt_tokens: fc.nat(9000), completion_tokens: fc.nat(900), prompt_tokens_details: fc.record({ cached_tokens: fc.nat(9000) }) }),
+  });
+  const gemini = fc.record({ responseId: text, modelVersion: fc.constantFrom('gemini-2.5-pro', 'gemini-2.5-flash'), candidates: fc.array(fc.record({ content: fc.record({ parts: fc.array(fc.record({ text }), { maxLength: 2 }) }) }), { maxLength: 1 }), usageMetadata: fc.record({ promptTokenCount: fc.nat(9000), candidatesTokenCount: fc.nat(900) }) });
+  const body = fc.oneof(anthropic, openai, gemini, fc.record({ type: fc.constantFrom('message_delta', 'ping'), usage: fc.record({ output_tokens: fc.nat(90) }) }));
+  const record = fc.oneof(
+    body,
+    fc.record({ timestamp: fc.oneof(fc.constant('2026-01-02T03:04:05.000Z'), text), session_id: fc.oneof(fc.constantFrom('s-1', 's-2'), text), request_id: text, request: fc.record({ messages: fc.array(fc.record({ role: fc.constant('user'), content: text }), { maxLength: 2 }) }), response: body }),
+  );
+  const damaged = fc.tuple(record, fc.nat(), fc.constantFrom('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x')).map(([r, n, damage, junk]) => {
+    const t = JSON.stringify(r);
+    const at = n % (t.length + 1);
+    return damage === 'cut' ? t.slice(0, at) : damage === 'insert' ? t.slice(0, at) + junk + t.slice(at) : t;
+  });
+  const file = fc.oneof(
+    fc.array(damaged, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n')),
+    // A pretty-printed document (one response or an array): its lines are read whole.
+    fc.array(record, { minLength: 1, maxLength: 3 }).map((rs) => JSON.stringify(rs.length === 1 ? rs[0] : rs, null, 2)),
+  );
+  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
+    const parser = apiJsonlFormat.createParser({ ...ctx(), file: 'api.jsonl', relativePath: 'api.jsonl' });
+    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL, reread: (a, b) => bytes.subarray(a, b) } : {});
+    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
+    for (const ch of chunks ?? [bytes]) splitter.push(ch, sink);
+    splitter.end(sink);
+    return { output: parser.finish(), splitter };
+  };
+  let shortened = 0;
+  let reread = 0;
+  fc.assert(
+    fc.property(file, fc.array(fc.nat(), { maxLength: 40 }), (text_, cuts) => {
+      const bytes = Buffer.from(text_, 'utf8');
+      const { output, splitter } = parse(bytes, cut(bytes, cuts));
+      assert.deepEqual(comparable(output), comparable(parse(bytes, null).output));
+      shortened += splitter.linesShortened;
+      reread += splitter.linesReread;
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(shortened > 300, `lines shortened: ${shortened}`);
   assert.ok(reread > 100, `lines read again: ${reread}`);
 });

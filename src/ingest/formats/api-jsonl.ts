@@ -25,6 +25,12 @@ const BODY_KEYS = ['response', 'body', 'data', 'result', 'completion', 'message'
 const TIME_KEYS = ['timestamp', 'ts', 'time', 'logged_at', 'request_time', 'created_at', 'createdAt', 'createTime', 'created', 'date'];
 const SESSION_KEYS = ['session_id', 'sessionId', 'session', 'conversation_id', 'conversationId', 'thread_id', 'threadId'];
 const REQUEST_ID_KEYS = ['request_id', 'requestId', 'x-request-id', 'x_request_id'];
+/**
+ * Keys whose values the parser reads (kept whole, at any depth, in a line
+ * read shortened: ../long-line.ts); the wrappers of BODY_KEYS are only
+ * walked into (an object keeps its keys when shortened).
+ */
+const KEEP_NAMES = ['type', 'usage', 'usageMetadata', 'model', 'modelVersion', 'id', 'responseId', 'response_id', 'conversation', 'metadata', ...TIME_KEYS, ...SESSION_KEYS, ...REQUEST_ID_KEYS];
 /** Anthropic streaming events: partial usage, never a complete request. */
 const STREAM_EVENT_TYPES = new Set([
   'message_start',
@@ -175,6 +181,9 @@ function createParser(ctx: ParseContext): LineParser {
   }
 
   return {
+    // A line too long to hold (a logged request of hundreds of MB) is read shortened in line mode; while the
+    // mode is undecided, and in a pretty-printed document (parsed whole at the end), it is read whole.
+    longLines: { keepNames: KEEP_NAMES, parsesWholeLine: true, mayNeedWhole: () => mode !== 'lines', needsWhole: () => mode !== 'lines' },
     push(line, lineNo) {
       if (mode === 'undecided') {
         // A first line that is not JSON by itself but opens a value is a
