@@ -45,3 +45,16 @@ export function streamTotals(turns: readonly Turn[]): Record<string, Record<stri
   for (const t of turns) (by[t.streamId] ??= []).push(t);
   return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, pick(totalsOf(v))]));
 }
+
+/** `bytes` cut at the given offsets (each taken modulo length + 1, repeats dropped): chunks for push-based parsers. */
+export function cutAt<T extends Uint8Array>(bytes: T, cuts: readonly number[]): T[] {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: T[] = [];
+  let prev = 0;
+  for (const c of at) {
+    out.push(bytes.subarray(prev, c) as T);
+    prev = c;
+  }
+  out.push(bytes.subarray(prev) as T);
+  return out;
+}

@@ -12,21 +12,11 @@ import { scanObject } from '../../src/ingest/formats/json-scan.js';
 import { claudeCodeFormat, isClaudeCodeHead } from '../../src/ingest/formats/claude-code.js';
 import { detectFormat } from '../../src/ingest/index.js';
 import { decodeHead } from '../../src/ingest/lines.js';
+import { cutAt } from '../helpers/ingest.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of at) {
-    out.push(bytes.subarray(prev, c));
-    prev = c;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 test('ByteLineSplitter gives LineSplitter\'s lines (decoded), for any bytes and any chunking', () => {
   const piece = fc.oneof(
@@ -43,14 +33,14 @@ test('ByteLineSplitter gives LineSplitter\'s lines (decoded), for any bytes and 
       }
       const want: SplitLine[] = [];
       const s = new LineSplitter();
-      for (const c of cut(all, cuts)) s.push(c, (l) => want.push(l));
+      for (const c of cutAt(all, cuts)) s.push(c, (l) => want.push(l));
       s.end((l) => want.push(l));
       const got: SplitLine[] = [];
       const b = new ByteLineSplitter();
       const sink = (buf: Buffer, st: number, e: number, lineNo: number, terminated: boolean): void => {
         got.push({ text: dec.decode(buf.subarray(st, e)), lineNo, terminated });
       };
-      for (const c of cut(all, cuts)) b.push(new Uint8Array(c), sink);
+      for (const c of cutAt(all, cuts)) b.push(new Uint8Array(c), sink);
       b.end(sink);
       assert.deepEqual(got, want);
       assert.equal(b.bytes, all.length);

@@ -7,14 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ByteLineSplitter, LineSplitter, type ByteLineSink, type SplitLine } from '../../src/ingest/lines.js';
-import { LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js';
+import { ByteLineSplitter, LineSplitter, SHORTEN_AT_BYTES, type ByteLineSink, type ByteSplitterOptions, type SplitLine } from '../../src/ingest/lines.js';
+import { DEFAULT_SHORTEN_LIMITS, LineCompactor, type ShortenLimits } from '../../src/ingest/long-line.js';
 import { claudeCodeFormat } from '../../src/ingest/formats/claude-code.js';
 import { codexFormat } from '../../src/ingest/formats/codex.js';
 import { claudeStreamJsonFormat } from '../../src/ingest/formats/claude-stream-json.js';
 import { apiJsonlFormat } from '../../src/ingest/formats/api-jsonl.js';
 import { decodeUtf8 } from '../../src/ingest/formats/json-bytes.js';
-import type { ParseContext, ParseOutput } from '../../src/ingest/format.js';
+import type { InputFormat, ParseContext, ParseOutput } from '../../src/ingest/format.js';
+import { cutAt } from '../helpers/ingest.js';
 
 const SMALL: ShortenLimits = { elideOverBytes: 16, headBytes: 6, keyElideOverBytes: 100 };
 const PROMPT = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u0', timestamp: '2025-09-01T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } });
@@ -29,17 +30,6 @@ function ctx(): ParseContext {
   };
 }
 
-function cut(bytes: Buffer, cuts: number[]): Buffer[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const c of at) {
-    out.push(bytes.subarray(prev, c));
-    prev = c;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 /** The output without diagnostics' wording (a shortened line's JSON.parse message quotes the shortened text). */
 function comparable(o: ParseOutput): unknown {
@@ -48,28 +38,47 @@ function comparable(o: ParseOutput): unknown {
   return plain;
 }
 
-/** The file parsed whole (one chunk, nothing cut: no line is shortened). */
-function parseWhole(bytes: Buffer): ParseOutput {
-  const parser = claudeCodeFormat.createParser(ctx());
-  const splitter = new ByteLineSplitter(true);
-  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
-  splitter.push(bytes, sink);
-  splitter.end(sink);
-  return parser.finish();
-}
-
 /**
- * The file pushed in the given chunks, every cut line shortened as soon as the parser allows;
- * with `file`, a line the parser needs whole is read again from it.
+ * `bytes` parsed by `format` as FileIngest feeds it (its byte path, or each
+ * line decoded alone): in one chunk (`chunks` null: no line is cut, so none
+ * is shortened), or in `chunks`, every cut line shortened as soon as the
+ * parser allows, a line the parser needs whole read again from `bytes` when
+ * `reread`.
  */
-function parseShortened(chunks: Buffer[], limits = SMALL, file?: Buffer): { output: ParseOutput; splitter: ByteLineSplitter } {
-  const parser = claudeCodeFormat.createParser(ctx());
-  const reread = file ? (a: number, b: number): Buffer => file.subarray(a, b) : undefined;
-  const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, shortenAtBytes: 0, limits, reread });
-  const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
-  for (const c of chunks) splitter.push(c, sink);
+function parseWith(
+  format: InputFormat,
+  bytes: Buffer,
+  chunks: Buffer[] | null,
+  options: { file?: string; reread?: boolean; splitter?: ByteSplitterOptions } = {},
+): { output: ParseOutput; splitter: ByteLineSplitter } {
+  const parser = format.createParser(options.file ? { ...ctx(), file: options.file, relativePath: options.file } : ctx());
+  const reread = options.reread ? (a: number, b: number): Buffer => bytes.subarray(a, b) : undefined;
+  const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL, reread, ...options.splitter } : {});
+  const sink: ByteLineSink = parser.pushBytes ? (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo) : (b, s, e, lineNo) => parser.push(decodeUtf8(b, s, e), lineNo);
+  for (const c of chunks ?? [bytes]) splitter.push(c, sink);
   splitter.end(sink);
   return { output: parser.finish(), splitter };
+}
+
+/** The Claude Code file parsed whole (one chunk, nothing cut: no line is shortened). */
+function parseWhole(bytes: Buffer): ParseOutput {
+  return parseWith(claudeCodeFormat, bytes, null).output;
+}
+
+type Damage = 'none' | 'cut' | 'insert' | 'escape';
+
+/** JSON text `t` damaged at `n`: cut there, `junk` inserted, or the next letter written as a `\u` escape (valid only inside strings). */
+function damage(t: string, n: number, kind: Damage, junk: string): string {
+  const at = n % (t.length + 1);
+  if (kind === 'cut') return t.slice(0, at);
+  if (kind === 'insert') return t.slice(0, at) + junk + t.slice(at);
+  if (kind === 'escape') {
+    const m = /[a-z]/.exec(t.slice(at));
+    if (!m) return t;
+    const k = at + m.index;
+    return `${t.slice(0, k)}\\u00${t.charCodeAt(k).toString(16)}${t.slice(k + 1)}`;
+  }
+  return t;
 }
 
 const piece = fc.constantFrom('a', 'bc', 'é', '😀', '"', '\\', '\\"', '\\\\', '\\u0041', '\\x', '\n', '\t', '\u0001', '/', 'tool_result', '"tool_result"', 'x'.repeat(20), '{', '}', ':', ',', '[');
@@ -131,20 +140,8 @@ const longKeys = fc.dictionary(
 );
 /** A record's line, sometimes damaged: cut, a byte inserted, a letter written as a `\u` escape (valid only inside strings). */
 const line = fc
-  .tuple(fc.tuple(record, longKeys).map(([r, extra]) => ({ ...extra, ...r })), fc.nat(), fc.constantFrom('none', 'cut', 'insert', 'escape', 'escape'), fc.constantFrom('', '"', '}', ',', ':', '\\', 'x', '{', ']', '\u0001', ' '))
-  .map(([r, n, damage, junk]) => {
-    const t = JSON.stringify(r);
-    const at = n % (t.length + 1);
-    if (damage === 'cut') return t.slice(0, at);
-    if (damage === 'insert') return t.slice(0, at) + junk + t.slice(at);
-    if (damage === 'escape') {
-      const m = /[a-z]/.exec(t.slice(at));
-      if (!m) return t;
-      const k = at + m.index;
-      return `${t.slice(0, k)}\\u00${t.charCodeAt(k).toString(16)}${t.slice(k + 1)}`;
-    }
-    return t;
-  });
+  .tuple(fc.tuple(record, longKeys).map(([r, extra]) => ({ ...extra, ...r })), fc.nat(), fc.constantFrom<Damage>('none', 'cut', 'insert', 'escape', 'escape'), fc.constantFrom('', '"', '}', ',', ':', '\\', 'x', '{', ']', '\u0001', ' '))
+  .map(([r, n, kind, junk]) => damage(JSON.stringify(r), n, kind, junk));
 
 test('a Claude Code file parses the same with its cut lines read shortened, for any lines and any chunking (fast-check)', () => {
   let shortened = 0;
@@ -153,7 +150,7 @@ test('a Claude Code file parses the same with its cut lines read shortened, for 
     fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 40 }), (lines, crlf, cuts) => {
       const file = Buffer.from([PROMPT, ...lines].join(crlf ? '\r\n' : '\n'), 'utf8');
       const want = parseWhole(file);
-      const { output, splitter } = parseShortened(cut(file, cuts));
+      const { output, splitter } = parseWith(claudeCodeFormat, file, cutAt(file, cuts));
       assert.deepEqual(comparable(output), comparable(want));
       shortened += splitter.linesShortened;
       elided += splitter.bytesElided;
@@ -180,12 +177,12 @@ test('before the first prompt, a line is shortened and read again whole only whe
     fc.property(fc.array(fc.oneof(line, prompt, prompt), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
       const file = Buffer.from(lines.join('\n'), 'utf8');
       const want = comparable(parseWhole(file));
-      const { output, splitter } = parseShortened(cut(file, cuts), SMALL, file);
+      const { output, splitter } = parseWith(claudeCodeFormat, file, cutAt(file, cuts), { reread: true });
       assert.deepEqual(comparable(output), want);
       shortened += splitter.linesShortened;
       reread += splitter.linesReread;
       // Without a way to read a line again, nothing is shortened before the first prompt.
-      const held = parseShortened(cut(file, cuts));
+      const held = parseWith(claudeCodeFormat, file, cutAt(file, cuts));
       assert.deepEqual(comparable(held.output), want);
     }),
     { numRuns: 1000 },
@@ -203,7 +200,7 @@ test('a shortened key is accepted or rejected as the whole key is, at the top le
     fc.property(raw, raw, fc.array(fc.nat(), { maxLength: 8 }), (k1, k2, cuts) => {
       const assistant = `{"${k1}":1,"type":"assistant","requestId":"r1","message":{"${k2}":"v","id":"m","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":1,"output_tokens":2}}}`;
       const file = Buffer.from(`${PROMPT}\n${assistant}\n`, 'utf8');
-      const { output, splitter } = parseShortened(cut(file, cuts), limits);
+      const { output, splitter } = parseWith(claudeCodeFormat, file, cutAt(file, cuts), { splitter: { limits } });
       assert.deepEqual(comparable(output), comparable(parseWhole(file)));
       shortened += splitter.linesShortened;
     }),
@@ -223,7 +220,7 @@ test('the shortened line does not depend on where the chunks were cut (fast-chec
       const w = whole.end();
       const pieces = new LineCompactor(keep, undefined, SMALL);
       pieces.begin();
-      for (const c of cut(bytes, cuts)) pieces.write(c, 0, c.length);
+      for (const c of cutAt(bytes, cuts)) pieces.write(c, 0, c.length);
       const p = pieces.end();
       assert.deepEqual(p.bytes.subarray(0, p.length), w.bytes.subarray(0, w.length));
       assert.ok(p.length <= bytes.length + 32, 'a shortened line is never much longer than the line');
@@ -273,14 +270,9 @@ test('a line of megabytes takes the memory of its shortened form; before the fir
   const bigPrompt = JSON.stringify({ type: 'user', sessionId: 's1', uuid: 'u2', message: { role: 'user', content: 'X' } }).replace('"X"', `"${big.slice(0, 2_000_000)}"`);
   const mib = 1 << 20;
   const chunks = (b: Buffer): Buffer[] => Array.from({ length: Math.ceil(b.length / mib) }, (_, k) => b.subarray(k * mib, (k + 1) * mib));
-  const read = (file: Buffer, reread: boolean): { output: ParseOutput; splitter: ByteLineSplitter } => {
-    const parser = claudeCodeFormat.createParser(ctx());
-    const splitter = new ByteLineSplitter(true, { longLines: parser.longLines, reread: reread ? (a, b) => file.subarray(a, b) : undefined });
-    const sink: ByteLineSink = (b, s, e, lineNo) => parser.pushBytes?.(b, s, e, lineNo);
-    for (const c of chunks(file)) splitter.push(c, sink);
-    splitter.end(sink);
-    return { output: parser.finish(), splitter };
-  };
+  // Default sizes: shortened past 1 MiB, strings over 1 KiB.
+  const read = (file: Buffer, reread: boolean): { output: ParseOutput; splitter: ByteLineSplitter } =>
+    parseWith(claudeCodeFormat, file, chunks(file), { reread, splitter: { shortenAtBytes: SHORTEN_AT_BYTES, limits: DEFAULT_SHORTEN_LIMITS } });
 
   const after = Buffer.from([PROMPT, huge, assistant, ''].join('\n'));
   const a = read(after, false);
@@ -313,33 +305,16 @@ test('a Codex rollout (JSON.parse of every line) parses the same with its cut li
     fc.record({ model: fc.oneof(fc.constant('gpt-5-codex'), text), summary: text }),
   );
   const envelope = fc
-    .tuple(fc.constantFrom('session_meta', 'turn_context', 'response_item', 'event_msg', 'event_msg', 'compacted'), payload, fc.nat(), fc.constantFrom('none', 'cut', 'insert', 'insert', 'escape'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x', '\\u12', ' '))
-    .map(([type, p, n, damage, junk]) => {
-      const t = JSON.stringify({ timestamp: '2026-01-14T10:02:11.000Z', type, payload: p });
-      const at = n % (t.length + 1);
-      if (damage === 'cut') return t.slice(0, at);
-      if (damage === 'insert') return t.slice(0, at) + junk + t.slice(at);
-      if (damage === 'escape') {
-        const m = /[a-z]/.exec(t.slice(at));
-        return m ? `${t.slice(0, at + m.index)}\\u00${t.charCodeAt(at + m.index).toString(16)}${t.slice(at + m.index + 1)}` : t;
-      }
-      return t;
-    });
-  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
-    const c: ParseContext = { ...ctx(), file: 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl', relativePath: 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl' };
-    const parser = codexFormat.createParser(c);
-    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL } : {});
-    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
-    for (const ch of chunks ?? [file]) splitter.push(ch, sink);
-    splitter.end(sink);
-    return { output: parser.finish(), splitter };
-  };
+    .tuple(fc.constantFrom('session_meta', 'turn_context', 'response_item', 'event_msg', 'event_msg', 'compacted'), payload, fc.nat(), fc.constantFrom<Damage>('none', 'cut', 'insert', 'insert', 'escape'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x', '\\u12', ' '))
+    .map(([type, p, n, kind, junk]) => damage(JSON.stringify({ timestamp: '2026-01-14T10:02:11.000Z', type, payload: p }), n, kind, junk));
+  const file = 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl';
+  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => parseWith(codexFormat, bytes, chunks, { file });
   let shortened = 0;
   fc.assert(
     fc.property(fc.array(envelope, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
-      const file = Buffer.from(lines.join('\n'), 'utf8');
-      const { output, splitter } = parse(file, cut(file, cuts));
-      assert.deepEqual(comparable(output), comparable(parse(file, null).output));
+      const bytes = Buffer.from(lines.join('\n'), 'utf8');
+      const { output, splitter } = parse(bytes, cutAt(bytes, cuts));
+      assert.deepEqual(comparable(output), comparable(parse(bytes, null).output));
       shortened += splitter.linesShortened;
     }),
     { numRuns: 1500 },
@@ -429,25 +404,17 @@ test('claude -p stream-json output parses the same read shortened, a session\'s 
     fc.record({ type: fc.constant('user'), session_id: sid, parent_tool_use_id: fc.constantFrom(null, null, 'toolu_01abcdef12'), message: fc.record({ role: fc.constant('user'), content: fc.oneof(text, blocks) }) }),
     fc.record({ type: fc.constant('result'), session_id: sid, total_cost_usd: fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), text), num_turns: fc.nat(50), result: text, modelUsage: fc.dictionary(fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-haiku-4-5'), fc.record({ inputTokens: fc.nat(), outputTokens: fc.nat(), costUSD: fc.double({ min: 0, max: 5, noNaN: true }) })) }),
   );
-  const damaged = fc.tuple(event, fc.nat(), fc.constantFrom('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x')).map(([e, n, damage, junk]) => {
-    const t = JSON.stringify(e);
-    const at = n % (t.length + 1);
-    return damage === 'cut' ? t.slice(0, at) : damage === 'insert' ? t.slice(0, at) + junk + t.slice(at) : t;
-  });
-  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
-    const parser = claudeStreamJsonFormat.createParser({ ...ctx(), file: 'run.jsonl', relativePath: 'run.jsonl' });
-    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL, reread: (a, b) => file.subarray(a, b) } : {});
-    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
-    for (const ch of chunks ?? [file]) splitter.push(ch, sink);
-    splitter.end(sink);
-    return { output: parser.finish(), splitter };
-  };
+  const damaged = fc
+    .tuple(event, fc.nat(), fc.constantFrom<Damage>('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x'))
+    .map(([e, n, kind, junk]) => damage(JSON.stringify(e), n, kind, junk));
+  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } =>
+    parseWith(claudeStreamJsonFormat, file, chunks, { file: 'run.jsonl', reread: true });
   let shortened = 0;
   let reread = 0;
   fc.assert(
     fc.property(fc.array(damaged, { minLength: 1, maxLength: 7 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
       const file = Buffer.from(lines.join('\n'), 'utf8');
-      const { output, splitter } = parse(file, cut(file, cuts));
+      const { output, splitter } = parse(file, cutAt(file, cuts));
       assert.deepEqual(comparable(output), comparable(parse(file, null).output));
       shortened += splitter.linesShortened;
       reread += splitter.linesReread;
@@ -479,30 +446,22 @@ test('API response logs parse the same read shortened, lines and pretty-printed 
     body,
     fc.record({ timestamp: fc.oneof(fc.constant('2026-01-02T03:04:05.000Z'), text), session_id: fc.oneof(fc.constantFrom('s-1', 's-2'), text), request_id: text, request: fc.record({ messages: fc.array(fc.record({ role: fc.constant('user'), content: text }), { maxLength: 2 }) }), response: body }),
   );
-  const damaged = fc.tuple(record, fc.nat(), fc.constantFrom('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x')).map(([r, n, damage, junk]) => {
-    const t = JSON.stringify(r);
-    const at = n % (t.length + 1);
-    return damage === 'cut' ? t.slice(0, at) : damage === 'insert' ? t.slice(0, at) + junk + t.slice(at) : t;
-  });
+  const damaged = fc
+    .tuple(record, fc.nat(), fc.constantFrom<Damage>('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x'))
+    .map(([r, n, kind, junk]) => damage(JSON.stringify(r), n, kind, junk));
   const file = fc.oneof(
     fc.array(damaged, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n')),
     // A pretty-printed document (one response or an array): its lines are read whole.
     fc.array(record, { minLength: 1, maxLength: 3 }).map((rs) => JSON.stringify(rs.length === 1 ? rs[0] : rs, null, 2)),
   );
-  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => {
-    const parser = apiJsonlFormat.createParser({ ...ctx(), file: 'api.jsonl', relativePath: 'api.jsonl' });
-    const splitter = new ByteLineSplitter(true, chunks ? { longLines: parser.longLines, shortenAtBytes: 0, limits: SMALL, reread: (a, b) => bytes.subarray(a, b) } : {});
-    const sink: ByteLineSink = (b, st, e, lineNo) => parser.push(decodeUtf8(b, st, e), lineNo);
-    for (const ch of chunks ?? [bytes]) splitter.push(ch, sink);
-    splitter.end(sink);
-    return { output: parser.finish(), splitter };
-  };
+  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } =>
+    parseWith(apiJsonlFormat, bytes, chunks, { file: 'api.jsonl', reread: true });
   let shortened = 0;
   let reread = 0;
   fc.assert(
     fc.property(file, fc.array(fc.nat(), { maxLength: 40 }), (text_, cuts) => {
       const bytes = Buffer.from(text_, 'utf8');
-      const { output, splitter } = parse(bytes, cut(bytes, cuts));
+      const { output, splitter } = parse(bytes, cutAt(bytes, cuts));
       assert.deepEqual(comparable(output), comparable(parse(bytes, null).output));
       shortened += splitter.linesShortened;
       reread += splitter.linesReread;
