@@ -255,6 +255,14 @@ test('strings: a long value keeps a head and a marker, a kept key\'s value and e
   assert.equal(run('{"\\u006dodel":"0123456789abcdef"}'), '{"\\u006dodel":"0123456789abcdef"}');
   // A line cut inside a long string stays cut.
   assert.equal(run('{"t":"0123456789abcdef'), '{"t":"0123');
+  // For a parser that JSON.parses the line, a value JSON.parse rejects (here a raw control character, no backslash) stays rejected.
+  const whole = new LineCompactor(['model'], undefined, { elideOverBytes: 8, headBytes: 4, keyElideOverBytes: 12 }, true);
+  const bad = Buffer.from('{"t":"0123456789\u0001abcdef","u":"0123456789abcdef"}');
+  whole.begin();
+  whole.write(bad, 0, bad.length);
+  const shortened = whole.end();
+  assert.equal(shortened.bytes.toString('utf8', 0, shortened.length), '{"t":"0123…[17 bytes]\\x","u":"0123…[16 bytes]"}');
+  assert.throws(() => JSON.parse(shortened.bytes.toString('utf8', 0, shortened.length)));
 });
 
 test('a line of megabytes takes the memory of its shortened form; before the first prompt, unless it can be read again, it is held whole', () => {
