@@ -4,7 +4,7 @@
  * in bounded memory (30 MB always, measured by the child's peak RSS; ~300 MB
  * under a 256 MB heap when TOKEN_ECON_HEAVY=1); a single line of 100 MB.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -130,6 +130,24 @@ function spawnMeasured(args: string[], heapMb: number): Promise<{ exitCode: numb
   });
 }
 
+/** The child's peak RSS is below `maxMb` (reported with `what`; not measured without /proc). */
+function assertPeakBelow(t: TestContext, run: { peakRssMb: number | null }, maxMb: number, what: string): void {
+  if (run.peakRssMb === null) {
+    t.diagnostic('no /proc: peak RSS not measured');
+    return;
+  }
+  t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB ${what}`);
+  assert.ok(run.peakRssMb < maxMb, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+}
+
+/** Writes `record` as one line whose string "X" becomes `piece` repeated until `bytes` are written. */
+function writeHugeLine(fd: number, record: unknown, piece: Buffer, bytes: number): void {
+  const [head, tail] = JSON.stringify(record).split('"X"') as [string, string];
+  writeSync(fd, `${head}"`);
+  for (let n = 0; n < bytes; n += piece.length) writeSync(fd, piece);
+  writeSync(fd, `"${tail}\n`);
+}
+
 test('a 30 MB single file is processed in bounded memory (peak RSS well under 256 MB)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'te-big-'));
   try {
@@ -139,12 +157,7 @@ test('a 30 MB single file is processed in bounded memory (peak RSS well under 25
     assert.equal(run.exitCode, 0, run.stderr);
     assert.match(run.stdout, /claude/);
     assert.ok(assistantLines > 10_000);
-    if (run.peakRssMb === null) {
-      t.diagnostic('no /proc: peak RSS not measured');
-      return;
-    }
-    t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB for 30 MB of logs`);
-    assert.ok(run.peakRssMb < 200, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+    assertPeakBelow(t, run, 200, 'for 30 MB of logs');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -167,11 +180,8 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
     const fd = openSync(file, 'w');
     try {
       // The tool result comes first, before any prompt (a session opened with a command): shortened all the same.
-      const [head, tail] = JSON.stringify({ ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T08:59:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }).split('"X"') as [string, string];
-      writeSync(fd, `${head}"`);
       const output = Buffer.from('a line of output with \\"quotes\\", a \\\\ and an emoji \u{1F600}\\n'.repeat(50_000));
-      for (let n = 0; n < 100 * 1024 * 1024; n += output.length) writeSync(fd, output);
-      writeSync(fd, `"${tail}\n`);
+      writeHugeLine(fd, { ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T08:59:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }, output, 100 * 1024 * 1024);
       writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n${assistant(2)}\n`);
     } finally {
       closeSync(fd);
@@ -183,13 +193,8 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
     assert.ok(f);
     assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [4, 2, 2, 0]);
     assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [3, 4]);
-    if (run.peakRssMb === null) {
-      t.diagnostic('no /proc: peak RSS not measured');
-      return;
-    }
-    t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB for one line of 100 MB`);
     // Holding the line took its size twice over while it grew (~250 MB).
-    assert.ok(run.peakRssMb < 150, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
+    assertPeakBelow(t, run, 150, 'for one line of 100 MB');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -202,11 +207,8 @@ test('a first prompt of 70 MB (too long to read whole) is reported and skipped, 
     const base = { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: '11111111-2222-4333-8444-555555555556', version: '2.0.30' };
     const fd = openSync(file, 'w');
     try {
-      const [head, tail] = JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'X' } }).split('"X"') as [string, string];
-      writeSync(fd, `${head}"`);
       const pasted = Buffer.from('pasted log line with \\"quotes\\"\\n'.repeat(100_000));
-      for (let n = 0; n < 70 * 1024 * 1024; n += pasted.length) writeSync(fd, pasted);
-      writeSync(fd, `"${tail}\n`);
+      writeHugeLine(fd, { ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'X' } }, pasted, 70 * 1024 * 1024);
       const usage = { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 };
       writeSync(fd, `${JSON.stringify({ ...base, uuid: 'a1', type: 'assistant', timestamp: '2026-02-02T09:01:00.000Z', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage } })}\n`);
     } finally {
@@ -221,10 +223,7 @@ test('a first prompt of 70 MB (too long to read whole) is reported and skipped, 
     const d = doc.diagnostics.find((x) => x.code === 'line-too-long');
     assert.ok(d && d.source?.line === 1 && /too long to read whole/.test(d.message), JSON.stringify(doc.diagnostics));
     assert.match(run.stderr, /skipped 1 malformed line in 1 file \(first: .*:1 line too long\)/);
-    if (run.peakRssMb !== null) {
-      t.diagnostic(`peak RSS ${run.peakRssMb.toFixed(0)} MB`);
-      assert.ok(run.peakRssMb < 244, `peak RSS ${run.peakRssMb.toFixed(0)} MB`);
-    }
+    assertPeakBelow(t, run, 244, 'for a line of 70 MB');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
