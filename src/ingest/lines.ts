@@ -346,7 +346,7 @@ export class ByteLineSplitter {
     this.skipping = true;
     this.shortening = false;
     this.pendingLength = 0;
-    if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0);
+    this.dropHugePending();
     this.compactor?.shrink();
   }
 
@@ -387,7 +387,12 @@ export class ByteLineSplitter {
     const len = this.pendingLength;
     this.pendingLength = 0;
     this.emitLine(this.pending, 0, len, terminated, emit);
-    if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0); // do not keep a huge line's buffer
+    this.dropHugePending();
+  }
+
+  /** Lets a huge line's buffer go instead of keeping it for the lines after it. */
+  private dropHugePending(): void {
+    if (this.pending.length > 8 * 1024 * 1024) this.pending = Buffer.alloc(0);
   }
 
   private emitLine(b: Buffer, s: number, e: number, terminated: boolean, emit: ByteLineSink): void {

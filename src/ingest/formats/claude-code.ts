@@ -411,21 +411,30 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   }
 
   /**
-   * Whether pushBytes would read `b[s, e)` (a line read shortened) as a
-   * prompt: a user line, not a summary, sidechain or meta line, whose message
-   * holds no `"tool_result"` (a shortened line keeps that token wherever the
-   * whole line has it, but may have lost one from inside a long string: then
-   * the whole line is read too). Reads the same spans pushBytes does, and
-   * changes nothing else.
+   * Whether the line just walked (its spans in `top`) is read as the first
+   * prompt: a user line, not a summary, sidechain or meta line, of a file
+   * still without a prompt, with a message that holds no `"tool_result"`
+   * (tool results, the bulk of the bytes, are never prompts: a cheap search
+   * avoids parsing them).
    */
-  function mayBePrompt(b: Buffer, s: number, e: number): boolean {
-    if (!mayNeedWhole() || !scanObjectBytes(b, s, e, TOP, top, nested)) return false;
-    if (!is(b, top, T_TYPE, V_USER) || bool(b, top, T_COMPACT_SUMMARY) === true) return false;
-    if (bool(b, top, T_SIDECHAIN) === true || bool(b, top, T_META) === true) return false;
+  function isPromptCandidate(b: Buffer): boolean {
+    if (!mayNeedWhole() || !is(b, top, T_TYPE, V_USER)) return false;
+    if (bool(b, top, T_COMPACT_SUMMARY) === true || bool(b, top, T_SIDECHAIN) === true || bool(b, top, T_META) === true) return false;
     const m0 = top[2 * T_MESSAGE] as number;
     if (m0 < 0) return false; // no message: no prompt text
     const at = b.indexOf(TOOL_RESULT, m0);
     return !(at >= 0 && at < (top[2 * T_MESSAGE + 1] as number));
+  }
+
+  /**
+   * Whether pushBytes would read `b[s, e)`, a line read shortened, as a
+   * prompt (a shortened line keeps a `"tool_result"` token wherever the whole
+   * line has it, but may have lost one from inside a long string: then the
+   * whole line is read too). Walks the line as pushBytes does, and changes
+   * nothing else.
+   */
+  function mayBePrompt(b: Buffer, s: number, e: number): boolean {
+    return mayNeedWhole() && scanObjectBytes(b, s, e, TOP, top, nested) && isPromptCandidate(b);
   }
 
   /** One line: b[s, e), already without `\n`, trailing `\r` and BOM; `text` is its decoded form when the caller has it. */
@@ -470,20 +479,11 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
         }
         return;
       }
-      if (firstPrompt === null && !isSidechain && !path.streamId && bool(b, top, T_META) !== true) {
-        const m0 = top[2 * T_MESSAGE] as number;
-        // Tool results (the bulk of the bytes) are never prompts: a cheap search avoids parsing them.
-        let isToolResult = false;
-        if (m0 >= 0) {
-          const at = b.indexOf(TOOL_RESULT, m0);
-          isToolResult = at >= 0 && at < (top[2 * T_MESSAGE + 1] as number);
-        }
-        if (!isToolResult) {
-          try {
-            firstPrompt = promptText(json(b, top, T_MESSAGE));
-          } catch {
-            // A damaged prompt only costs the fingerprint.
-          }
+      if (isPromptCandidate(b)) {
+        try {
+          firstPrompt = promptText(json(b, top, T_MESSAGE));
+        } catch {
+          // A damaged prompt only costs the fingerprint.
         }
       }
     }

@@ -40,8 +40,13 @@ function createParser(ctx: ParseContext): LineParser {
   const sessions = new Map<string, { model: string | null; prompt: string | null; firstModel: string | null; cwd: string | null }>();
   let currentSession: string | null = null;
 
+  /** The session an event belongs to: its own, else the one before it, else the file's. */
+  function sessionIdOf(obj: JsonObject): string {
+    return firstString(obj['session_id']) ?? currentSession ?? fileSession;
+  }
+
   function sessionOf(obj: JsonObject): string {
-    const id = firstString(obj['session_id']) ?? currentSession ?? fileSession;
+    const id = sessionIdOf(obj);
     currentSession = id;
     if (!sessions.has(id)) sessions.set(id, { model: null, prompt: null, firstModel: null, cwd: null });
     return id;
@@ -58,8 +63,7 @@ function createParser(ctx: ParseContext): LineParser {
     if (!parsed.ok || !isRecord(parsed.value)) return false;
     const obj = parsed.value;
     if (obj['type'] !== 'user' || firstString(obj['parent_tool_use_id'])) return false;
-    const id = firstString(obj['session_id']) ?? currentSession ?? fileSession;
-    if ((sessions.get(id)?.prompt ?? null) !== null) return false;
+    if ((sessions.get(sessionIdOf(obj))?.prompt ?? null) !== null) return false;
     const message = obj['message'];
     const content = isRecord(message) ? message['content'] : undefined;
     return !(Array.isArray(content) && content.some((block) => isRecord(block) && block['type'] === 'tool_result'));
