@@ -5,7 +5,11 @@
  *   npm run bench -- [--size 100MB|1GB|3GB|6GB|both] [--runs 3] [--dir bench-data]
  *                    [--skip-generate] [--regenerate] [--only token-econ,token-econ-warm,ccusage,naive,byte-scan,byte-scan-mt]
  *                    [--entry bin/token-econ.js|<build>/src/cli/entry.js] [--command auto|analyze|sessions]
- *                    [--ccusage PATH] [--ccusage-prefix /tmp/ccusage-bench] [--seed N] [--markdown]
+ *                    [--ccusage PATH] [--ccusage-prefix /tmp/ccusage-bench] [--seed N] [--payload default|dense] [--markdown]
+ *
+ * `--payload dense` makes tool payloads 16x smaller (same draws): ~4-5 KB per request like the recorded
+ * project in shared/data/real instead of ~9-26 KB, i.e. 2-5x more requests in the same bytes, which is what
+ * memory grows with (data in `claude-<size>-dense-seed<N>`).
  *
  * For each size: generate the data (or reuse it when its ledger matches),
  * warm the page cache, then run the tools alternately (order rotated every
@@ -32,6 +36,12 @@ import { ccusageTotals, compareWithLedger, naiveTotals, tokenEconTotals, type Co
 /** 6GB: the memory target at a size where the requests alone no longer fit in it easily (issue 5: whatever the input). */
 const SIZES: Record<string, number> = { '100MB': 100_000_000, '1GB': 1_000_000_000, '3GB': 3_000_000_000, '6GB': 6_000_000_000 };
 const DEFAULT_SEED = 20250901;
+/** `--payload`: GenerateOptions.payloadScale per name, and the data directory's infix. */
+const PAYLOADS: Record<string, { scale: number; infix: string }> = { default: { scale: 1, infix: '' }, dense: { scale: 0.0625, infix: '-dense' } };
+
+function dataDirOf(root: string, sizeName: string, payload: string, seed: number): string {
+  return resolve(root, `claude-${sizeName}${(PAYLOADS[payload] as { infix: string }).infix}-seed${seed}`);
+}
 
 type ToolId = 'token-econ' | 'token-econ-warm' | 'ccusage' | 'naive' | 'byte-scan' | 'byte-scan-mt';
 const TOOL_IDS: readonly ToolId[] = ['token-econ', 'token-econ-warm', 'ccusage', 'naive', 'byte-scan', 'byte-scan-mt'];
@@ -135,17 +145,19 @@ async function benchSize(
     commandNote: string;
     ccusage: { bin: string; version: string } | null;
     seed: number;
+    payload: string;
     naiveScript: string;
     byteScanScript: string;
   },
 ): Promise<{ summaries: ToolSummary[]; ledger: Ledger; dataDir: string; bytes: number; files: number; failed: boolean; load: number[] }> {
   const target = SIZES[sizeName] as number;
-  const dataDir = resolve(opts.root, `claude-${sizeName}-seed${opts.seed}`);
+  const dataDir = dataDirOf(opts.root, sizeName, opts.payload, opts.seed);
+  const payloadScale = (PAYLOADS[opts.payload] as { scale: number }).scale;
   const ledgerPath = join(dataDir, 'ledger.json');
   let ledger: Ledger | null = null;
   if (existsSync(ledgerPath)) {
     const l = JSON.parse(readFileSync(ledgerPath, 'utf8')) as Ledger;
-    if (l.generatorVersion === GENERATOR_VERSION && l.seed === opts.seed && l.targetBytes === target) ledger = l;
+    if (l.generatorVersion === GENERATOR_VERSION && l.seed === opts.seed && l.targetBytes === target && (l.payloadScale ?? 1) === payloadScale) ledger = l;
   }
   if (opts.regenerate || !ledger) {
     if (opts.skipGenerate) throw new Error(`--skip-generate: no matching data in ${dataDir}`);
@@ -156,6 +168,7 @@ async function benchSize(
       dir: dataDir,
       targetBytes: target,
       seed: opts.seed,
+      payloadScale,
       onProgress: (b) => process.stdout.write(`  ${(b / 1e6).toFixed(0)} MB\r`),
     });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -376,6 +389,7 @@ async function main(): Promise<number> {
       ccusage: { type: 'string' },
       'ccusage-prefix': { type: 'string', default: '/tmp/ccusage-bench' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
+      payload: { type: 'string', default: 'default' },
       markdown: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
     },
@@ -389,6 +403,8 @@ async function main(): Promise<number> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const seed = Number(values.seed);
+  const payload = values.payload as string;
+  if (!(payload in PAYLOADS)) throw new Error(`--payload must be ${Object.keys(PAYLOADS).join(' or ')} (got ${payload})`);
   const root = resolve(values.dir as string);
   mkdirSync(root, { recursive: true });
   const here = dirname(fileURLToPath(import.meta.url));
@@ -419,10 +435,10 @@ async function main(): Promise<number> {
   let failed = false;
   for (const size of sizes) {
     if (values['generate-only']) {
-      const dataDir = resolve(root, `claude-${size}-seed${seed}`);
+      const dataDir = dataDirOf(root, size, payload, seed);
       rmSync(dataDir, { recursive: true, force: true });
       const t0 = process.hrtime.bigint();
-      const l = generateClaudeDataset({ dir: dataDir, targetBytes: SIZES[size] as number, seed });
+      const l = generateClaudeDataset({ dir: dataDir, targetBytes: SIZES[size] as number, seed, payloadScale: (PAYLOADS[payload] as { scale: number }).scale });
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       process.stdout.write(`${size}: ${(l.bytes / 1e6).toFixed(1)} MB, ${l.files} files in ${s.toFixed(1)} s → ${dataDir}\n`);
       continue;
@@ -438,6 +454,7 @@ async function main(): Promise<number> {
       commandNote,
       ccusage,
       seed,
+      payload,
       naiveScript,
       byteScanScript: join(here, 'bench', 'byte-scan.js'),
     });

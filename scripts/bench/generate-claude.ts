@@ -51,6 +51,8 @@ export interface Ledger {
   generatorVersion: number;
   seed: number;
   targetBytes: number;
+  /** GenerateOptions.payloadScale (absent in ledgers written before it: 1). */
+  payloadScale?: number;
   /** Actual bytes of all .jsonl files. */
   bytes: number;
   files: number;
@@ -97,6 +99,13 @@ export interface GenerateOptions {
   hugeFileBytes?: number;
   /** Upper bound of an ordinary session file (log-uniform from 4 KB). */
   maxSessionBytes?: number;
+  /**
+   * Scale of tool payloads (tool results, screenshots, written files), 0 < x <= 1; default 1. The default
+   * data carries ~9-26 KB per request; the recorded Claude Code project in shared/data/real ~4.6 KB,
+   * so the same bytes hold 2-5x more requests: what memory per request is measured on (`--payload dense`).
+   * Only sizes change (the same random draws); multi-MB lines shrink too (the default data tests those).
+   */
+  payloadScale?: number;
   onProgress?: (bytesWritten: number) => void;
 }
 
@@ -260,6 +269,7 @@ class Generator {
       generatorVersion: GENERATOR_VERSION,
       seed: opts.seed,
       targetBytes: opts.targetBytes,
+      payloadScale: opts.payloadScale,
       bytes: 0,
       files: 0,
       lines: 0,
@@ -555,7 +565,7 @@ class Generator {
       case 'Edit':
         return `{"file_path":"/home/dev/src/app/src/index.ts","old_string":"${sliceCorpus(this.corpus, rng, rng.logInt(20, 3000))}","new_string":"${sliceCorpus(this.corpus, rng, rng.logInt(20, 3000))}"}`;
       case 'Write':
-        return `{"file_path":"/home/dev/src/app/fixtures/usage.json","content":"${sliceCorpus(this.corpus, rng, rng.logInt(200, 20_000))}"}`;
+        return `{"file_path":"/home/dev/src/app/fixtures/usage.json","content":"${sliceCorpus(this.corpus, rng, this.scaled(rng.logInt(200, 20_000)))}"}`;
       case 'mcp__metrics__record':
         // A real nested (unescaped) "usage" key inside message.content: not the billed usage.
         this.ledger.counts.nestedUsageLines += 1;
@@ -569,10 +579,16 @@ class Generator {
 
   private resultSizeChars(): number {
     const r = this.rng.float();
-    if (r < 0.55) return this.rng.logInt(200, 2_000);
-    if (r < 0.85) return this.rng.logInt(2_000, 12_000);
-    if (r < 0.97) return this.rng.logInt(12_000, 60_000);
-    return this.rng.logInt(60_000, 200_000);
+    if (r < 0.55) return this.scaled(this.rng.logInt(200, 2_000));
+    if (r < 0.85) return this.scaled(this.rng.logInt(2_000, 12_000));
+    if (r < 0.97) return this.scaled(this.rng.logInt(12_000, 60_000));
+    return this.scaled(this.rng.logInt(60_000, 200_000));
+  }
+
+  /** A tool payload's size under `payloadScale` (at least 40 characters). */
+  private scaled(chars: number): number {
+    const scale = this.opts.payloadScale;
+    return scale === 1 ? chars : Math.max(40, Math.round(chars * scale));
   }
 
   private toolResult(s: SessionState, st: Stream, toolId: string, toolName: string): void {
@@ -586,12 +602,12 @@ class Generator {
     const r = rng.float();
     if (r < 0.001) {
       // Screenshot: base64 image block; rarely a multi-MB line.
-      const b64 = sliceBase64(this.corpus, rng, rng.chance(0.1) ? rng.int(1_000_000, 3_000_000) : rng.logInt(20_000, 400_000));
+      const b64 = sliceBase64(this.corpus, rng, this.scaled(rng.chance(0.1) ? rng.int(1_000_000, 3_000_000) : rng.logInt(20_000, 400_000)));
       counts.imageBlocks += 1;
       line = `${head}[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"${b64}"}}]}]},"uuid":"${uuid}","timestamp":"${ts}","toolUseResult":{"type":"image","file":{"base64":"${b64}","type":"image/png","originalSize":${b64.length}}}}`;
       tokens = rng.int(800, 1600);
     } else if (toolName === 'Read' || r < 0.0015) {
-      const size = r < 0.0015 ? rng.int(1_200_000, 2_500_000) : this.resultSizeChars();
+      const size = r < 0.0015 ? this.scaled(rng.int(1_200_000, 2_500_000)) : this.resultSizeChars();
       const text = sliceCorpus(this.corpus, rng, size);
       line = `${head}"${text}","is_error":false}]},"uuid":"${uuid}","timestamp":"${ts}","toolUseResult":{"type":"text","file":{"filePath":"/home/dev/src/app/src/big.ts","content":"${text}","numLines":${rng.int(10, 2000)},"startLine":1,"totalLines":${rng.int(2000, 9000)}}}}`;
       tokens = Math.round(text.length / 3.6);
@@ -747,6 +763,7 @@ export function generateClaudeDataset(options: GenerateOptions): Ledger {
     seed: options.seed ?? 20250901,
     hugeFileBytes,
     maxSessionBytes: options.maxSessionBytes ?? Math.max(64 * 1024, Math.min(8 * MB, Math.floor(targetBytes / 20))),
+    payloadScale: options.payloadScale ?? 1,
     onProgress: options.onProgress,
   });
   mkdirSync(join(options.dir, 'projects'), { recursive: true });
