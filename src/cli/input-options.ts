@@ -148,6 +148,13 @@ export function filtersOf(opts: InputOptions): SessionFilters {
 /** Inputs from this size on get the heap tuning of ./heap-tuning.ts. */
 const HEAP_TUNING_MIN_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bytes of parsed files (and the dedupe keys' table) let go by normalizeSessions between two collections,
+ * large inputs only: 3 GB of logs dense with requests (`npm run bench -- --payload dense`) peaked at
+ * 302-341 MiB while the sessions were built, 283-305 with this (24 MiB: no lower; BENCHMARKS.md run U).
+ */
+const RELEASED_COLLECT_BYTES = 32 * 1024 * 1024;
+
 /** Files read at once; small files are bound by syscall latency, big ones by the parser. */
 const READ_CONCURRENCY = 8;
 
@@ -203,7 +210,18 @@ export async function loadSessions(
   }
   let result: IngestResult;
   try {
-    result = normalizeSessions(parsed, filtersOf(opts));
+    // The parsed files go as their records reach the sessions' columns; slabs are unmapped only by a
+    // collection (V8 does not count them as heap pressure), so large runs ask for one every so often.
+    let released = 0;
+    const onReleased = tuned
+      ? (bytes: number): void => {
+          released += bytes;
+          if (released < RELEASED_COLLECT_BYTES) return;
+          released = 0;
+          collectGarbageNow();
+        }
+      : undefined;
+    result = normalizeSessions(parsed, filtersOf(opts), { consumeInputs: true, onReleased });
   } finally {
     // The pool holds its last slab: let it go, so that slab is unmapped with the last session's columns in it.
     usePackedArrayPool(HEAP_ARRAYS);

@@ -279,6 +279,11 @@ export class PackedTurnReader {
     this.starts = starts;
   }
 
+  /** Bytes of its record arrays and string table: what letting the reader (and its file's turns) go frees. */
+  heldBytes(): number {
+    return this.nums.byteLength + this.strs.byteLength + this.flags.byteLength + this.starts.byteLength + this.text.length;
+  }
+
   /** Table string `i` (shares `text`: see `keptStr` for one to keep), null for -1. */
   tableString(i: number): string | null {
     return this.str(i);
@@ -644,6 +649,11 @@ export class KeyTable {
     return this.refs[e] as number;
   }
 
+  /** Bytes of its arrays (what letting the table go frees). */
+  heldBytes(): number {
+    return this.slots.byteLength + this.hashes.byteLength + this.refs.byteLength + this.keyReader.byteLength + this.keyIndex.byteLength;
+  }
+
   setRef(e: number, ref: number): void {
     this.refs[e] = ref;
   }
@@ -747,7 +757,17 @@ export class TurnColumns {
   /** Appends record `k` of `reader` (capacity permitting); returns its row. */
   append(reader: PackedTurnReader, k: number): number {
     const row = this.count;
-    if (row >= this.flags.length) throw new Error('TurnColumns: capacity exceeded');
+    this.put(row, reader, k);
+    return row;
+  }
+
+  /**
+   * Writes record `k` of `reader` as row `row` (below the capacity), in any
+   * order: the rows below `count` (one past the highest row written) are the
+   * columns' turns, so a caller filling out of order writes every row.
+   */
+  put(row: number, reader: PackedTurnReader, k: number): void {
+    if (row < 0 || row >= this.flags.length) throw new Error('TurnColumns: row outside the capacity');
     const from = reader.nums;
     const o = k * N_NUMS;
     const c = row * C_NUMS;
@@ -771,8 +791,7 @@ export class TurnColumns {
     this.strs[r + 2] = table.stringOf(reader, map, reader.strs[q + 2] as number);
     this.strs[r + 3] = table.stringOf(reader, map, reader.strs[q + S_FILE] as number);
     this.flags[row] = (reader.flags[k] as number) & C_FLAGS;
-    this.count = row + 1;
-    return row;
+    if (row >= this.count) this.count = row + 1;
   }
 
   timestampMs(row: number): number | null {

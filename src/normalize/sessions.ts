@@ -12,7 +12,9 @@
  *
  * Turns: each session's kept records go, in order, into TurnColumns of its
  * own (src/ingest/packed.ts, ~100 bytes a turn, strings in one table shared
- * by the run); a session makes its Turn objects when its `turns` are first
+ * by the run), filled file by file so a caller that gives its inputs up
+ * (`consumeInputs`) never holds every parsed file next to every session's
+ * columns (fillColumns); a session makes its Turn objects when its `turns` are first
  * read, so an analysis that reads the sessions one at a time and lets each
  * go (src/pipeline.ts consumeSessions) never holds every turn as an object
  * (6 GB of logs, ~222,000 turns: ~36 MB less live heap when the sessions are
@@ -110,7 +112,19 @@ function mergeReported(list: ReportedCost[]): ReportedCost | null {
   };
 }
 
-export function normalizeSessions(inputs: readonly NormalizeInput[], filters: SessionFilters = {}): IngestResult {
+/** How normalizeSessions may treat its inputs (the sessions are the same either way). */
+export interface NormalizeOptions {
+  /**
+   * The caller gives the files' turns up: each file's packed turns are let go
+   * (its output's `turns` emptied) once its kept records are in the sessions'
+   * columns, so the parsed files and the sessions' columns never all coexist.
+   */
+  consumeInputs?: boolean;
+  /** With `consumeInputs`: after each file let go, the bytes of arrays and string table it held (a shell can collect garbage). */
+  onReleased?: (bytes: number) => void;
+}
+
+export function normalizeSessions(inputs: readonly NormalizeInput[], filters: SessionFilters = {}, options: NormalizeOptions = {}): IngestResult {
   const files = [...inputs].sort((a, b) => cmp(a.file, b.file) || cmp(a.relativePath, b.relativePath));
   const diagnostics: Diagnostic[] = [];
   const accounting: FileAccounting[] = [];
@@ -131,8 +145,10 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   let span = 1;
   for (const f of files) if (f.output) span = Math.max(span, (isPacked(f.output.turns) ? f.output.turns.count : f.output.turns.length) + 1);
   const readers: PackedTurnReader[] = [];
+  /** The input each reader reads. */
+  const readerInputs: NormalizeInput[] = [];
   // Dedupe key → the ref kept for it, in first-seen order (a Map from key string to ref, without a string per record).
-  const best = new KeyTable(readers);
+  let best: KeyTable | null = new KeyTable(readers);
   const unique: number[] = [];
   let duplicateTurnsDropped = 0;
   for (const f of files) {
@@ -157,6 +173,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
     const r = readers.length;
     const base = r * span;
     readers.push(reader);
+    readerInputs.push(f);
+    const keys = best;
     for (let k = 0; k < reader.count; k++) {
       const key = reader.dedupeKeyIndex(k);
       if (key < 0) {
@@ -165,14 +183,14 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
       }
       // Records a parser folded within the file (src/normalize/duplicates.ts) were dropped there.
       duplicateTurnsDropped += reader.duplicatesFolded(k);
-      const e = best.findOrAdd(r, key, base + k);
+      const e = keys.findOrAdd(r, key, base + k);
       if (e < 0) continue;
       duplicateTurnsDropped++;
-      const prev = best.refOf(e);
+      const prev = keys.refOf(e);
       const kept = readers[Math.floor(prev / span)] as PackedTurnReader;
       const kk = prev % span;
       if (isBetterRecord(reader.completeness(k), reader.file(k), reader.tieTimestampMs(k), kept.completeness(kk), kept.file(kk), kept.timestampMs(kk))) {
-        best.setRef(e, base + k);
+        keys.setRef(e, base + k);
       }
     }
     for (const info of out.sessionInfo) {
@@ -210,6 +228,10 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   };
   for (const ref of unique) place(ref);
   for (let e = 0; e < best.count; e++) place(best.refOf(e));
+  // The keys are not needed any more (their table's arrays are as long as the records).
+  const keyBytes = best.heldBytes() + unique.length * 8;
+  best = null;
+  unique.length = 0;
   const timestampOf = (ref: number): number | null => readerOf(ref).timestampMs(ref % span);
   const timeOf = (ref: number): number => timeKey(timestampOf(ref));
   // compareSourced on records; a tie keeps the order placed (a stable sort).
@@ -227,6 +249,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   let undatedDropped = 0;
 
   const kept: Array<{ session: Session; firstTime: number }> = [];
+  /** Each kept session's records in turn order, and its columns once made (see 3). */
+  const planned: Array<{ refs: number[]; columns: TurnColumns | null }> = [];
   for (const s of builds.values()) {
     if (idFilters.length > 0 && !idFilters.some((id) => s.id === id || s.id.startsWith(id))) continue;
     if (projectFilters.length > 0 && !projectFilters.some((p) => (s.project ?? '').toLowerCase().includes(p))) continue;
@@ -242,8 +266,8 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
       if (refs.length !== before) reported = []; // a partial session no longer matches its reported total
     }
     refs.sort(byTimeFileLine);
-    const columns = new TurnColumns(refs.length, strings);
-    for (const ref of refs) columns.append(readerOf(ref), ref % span);
+    const plan: (typeof planned)[number] = { refs, columns: null };
+    planned.push(plan);
     const first = refs[0];
     kept.push({
       session: sessionOverColumns(
@@ -258,11 +282,13 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
           taskFingerprint: s.taskFingerprint,
           isEstimated: refs.length > 0 && refs.every((ref) => readerOf(ref).isEstimated(ref % span)),
         },
-        columns,
+        () => plan.columns as TurnColumns,
       ),
       firstTime: first === undefined ? timeKey(null) : timeOf(first),
     });
   }
+  if (options.consumeInputs === true) options.onReleased?.(keyBytes);
+  fillColumns(readers, readerInputs, span, planned, strings, options);
   if (undatedDropped > 0) {
     diagnostics.push({
       code: 'no-timestamp-filtered',
@@ -279,20 +305,106 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
 }
 
 /**
- * `session` with its `turns` made from its `columns` when first read (then
- * kept; assigning replaces them). An own enumerable property, so spreading,
- * JSON and deep equality see the turns as before.
+ * 3. The sessions' columns, filled file by file: every kept record of one
+ * file is written to its row (the turn order was settled above), then, with
+ * `consumeInputs`, the file's packed turns are let go before the next file's
+ * records are read. Files whose arrays were cut from the same slab (see
+ * src/cli/page-arrays.ts) are taken one after another, so a slab can be
+ * unmapped as soon as its files are done, and a session's columns are made
+ * when its first record is written: the columns grow as the parsed files
+ * shrink (3 GB of logs dense with requests: they were ~95 MB together).
  */
-function sessionOverColumns(session: Session, columns: TurnColumns): Session {
+function fillColumns(
+  readers: PackedTurnReader[],
+  readerInputs: readonly NormalizeInput[],
+  span: number,
+  planned: Array<{ refs: number[]; columns: TurnColumns | null }>,
+  strings: TurnStrings,
+  options: NormalizeOptions,
+): void {
+  const n = readers.length;
+  // Kept records grouped by reader (a counting sort): session, row and record number of each.
+  const start = new Int32Array(n + 1);
+  let total = 0;
+  for (const plan of planned) {
+    for (const ref of plan.refs) {
+      const i = Math.floor(ref / span) + 1;
+      start[i] = (start[i] as number) + 1;
+    }
+    total += plan.refs.length;
+  }
+  for (let r = 0; r < n; r++) start[r + 1] = (start[r + 1] as number) + (start[r] as number);
+  const cursor = start.slice(0, n);
+  const sessionAt = new Int32Array(total);
+  const rowAt = new Int32Array(total);
+  const recordAt = new Int32Array(total);
+  planned.forEach((plan, p) => {
+    const refs = plan.refs;
+    for (let row = 0; row < refs.length; row++) {
+      const ref = refs[row] as number;
+      const r = Math.floor(ref / span);
+      const c = cursor[r] as number;
+      cursor[r] = c + 1;
+      sessionAt[c] = p;
+      rowAt[c] = row;
+      recordAt[c] = ref - r * span;
+    }
+  });
+  const counts = planned.map((plan) => plan.refs.length);
+  for (const plan of planned) plan.refs = [];
+  for (const r of slabOrder(readers)) {
+    const reader = readers[r] as PackedTurnReader;
+    for (let c = start[r] as number; c < (start[r + 1] as number); c++) {
+      const p = sessionAt[c] as number;
+      const plan = planned[p] as (typeof planned)[number];
+      const columns = (plan.columns ??= new TurnColumns(counts[p] as number, strings));
+      columns.put(rowAt[c] as number, reader, recordAt[c] as number);
+    }
+    if (options.consumeInputs === true) {
+      const held = reader.heldBytes();
+      (readers as Array<PackedTurnReader | undefined>)[r] = undefined;
+      const out = (readerInputs[r] as NormalizeInput).output;
+      if (out) out.turns = [];
+      options.onReleased?.(held);
+    }
+  }
+  planned.forEach((plan, p) => {
+    plan.columns ??= new TurnColumns(0, strings);
+    if (plan.columns.count !== counts[p]) throw new Error('normalizeSessions: a session row was not filled');
+  });
+}
+
+/**
+ * Reader indexes, those whose records' arrays share a buffer (a slab) next to
+ * each other, in order within it: letting them go in this order frees slab
+ * after slab. Buffers in the order first met.
+ */
+function slabOrder(readers: readonly PackedTurnReader[]): number[] {
+  const ordinal = new Map<ArrayBufferLike, number>();
+  const keyOf = readers.map((reader) => {
+    const buffer = reader.nums.buffer;
+    let o = ordinal.get(buffer);
+    if (o === undefined) ordinal.set(buffer, (o = ordinal.size));
+    return { o, offset: reader.nums.byteOffset };
+  });
+  return keyOf.map((_, r) => r).sort((a, b) => (keyOf[a] as { o: number }).o - (keyOf[b] as { o: number }).o || (keyOf[a] as { offset: number }).offset - (keyOf[b] as { offset: number }).offset || a - b);
+}
+
+/**
+ * `session` with its `turns` made from its columns (`columnsOf()`, asked once
+ * they are first read, then kept; assigning replaces them). An own enumerable
+ * property, so spreading, JSON and deep equality see the turns as before.
+ */
+function sessionOverColumns(session: Session, columnsOf: () => TurnColumns): Session {
   let turns: Turn[] | null = null;
   // Let go once made.
-  let from: TurnColumns | null = columns;
+  let from: (() => TurnColumns) | null = columnsOf;
   Object.defineProperty(session, 'turns', {
     enumerable: true,
     configurable: true,
     get: (): Turn[] => {
       if (turns === null) {
-        turns = (from as TurnColumns).allTurns();
+        turns = (from as () => TurnColumns)().allTurns();
         from = null;
       }
       return turns;

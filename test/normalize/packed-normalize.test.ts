@@ -144,6 +144,91 @@ test('property: normalizeSessions over packed and unpacked files equals the RawT
   );
 });
 
+test('property: a normalize that consumes its inputs (consumeInputs) gives the same result, and lets every file\'s turns go', () => {
+  fc.assert(
+    fc.property(fc.array(fileArb, { minLength: 1, maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 4 })), (files, since) => {
+      const filters = since === null ? {} : { sinceMs: 1_767_225_600_000 + since * 1000 };
+      const want = normalizeSessions(files.map(inputOf), filters);
+      const inputs = files.map(inputOf);
+      const released: number[] = [];
+      const got = normalizeSessions(inputs, filters, { consumeInputs: true, onReleased: (bytes) => released.push(bytes) });
+      assert.deepStrictEqual(got, want);
+      assert.deepStrictEqual(
+        got.sessions.map((s) => s.turns),
+        want.sessions.map((s) => s.turns),
+      );
+      for (const input of inputs) assert.deepStrictEqual(input.output?.turns, [], `${input.file}: turns let go`);
+      // The keys' table, then each file.
+      assert.equal(released.length, 1 + files.length);
+      assert.ok(released.every((b) => Number.isInteger(b) && b >= 0));
+      assert.ok((released[0] as number) > 0, 'the key table is let go');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a consuming normalize lets files go slab by slab: files whose records share a buffer one after another', () => {
+  // Three files, the records of a.jsonl and c.jsonl cut from one buffer, b.jsonl's from another.
+  const slabX = new ArrayBuffer(1 << 16);
+  const slabY = new ArrayBuffer(1 << 16);
+  const turnsOf = (file: string, session: string): RawTurn[] =>
+    fc.sample(fc.tuple(rawTurn(file, 1), rawTurn(file, 2)), { numRuns: 1, seed: 7 })[0]!.map((t) => ({ ...t, sessionId: session }));
+  const inSlab = (packed: ReturnType<typeof packTurns>, slab: ArrayBuffer, at: number): ReturnType<typeof packTurns> => {
+    const nums = new Float64Array(slab, at, packed.nums.length);
+    nums.set(packed.nums);
+    return { ...packed, nums };
+  };
+  const files = [
+    { file: 'a.jsonl', slab: slabX, at: 0 },
+    { file: 'b.jsonl', slab: slabY, at: 0 },
+    { file: 'c.jsonl', slab: slabX, at: 4096 },
+  ];
+  const order: string[] = [];
+  const inputs = files.map(({ file, slab, at }) => {
+    const input = inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) });
+    const output = input.output as NonNullable<NormalizeInput['output']>;
+    let turns = inSlab(output.turns as ReturnType<typeof packTurns>, slab, at);
+    Object.defineProperty(output, 'turns', {
+      get: () => turns,
+      set: (value) => {
+        order.push(file);
+        turns = value;
+      },
+    });
+    return input;
+  });
+  const want = normalizeSessions(files.map(({ file }) => inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) })));
+  const got = normalizeSessions(inputs, {}, { consumeInputs: true });
+  assert.deepStrictEqual(got, want);
+  assert.deepStrictEqual(order, ['a.jsonl', 'c.jsonl', 'b.jsonl']);
+});
+
+test('TurnColumns.put writes rows in any order as append writes them in order', () => {
+  fc.assert(
+    fc.property(fc.array(fileArb, { minLength: 1, maxLength: 3 }), fc.integer(), (files, seed) => {
+      const readers = files.map((f) => new PackedTurnReader(packTurns(f.turns)));
+      const records = readers.flatMap((r) => Array.from({ length: r.count }, (_, k) => [r, k] as const));
+      const strings = new TurnStrings();
+      const inOrder = new TurnColumns(records.length, strings);
+      for (const [r, k] of records) inOrder.append(r, k);
+      const rows = records.map((_, i) => i);
+      // A deterministic shuffle of the rows.
+      let x = seed >>> 0;
+      for (let i = rows.length - 1; i > 0; i--) {
+        x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+        const j = x % (i + 1);
+        [rows[i], rows[j]] = [rows[j] as number, rows[i] as number];
+      }
+      const anyOrder = new TurnColumns(records.length, strings);
+      for (const row of rows) anyOrder.put(row, ...(records[row] as readonly [PackedTurnReader, number]));
+      assert.equal(anyOrder.count, records.length);
+      assert.deepStrictEqual(anyOrder.allTurns(), inOrder.allTurns());
+      assert.throws(() => anyOrder.put(records.length, readers[0] as PackedTurnReader, 0), /capacity/);
+    }),
+    { numRuns: 150 },
+  );
+});
+
 test('the packed reader gives back every field of every record, bit for bit', () => {
   fc.assert(
     fc.property(
