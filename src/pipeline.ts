@@ -31,7 +31,7 @@ import { workloadFromSession } from './simulate/workload.js';
 import { columnsOf, turnCountOf } from './simulate/workload-columns.js';
 import type { SimulationEnv } from './simulate/strategy.js';
 import { projectFleet } from './simulate/fleet.js';
-import { actualTotalsOf, analyzeSessionTurns, DEFAULT_MISS_OPTIONS, logTtlOf, mergeActualTotals, type MissAttributionOptions } from './analyze/actual.js';
+import { ActualTotalsSum, DEFAULT_MISS_OPTIONS, forEachActualTurn, logTtlOf, mergeActualTotals, type MissAttributionOptions } from './analyze/actual.js';
 import { MissTally, TopTurnsTally } from './analyze/misses.js';
 import { compareReported } from './analyze/reported.js';
 import {
@@ -251,15 +251,15 @@ interface ActualFacts {
   maxIdleGapMs: number | null;
 }
 
-function factsOf(turns: readonly ActualTurn[]): ActualFacts {
-  let maxIdleGapMs: number | null = null;
-  const costPerTurnUsd = new Array<number>(turns.length);
-  for (let k = 0; k < turns.length; k++) {
-    const t = turns[k] as ActualTurn;
-    costPerTurnUsd[k] = t.cost?.totalUsd ?? 0;
-    if (t.idleGapMs !== null) maxIdleGapMs = maxIdleGapMs === null ? t.idleGapMs : Math.max(maxIdleGapMs, t.idleGapMs);
+/** 0 … count - 1 without the (ascending) indexes in `left`. */
+function pricedIndexes(count: number, left: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (let k = 0; k < count; k++) {
+    if (j < left.length && left[j] === k) j++;
+    else out.push(k);
   }
-  return { turnCount: turns.length, costPerTurnUsd, maxIdleGapMs };
+  return out;
 }
 
 /** What the report needs from a session besides its requests and scenarios (read before the session is let go). */
@@ -481,41 +481,63 @@ function* analysisSteps(
   const release = options.consumeSessions === true;
   for (let i = 0; i < sessionCount; i++) {
     const s = sessions[i] as Session;
-    turnCount += s.turns.length;
-    const rows = analyzeSessionTurns(s, resolver, miss);
-    facts.push(factsOf(rows));
-    missTally.add({ sessionId: s.id, turns: rows });
-    topTally.add({ sessionId: s.id, turns: rows });
+    // Read once: the turns of a session built over columns are made on first read (src/normalize/sessions.ts).
+    const turns = s.turns;
+    turnCount += turns.length;
+    // The session's actual turns are folded one at a time (forEachActualTurn); they are listed only for
+    // the report's rows (keepRows) or a session that reports its own cost (compareReported reads them all).
+    const rows: ActualTurn[] | null = keepRows || s.reportedCost !== null ? [] : null;
+    const withReportedCost: ActualTurn[] = [];
+    const costPerTurnUsd = new Array<number>(turns.length);
+    let maxIdleGapMs: number | null = null;
+    const totals = new ActualTotalsSum();
+    let missedTurns = 0;
+    /** Indexes of the turns without a price (left out of the simulation). */
+    const unpriced: number[] = [];
+    const sessionIdleGaps: number[] = [];
+    forEachActualTurn(s, resolver, miss, (t) => {
+      rows?.push(t);
+      if (t.reportedCostUsd !== null) withReportedCost.push(t);
+      costPerTurnUsd[t.index] = t.cost?.totalUsd ?? 0;
+      if (t.idleGapMs !== null) {
+        maxIdleGapMs = maxIdleGapMs === null ? t.idleGapMs : Math.max(maxIdleGapMs, t.idleGapMs);
+        sessionIdleGaps.push(t.idleGapMs);
+      }
+      missTally.addTurn(t);
+      topTally.addTurn(s.id, t);
+      totals.add(t);
+      if (t.missReason !== null) missedTurns++;
+      if (t.cost === null) unpriced.push(t.index);
+    });
+    facts.push({ turnCount: turns.length, costPerTurnUsd, maxIdleGapMs });
     const sessionNotes: string[] = [];
     notes.push(sessionNotes);
-    const keep: number[] = [];
-    rows.forEach((t, k) => {
-      if (t.cost !== null) keep.push(k);
-    });
-    if (keep.length === 0) {
-      if (s.turns.length > 0) sessionNotes.push('not simulated: no request of this session has a known price');
+    const dropped = unpriced.length;
+    if (dropped === turns.length) {
+      if (turns.length > 0) sessionNotes.push('not simulated: no request of this session has a known price');
     } else if (s.format === 'csv') {
       // A usage-export row is an hourly/daily aggregate of many requests:
       // there is no per-request workload to replay under another strategy.
       sessionNotes.push('not simulated: usage-export rows aggregate many requests, so there is no per-request workload');
     } else {
-      const dropped = s.turns.length - keep.length;
-      const sub: Session = dropped === 0 ? s : { ...s, turns: keep.map((k) => s.turns[k] as Session['turns'][number]) };
+      /** The priced turns' indexes, when some are not (else every turn, one to one). */
+      const keep = dropped === 0 ? null : pricedIndexes(turns.length, unpriced);
+      const sub: Session = keep === null ? s : { ...s, turns: keep.map((k) => turns[k] as Session['turns'][number]) };
       if (dropped > 0) sessionNotes.push(`${dropped} request${dropped === 1 ? '' : 's'} of unknown models left out of the simulation`);
       const { workload, notes: n } = workloadFromSession(sub);
       sessionNotes.push(...n);
       simIndex.push(i);
       workloads.push(workload);
       // Workload turns follow the session's turns one to one; anything else maps by position.
-      const map = Array.from({ length: turnCountOf(workload) }, (_, k) => keep[k] ?? k);
-      turnMaps.push(map.every((v, k) => v === k) ? null : map);
-      for (const t of rows) {
+      const map = keep === null ? null : Array.from({ length: turnCountOf(workload) }, (_, k) => keep[k] ?? k);
+      turnMaps.push(map === null || map.every((v, k) => v === k) ? null : map);
+      for (const t of turns) {
         promptSum += t.promptTokens;
         promptCount++;
-        if (t.idleGapMs !== null) idleGaps.push(t.idleGapMs);
       }
+      for (const gap of sessionIdleGaps) idleGaps.push(gap);
     }
-    actualTurns.push(keepRows ? rows : []);
+    actualTurns.push(keepRows ? (rows as ActualTurn[]) : []);
     const range = timeRange(s);
     sessionMeta.push({
       id: s.id,
@@ -528,11 +550,11 @@ function* analysisSteps(
       compactions: s.events.filter((e) => e.kind === 'compaction').length,
       isEstimated: s.isEstimated,
       logTtl: logTtlOf(s.turns),
-      actual: actualTotalsOf(rows, s.turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0)),
-      missedTurns: rows.reduce((n, t) => (t.missReason !== null ? n + 1 : n), 0),
-      reported: compareReported(s, rows, resolver),
+      actual: totals.totals(turns.reduce((a, t) => a + (t.reasoningOutputTokens ?? 0), 0)),
+      missedTurns,
+      reported: compareReported(s, rows ?? withReportedCost, resolver),
     });
-    for (const t of s.turns) {
+    for (const t of turns) {
       let m = modelUse.get(t.model);
       if (!m) {
         const r = resolver.resolve(t.model);

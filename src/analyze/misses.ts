@@ -24,33 +24,36 @@ export class MissTally {
   private totalMissCostUsd = 0;
 
   add(s: SessionTurns): void {
+    for (const t of s.turns) this.addTurn(t);
+  }
+
+  /** One turn (of the session being added; turns in session order). */
+  addTurn(t: ActualTurn): void {
     const { byReason, byStream } = this;
-    for (const t of s.turns) {
-      if (t.missReason === null) continue;
-      this.totalMisses++;
-      this.totalMissCostUsd += t.missCostUsd;
-      let r = byReason.get(t.missReason);
-      if (!r) {
-        r = { reason: t.missReason, misses: 0, missedTokens: 0, missCostUsd: 0, minGapMs: null, maxGapMs: null };
-        byReason.set(t.missReason, r);
-      }
-      r.misses++;
-      r.missedTokens += t.missedTokens;
-      r.missCostUsd += t.missCostUsd;
-      if (t.idleGapMs !== null) {
-        r.minGapMs = r.minGapMs === null ? t.idleGapMs : Math.min(r.minGapMs, t.idleGapMs);
-        r.maxGapMs = r.maxGapMs === null ? t.idleGapMs : Math.max(r.maxGapMs, t.idleGapMs);
-      }
-      const key = `${t.streamId}\u0000${t.model}\u0000${t.missReason}`;
-      let m = byStream.get(key);
-      if (!m) {
-        m = { streamId: t.streamId, model: t.model, reason: t.missReason, misses: 0, missedTokens: 0, missCostUsd: 0 };
-        byStream.set(key, m);
-      }
-      m.misses++;
-      m.missedTokens += t.missedTokens;
-      m.missCostUsd += t.missCostUsd;
+    if (t.missReason === null) return;
+    this.totalMisses++;
+    this.totalMissCostUsd += t.missCostUsd;
+    let r = byReason.get(t.missReason);
+    if (!r) {
+      r = { reason: t.missReason, misses: 0, missedTokens: 0, missCostUsd: 0, minGapMs: null, maxGapMs: null };
+      byReason.set(t.missReason, r);
     }
+    r.misses++;
+    r.missedTokens += t.missedTokens;
+    r.missCostUsd += t.missCostUsd;
+    if (t.idleGapMs !== null) {
+      r.minGapMs = r.minGapMs === null ? t.idleGapMs : Math.min(r.minGapMs, t.idleGapMs);
+      r.maxGapMs = r.maxGapMs === null ? t.idleGapMs : Math.max(r.maxGapMs, t.idleGapMs);
+    }
+    const key = `${t.streamId}\u0000${t.model}\u0000${t.missReason}`;
+    let m = byStream.get(key);
+    if (!m) {
+      m = { streamId: t.streamId, model: t.model, reason: t.missReason, misses: 0, missedTokens: 0, missCostUsd: 0 };
+      byStream.set(key, m);
+    }
+    m.misses++;
+    m.missedTokens += t.missedTokens;
+    m.missCostUsd += t.missCostUsd;
   }
 
   /** Most expensive first. */
@@ -92,10 +95,15 @@ export class TopTurnsTally {
   }
 
   add(s: SessionTurns): void {
+    for (const t of s.turns) this.addTurn(s.sessionId, t);
+  }
+
+  /** One turn of session `sessionId` (a session's turn indexes are unique). */
+  addTurn(sessionId: string, t: ActualTurn): void {
     const k = this.k;
-    if (k === 0) return;
+    if (k === 0 || !t.cost) return;
     if (k > SELECT_MAX) {
-      for (const t of s.turns) if (t.cost) this.all.push(topTurnOf(s.sessionId, t));
+      this.all.push(topTurnOf(sessionId, t));
       return;
     }
     // The order is total (a session's turn indexes are unique), so the first k
@@ -103,17 +111,12 @@ export class TopTurnsTally {
     // for the usual small k, keep them sorted in a short array instead of
     // making and sorting an object per priced turn.
     const best = this.best;
-    const id = s.sessionId;
-    const first = (aCost: number, aIndex: number, b: (typeof best)[number]): boolean => (b.costUsd - aCost || cmp(id, b.sessionId) || aIndex - b.t.index) < 0;
-    for (const t of s.turns) {
-      if (!t.cost) continue;
-      const costUsd = t.cost.totalUsd;
-      if (best.length === k && !first(costUsd, t.index, best[k - 1] as (typeof best)[number])) continue;
-      let at = best.length;
-      while (at > 0 && first(costUsd, t.index, best[at - 1] as (typeof best)[number])) at--;
-      best.splice(at, 0, { sessionId: id, t, costUsd });
-      if (best.length > k) best.pop();
-    }
+    const costUsd = t.cost.totalUsd;
+    if (best.length === k && !precedes(sessionId, costUsd, t.index, best[k - 1] as (typeof best)[number])) return;
+    let at = best.length;
+    while (at > 0 && precedes(sessionId, costUsd, t.index, best[at - 1] as (typeof best)[number])) at--;
+    best.splice(at, 0, { sessionId, t, costUsd });
+    if (best.length > k) best.pop();
   }
 
   result(): TopTurn[] {
@@ -127,6 +130,11 @@ export function topTurns(sessions: readonly SessionTurns[], limit: number): TopT
   const tally = new TopTurnsTally(limit);
   for (const s of sessions) tally.add(s);
   return tally.result();
+}
+
+/** Whether a turn of session `id` costing `aCost` at `aIndex` comes before `b` (costliest first; ties: session, index). */
+function precedes(id: string, aCost: number, aIndex: number, b: { sessionId: string; t: ActualTurn; costUsd: number }): boolean {
+  return (b.costUsd - aCost || cmp(id, b.sessionId) || aIndex - b.t.index) < 0;
 }
 
 /** Above this many rows `topTurns` sorts every priced turn (insertion into a long list would cost more). */
