@@ -194,9 +194,6 @@ export async function loadSessions(
     throw err;
   }
   cache?.save();
-  // Packed parts read from the cache (dead once unpacked) or written to it are external memory the next
-  // collection frees: 60 MB for 3 GB of logs, the peak of a warm run if it waited until after the sessions.
-  const usedCache = cache !== null && (cache.wrote || cache.served > 0);
   cache = null;
   hooks.mark?.('parsed');
   releaseReadBuffer();
@@ -204,9 +201,11 @@ export async function loadSessions(
   const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
   if (tuned) {
     limitHeapGrowth(growingPercent);
-    // A run that read or wrote the parse cache leaves packed parts (and serialised copies) behind: collect
-    // them before the sessions are built next to the parsed files (the peak of the run otherwise).
-    if (usedCache) collectGarbageNow();
+    // Parsing leaves garbage behind: merged parts of split files, and with the parse cache packed parts
+    // read (dead once unpacked) or written, external memory only a collection frees (60 MB for 3 GB of
+    // logs). Collected before the sessions are built next to the parsed files, the peak of the run
+    // otherwise (one request-dense 1 GB log file: 277-282 -> 242-243 MiB, BENCHMARKS.md run U).
+    collectGarbageNow();
   }
   let result: IngestResult;
   try {
