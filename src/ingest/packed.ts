@@ -541,7 +541,7 @@ export function mergePackedTurns(
     into.duplicatesFolded = folded;
     into.tieTimestampMs = tie;
   };
-  const keys = new KeyTable(readers);
+  const keys = new KeyTable(readers, total);
   readers.forEach((r, part) => {
     for (let k = 0; k < r.count; k++) {
       const key = r.dedupeKeyIndex(k);
@@ -640,16 +640,31 @@ const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOW
  */
 export class KeyTable {
   /** Open addressing, linear probing: entry + 1 per slot, 0 when empty. */
-  private slots = new Int32Array(1024);
-  private hashes = new Uint32Array(512);
+  private slots: Int32Array;
+  private hashes: Uint32Array;
   /** Per entry: the ref kept, and where its key lies (reader and table index of the record that added it). */
-  private refs = new Float64Array(512);
-  private keyReader = new Int32Array(512);
-  private keyIndex = new Int32Array(512);
+  private refs: Float64Array;
+  private keyReader: Int32Array;
+  private keyIndex: Int32Array;
   /** Entries, in insertion order. */
   count = 0;
 
-  constructor(private readonly readers: readonly PackedTurnReader[]) {}
+  /**
+   * `expected`: how many keys there may be (e.g. the records to be added), so the table is made at
+   * its size once instead of doubling from 512 (a rehash and a dead copy of every array per step).
+   */
+  constructor(
+    private readonly readers: readonly PackedTurnReader[],
+    expected = 0,
+  ) {
+    let entries = 512;
+    while (entries < expected) entries *= 2;
+    this.slots = new Int32Array(entries * 2);
+    this.hashes = new Uint32Array(entries);
+    this.refs = new Float64Array(entries);
+    this.keyReader = new Int32Array(entries);
+    this.keyIndex = new Int32Array(entries);
+  }
 
   /**
    * The entry of the key that is table string `i` of reader `r`; when there

@@ -143,12 +143,18 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   //    turns is the number r * span + k, span = the largest file's record
   //    count + 1: at most files × records, an exact integer far below 2^53.
   let span = 1;
-  for (const f of files) if (f.output) span = Math.max(span, (isPacked(f.output.turns) ? f.output.turns.count : f.output.turns.length) + 1);
+  let records = 0;
+  for (const f of files) {
+    if (!f.output) continue;
+    const count = isPacked(f.output.turns) ? f.output.turns.count : f.output.turns.length;
+    span = Math.max(span, count + 1);
+    records += count;
+  }
   const readers: PackedTurnReader[] = [];
   /** The input each reader reads. */
   const readerInputs: NormalizeInput[] = [];
   // Dedupe key → the ref kept for it, in first-seen order (a Map from key string to ref, without a string per record).
-  let best: KeyTable | null = new KeyTable(readers);
+  let best: KeyTable | null = new KeyTable(readers, records);
   const unique: number[] = [];
   let duplicateTurnsDropped = 0;
   for (const f of files) {

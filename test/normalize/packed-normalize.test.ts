@@ -401,9 +401,10 @@ test('KeyTable: keys that share a hash stay apart (compared in their tables), an
 
   // Many keys (several rehashes and growths), repeated in another file, some sharing a hash: as a Map.
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constantFrom(a, b), fc.string({ maxLength: 6 }), fc.nat(3000).map((n) => `req_${n}`)), { maxLength: 1500 }), (keys) => {
+    fc.property(fc.array(fc.oneof(fc.constantFrom(a, b), fc.string({ maxLength: 6 }), fc.nat(3000).map((n) => `req_${n}`)), { maxLength: 1500 }), fc.nat(4000), (keys, expected) => {
       const readers = [readerOfKeys(keys), readerOfKeys([...keys].reverse(), 'l.jsonl')];
-      const table = new KeyTable(readers);
+      // Made at any size: grown from 512 or from more, or made large enough at once.
+      const table = new KeyTable(readers, expected);
       const map = new Map<string, number>();
       readers.forEach((reader, r) => {
         for (let k = 0; k < reader.count; k++) {
