@@ -26,6 +26,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { InputError, InternalError } from '../errors.js';
+import { GarbageBound } from './heap-tuning.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
@@ -288,6 +289,10 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     const input = inputs[index] as InputFile;
     return { file: input.display, relativePath: input.relativePath, getTokenizer: noTokenizer };
   };
+  // Every whole part, this thread's and the workers', is merged (and written to the cache) here: the parts'
+  // state and this thread's own parsing left ~70 MB of garbage in the old generation by the end of 3 GB
+  // of request-dense logs, the peak of a first run (320 -> 299 MiB with this; BENCHMARKS.md run U).
+  const garbage = keepParts ? new GarbageBound(64 * 1024 * 1024, 32 * 1024 * 1024) : null;
   /**
    * A whole Claude Code file parsed as one part (keepParts): handed to
    * `onParts` first (the parse cache writes it at once), then merged (which
@@ -296,6 +301,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
    * range, merged with them below.
    */
   const putWhole = (index: number, packed: PackedPart, grown: boolean, seen: SeenFile | null): void => {
+    garbage?.parsed(packed.bytes);
     opts.onParts?.(index, [packed], seen);
     // The part is read no more (onParts copied what it keeps): merged in place, no second copy of its
     // string slots next to the first (which its numbers, shared with the file, would keep mapped).
