@@ -487,6 +487,7 @@ function* analysisSteps(
     // The session's actual turns are folded one at a time (forEachActualTurn); they are listed only for
     // the report's rows (keepRows) or a session that reports its own cost (compareReported reads them all).
     const rows: ActualTurn[] | null = keepRows || s.reportedCost !== null ? [] : null;
+    /** Without the list: the turns that report their own cost (all compareReported reads of them then). */
     const withReportedCost: ActualTurn[] = [];
     const costPerTurnUsd = new Array<number>(turns.length);
     let maxIdleGapMs: number | null = null;
@@ -496,8 +497,8 @@ function* analysisSteps(
     const unpriced: number[] = [];
     const sessionIdleGaps: number[] = [];
     forEachActualTurn(s, resolver, miss, (t) => {
-      rows?.push(t);
-      if (t.reportedCostUsd !== null) withReportedCost.push(t);
+      if (rows !== null) rows.push(t);
+      else if (t.reportedCostUsd !== null) withReportedCost.push(t);
       costPerTurnUsd[t.index] = t.cost?.totalUsd ?? 0;
       if (t.idleGapMs !== null) {
         maxIdleGapMs = maxIdleGapMs === null ? t.idleGapMs : Math.max(maxIdleGapMs, t.idleGapMs);
