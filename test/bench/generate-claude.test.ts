@@ -180,6 +180,20 @@ test('a huge single file is generated when asked (bounded-memory case)', () => {
   }
 });
 
+test('dense payloads (`--payload dense`): more requests per byte, the ledger still exact', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'te-bench-'));
+  try {
+    const dense = generateClaudeDataset({ dir, targetBytes: SMALL, seed: 42, payloadScale: 1 / 16 });
+    assert.equal(dense.payloadScale, 1 / 16);
+    assert.equal(shared.ledger.payloadScale, 1);
+    const bytesPerRequest = (l: Ledger): number => l.bytes / l.totals.requests;
+    assert.ok(bytesPerRequest(dense) * 2 < bytesPerRequest(shared.ledger), `${bytesPerRequest(dense)} vs ${bytesPerRequest(shared.ledger)} bytes a request`);
+    assert.deepEqual(recompute(dir).totals, dense.totals);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('cleanup', () => {
   rmSync(shared.dir, { recursive: true, force: true });
 });
