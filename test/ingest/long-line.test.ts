@@ -65,6 +65,33 @@ function parseWhole(bytes: Buffer): ParseOutput {
   return parseWith(claudeCodeFormat, bytes, null).output;
 }
 
+/**
+ * The property of the formats that JSON.parse their lines: every file of
+ * `files` parses with `format` the same cut at any chunking (its cut lines
+ * shortened, `options.reread` reading again those the parser needs whole) as
+ * in one chunk. Returns the lines shortened and read again over the runs, so
+ * a caller can check the property held on lines that were.
+ */
+function chunkedParsesAsWhole(
+  format: InputFormat,
+  files: fc.Arbitrary<string>,
+  options: { file: string; reread?: boolean },
+): { shortened: number; reread: number } {
+  let shortened = 0;
+  let reread = 0;
+  fc.assert(
+    fc.property(files, fc.array(fc.nat(), { maxLength: 40 }), (text_, cuts) => {
+      const bytes = Buffer.from(text_, 'utf8');
+      const { output, splitter } = parseWith(format, bytes, cutAt(bytes, cuts), options);
+      assert.deepEqual(comparable(output), comparable(parseWith(format, bytes, null, options).output));
+      shortened += splitter.linesShortened;
+      reread += splitter.linesReread;
+    }),
+    { numRuns: 1500 },
+  );
+  return { shortened, reread };
+}
+
 type Damage = 'none' | 'cut' | 'insert' | 'escape';
 
 /** JSON text `t` damaged at `n`: cut there, `junk` inserted, or the next letter written as a `\u` escape (valid only inside strings). */
@@ -316,17 +343,7 @@ test('a Codex rollout (JSON.parse of every line) parses the same with its cut li
     .tuple(fc.constantFrom('session_meta', 'turn_context', 'response_item', 'event_msg', 'event_msg', 'compacted'), payload, fc.nat(), fc.constantFrom<Damage>('none', 'cut', 'insert', 'insert', 'escape'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x', '\\u12', ' '))
     .map(([type, p, n, kind, junk]) => damage(JSON.stringify({ timestamp: '2026-01-14T10:02:11.000Z', type, payload: p }), n, kind, junk));
   const file = 'rollout-2026-01-14T10-02-11-a4833bbf-e3e6-4bcb-b3da-895e8083e71e.jsonl';
-  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } => parseWith(codexFormat, bytes, chunks, { file });
-  let shortened = 0;
-  fc.assert(
-    fc.property(fc.array(envelope, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
-      const bytes = Buffer.from(lines.join('\n'), 'utf8');
-      const { output, splitter } = parse(bytes, cutAt(bytes, cuts));
-      assert.deepEqual(comparable(output), comparable(parse(bytes, null).output));
-      shortened += splitter.linesShortened;
-    }),
-    { numRuns: 1500 },
-  );
+  const { shortened } = chunkedParsesAsWhole(codexFormat, fc.array(envelope, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n')), { file });
   assert.ok(shortened > 500, `lines shortened: ${shortened}`);
 });
 
@@ -415,20 +432,8 @@ test('claude -p stream-json output parses the same read shortened, a session\'s 
   const damaged = fc
     .tuple(event, fc.nat(), fc.constantFrom<Damage>('none', 'none', 'cut', 'insert'), fc.constantFrom('\\q', '\u0001', '"', '}', 'x'))
     .map(([e, n, kind, junk]) => damage(JSON.stringify(e), n, kind, junk));
-  const parse = (file: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } =>
-    parseWith(claudeStreamJsonFormat, file, chunks, { file: 'run.jsonl', reread: true });
-  let shortened = 0;
-  let reread = 0;
-  fc.assert(
-    fc.property(fc.array(damaged, { minLength: 1, maxLength: 7 }), fc.array(fc.nat(), { maxLength: 40 }), (lines, cuts) => {
-      const file = Buffer.from(lines.join('\n'), 'utf8');
-      const { output, splitter } = parse(file, cutAt(file, cuts));
-      assert.deepEqual(comparable(output), comparable(parse(file, null).output));
-      shortened += splitter.linesShortened;
-      reread += splitter.linesReread;
-    }),
-    { numRuns: 1500 },
-  );
+  const files = fc.array(damaged, { minLength: 1, maxLength: 7 }).map((lines) => lines.join('\n'));
+  const { shortened, reread } = chunkedParsesAsWhole(claudeStreamJsonFormat, files, { file: 'run.jsonl', reread: true });
   assert.ok(shortened > 500, `lines shortened: ${shortened}`);
   assert.ok(reread > 100, `lines read again: ${reread}`);
 });
@@ -462,20 +467,7 @@ test('API response logs parse the same read shortened, lines and pretty-printed 
     // A pretty-printed document (one response or an array): its lines are read whole.
     fc.array(record, { minLength: 1, maxLength: 3 }).map((rs) => JSON.stringify(rs.length === 1 ? rs[0] : rs, null, 2)),
   );
-  const parse = (bytes: Buffer, chunks: Buffer[] | null): { output: ParseOutput; splitter: ByteLineSplitter } =>
-    parseWith(apiJsonlFormat, bytes, chunks, { file: 'api.jsonl', reread: true });
-  let shortened = 0;
-  let reread = 0;
-  fc.assert(
-    fc.property(file, fc.array(fc.nat(), { maxLength: 40 }), (text_, cuts) => {
-      const bytes = Buffer.from(text_, 'utf8');
-      const { output, splitter } = parse(bytes, cutAt(bytes, cuts));
-      assert.deepEqual(comparable(output), comparable(parse(bytes, null).output));
-      shortened += splitter.linesShortened;
-      reread += splitter.linesReread;
-    }),
-    { numRuns: 1500 },
-  );
+  const { shortened, reread } = chunkedParsesAsWhole(apiJsonlFormat, file, { file: 'api.jsonl', reread: true });
   assert.ok(shortened > 300, `lines shortened: ${shortened}`);
   assert.ok(reread > 100, `lines read again: ${reread}`);
 });
