@@ -27,13 +27,27 @@ function inputOf(path: string, name: string): InputFile {
   return { path, display: name, relativePath: name, size: statSync(path).size };
 }
 
-async function readWith(chunk: number | null, input: InputFile): Promise<ParsedFile> {
+/** `run` with the reader's buffer at `chunk` bytes (null: its default), restored after. */
+async function withReadChunk<T>(chunk: number | null, run: () => Promise<T>): Promise<T> {
   setReadChunkBytesForTests(chunk);
   try {
-    return await readFileInput(input, { getTokenizer });
+    return await run();
   } finally {
     setReadChunkBytesForTests(null);
   }
+}
+
+async function readWith(chunk: number | null, input: InputFile): Promise<ParsedFile> {
+  return withReadChunk(chunk, () => readFileInput(input, { getTokenizer }));
+}
+
+/** The file at `path` read as two byte ranges cut at `cut` (a line start), merged. */
+async function mergedAt(path: string, name: string, cut: number): Promise<ParsedFile> {
+  const input = inputOf(path, name);
+  const size = statSync(path).size;
+  const a = await readFilePart(input, { fileSize: size, start: 0, end: cut }, { getTokenizer });
+  const b = await readFilePart(input, { fileSize: size, start: cut, end: size }, { getTokenizer });
+  return mergeFileParts({ file: name, relativePath: name, getTokenizer }, [a.part, b.part], false);
 }
 
 const longUser = (n: number): string =>
@@ -71,23 +85,13 @@ test('byte ranges of a split file read through small buffers merge to the one-pa
     const text = trickyText(true) + [longUser(4000), call('r9', 1), call('r9', 7)].join('\n') + '\n';
     const path = join(dir, 'x.jsonl');
     writeFileSync(path, text);
-    const size = statSync(path).size;
     const bytes = Buffer.from(text);
     const want = parseText('x.jsonl', text, 'claude-code', { relativePath: 'x.jsonl' });
     const starts: number[] = [];
     for (let i = 0; i < bytes.length - 1; i++) if (bytes[i] === 0x0a) starts.push(i + 1);
     for (const chunk of [1, 5, 100]) {
-      setReadChunkBytesForTests(chunk);
-      try {
-        for (const cut of starts.filter((_, k) => k % 4 === 0)) {
-          const ctx = { file: 'x.jsonl', relativePath: 'x.jsonl', getTokenizer };
-          const input = inputOf(path, 'x.jsonl');
-          const a = await readFilePart(input, { fileSize: size, start: 0, end: cut }, { getTokenizer });
-          const b = await readFilePart(input, { fileSize: size, start: cut, end: size }, { getTokenizer });
-          assert.deepStrictEqual(mergeFileParts(ctx, [a.part, b.part], false), want, `cut at ${cut}, read buffer ${chunk}`);
-        }
-      } finally {
-        setReadChunkBytesForTests(null);
+      for (const cut of starts.filter((_, k) => k % 4 === 0)) {
+        assert.deepStrictEqual(await withReadChunk(chunk, () => mergedAt(path, 'x.jsonl', cut)), want, `cut at ${cut}, read buffer ${chunk}`);
       }
     }
   } finally {
@@ -114,13 +118,8 @@ test('property: random lines and read-buffer sizes read as the pure parse does',
           const text = lines.join(crlf ? '\r\n' : '\n') + (terminated ? '\n' : '');
           writeFileSync(path, text);
           const want = parseText('s.jsonl', text, 'claude-code', { relativePath: 's.jsonl' });
-          setReadChunkBytesForTests(chunk);
-          try {
-            const got = await readFileInput(inputOf(path, 's.jsonl'), { forcedFormat: 'claude-code', getTokenizer });
-            assert.deepStrictEqual(got, want);
-          } finally {
-            setReadChunkBytesForTests(null);
-          }
+          const got = await withReadChunk(chunk, () => readFileInput(inputOf(path, 's.jsonl'), { forcedFormat: 'claude-code', getTokenizer }));
+          assert.deepStrictEqual(got, want);
         },
       ),
       { numRuns: 300 },
@@ -141,21 +140,16 @@ test('the ends a whole-file read keeps for the parse cache are the first and las
       const bytes = Buffer.from(text);
       const n = Math.min(bytes.length, SEEN_END_BYTES);
       for (const chunk of [1, 7, 100, 511, 512, 513, 4096, null]) {
-        setReadChunkBytesForTests(chunk);
-        try {
-          const r = await readFileOrPart(inputOf(path, `f${k}.jsonl`), { getTokenizer });
-          assert.equal(r.kind, 'part');
-          if (r.kind !== 'part') continue;
-          const seen = r.seen;
-          assert.ok(seen, `f${k} chunk ${chunk}`);
-          const st = statSync(path);
-          assert.equal(seen.size, bytes.length);
-          assert.deepEqual(Buffer.from(seen.head), bytes.subarray(0, n), `head f${k} chunk ${chunk}`);
-          assert.deepEqual(Buffer.from(seen.tail), bytes.subarray(bytes.length - n), `tail f${k} chunk ${chunk}`);
-          assert.deepEqual([seen.dev, seen.ino, seen.statSize, seen.mtimeMs, seen.ctimeMs], [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs]);
-        } finally {
-          setReadChunkBytesForTests(null);
-        }
+        const r = await withReadChunk(chunk, () => readFileOrPart(inputOf(path, `f${k}.jsonl`), { getTokenizer }));
+        assert.equal(r.kind, 'part');
+        if (r.kind !== 'part') continue;
+        const seen = r.seen;
+        assert.ok(seen, `f${k} chunk ${chunk}`);
+        const st = statSync(path);
+        assert.equal(seen.size, bytes.length);
+        assert.deepEqual(Buffer.from(seen.head), bytes.subarray(0, n), `head f${k} chunk ${chunk}`);
+        assert.deepEqual(Buffer.from(seen.tail), bytes.subarray(bytes.length - n), `tail f${k} chunk ${chunk}`);
+        assert.deepEqual([seen.dev, seen.ino, seen.statSize, seen.mtimeMs, seen.ctimeMs], [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs]);
       }
     }
   } finally {
@@ -182,21 +176,11 @@ test('lines past the 1 MiB shortening threshold read as the pure parse does: bef
         assert.deepStrictEqual(await readWith(chunk, inputOf(path, name)), want, `${name}, read buffer ${chunk ?? '4 MiB'}`);
       }
       // Split at every line start: each range re-reads from its own offset.
-      const size = statSync(path).size;
       const bytes = Buffer.from(text);
-      const ctx = { file: name, relativePath: name, getTokenizer };
       const whole = parseText(name, text, 'claude-code', { relativePath: name, getTokenizer });
-      setReadChunkBytesForTests(65_536);
-      try {
-        for (let i = 0; i < bytes.length - 1; i++) {
-          if (bytes[i] !== 0x0a) continue;
-          const input = inputOf(path, name);
-          const a = await readFilePart(input, { fileSize: size, start: 0, end: i + 1 }, { getTokenizer });
-          const b = await readFilePart(input, { fileSize: size, start: i + 1, end: size }, { getTokenizer });
-          assert.deepStrictEqual(mergeFileParts(ctx, [a.part, b.part], false), whole, `${name} cut at ${i + 1}`);
-        }
-      } finally {
-        setReadChunkBytesForTests(null);
+      for (let i = 0; i < bytes.length - 1; i++) {
+        if (bytes[i] !== 0x0a) continue;
+        assert.deepStrictEqual(await withReadChunk(65_536, () => mergedAt(path, name, i + 1)), whole, `${name} cut at ${i + 1}`);
       }
     }
   } finally {
