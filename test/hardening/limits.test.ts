@@ -148,6 +148,35 @@ function writeHugeLine(fd: number, record: unknown, piece: Buffer, bytes: number
   writeSync(fd, `"${tail}\n`);
 }
 
+/**
+ * `sessions --json --no-cache` under a 256 MB heap on one Claude Code file of session `sid`, written by
+ * `write` (given the file and the fields its lines share): the run, its document and the file's line
+ * accounting [read, counted, ignored, skipped]. The run must succeed.
+ */
+async function sessionsOfWritten(
+  sid: string,
+  write: (fd: number, base: Record<string, unknown>) => void,
+): Promise<{ run: Awaited<ReturnType<typeof spawnMeasured>>; doc: SessionsDoc; lines: number[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'te-hugeline-'));
+  try {
+    const file = join(root, `${sid}.jsonl`);
+    const fd = openSync(file, 'w');
+    try {
+      write(fd, { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: sid, version: '2.0.30' });
+    } finally {
+      closeSync(fd);
+    }
+    const run = await spawnMeasured(['sessions', '--json', '--no-cache', file], 256);
+    assert.equal(run.exitCode, 0, run.stderr.slice(0, 2000));
+    const doc = JSON.parse(run.stdout) as SessionsDoc;
+    const f = doc.files[0];
+    assert.ok(f);
+    return { run, doc, lines: [f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped] };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 test('a 30 MB single file is processed in bounded memory (peak RSS well under 256 MB)', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'te-big-'));
   try {
@@ -164,10 +193,7 @@ test('a 30 MB single file is processed in bounded memory (peak RSS well under 25
 });
 
 test('a line of 100 MB (one tool output) is read in the memory of its shortened form, the file\'s numbers unchanged', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'te-longline-'));
-  try {
-    const file = join(root, '11111111-2222-4333-8444-555555555555.jsonl');
-    const base = { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: '11111111-2222-4333-8444-555555555555', version: '2.0.30' };
+  const { run, doc, lines } = await sessionsOfWritten('11111111-2222-4333-8444-555555555555', (fd, base) => {
     const assistant = (i: number): string =>
       JSON.stringify({
         ...base,
@@ -177,56 +203,29 @@ test('a line of 100 MB (one tool output) is read in the memory of its shortened 
         requestId: `req_${i}`,
         message: { id: `msg_${i}`, role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000 * i, output_tokens: 7 } },
       });
-    const fd = openSync(file, 'w');
-    try {
-      // The tool result comes first, before any prompt (a session opened with a command): shortened all the same.
-      const output = Buffer.from('a line of output with \\"quotes\\", a \\\\ and an emoji \u{1F600}\\n'.repeat(50_000));
-      writeHugeLine(fd, { ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T08:59:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }, output, 100 * 1024 * 1024);
-      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n${assistant(2)}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    const run = await spawnMeasured(['sessions', '--json', '--no-cache', file], 256);
-    assert.equal(run.exitCode, 0, run.stderr.slice(0, 2000));
-    const doc = JSON.parse(run.stdout) as SessionsDoc;
-    const f = doc.files[0];
-    assert.ok(f);
-    assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [4, 2, 2, 0]);
-    assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [3, 4]);
-    // Holding the line took its size twice over while it grew (~250 MB).
-    assertPeakBelow(t, run, 150, 'for one line of 100 MB');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+    // The tool result comes first, before any prompt (a session opened with a command): shortened all the same.
+    const output = Buffer.from('a line of output with \\"quotes\\", a \\\\ and an emoji \u{1F600}\\n'.repeat(50_000));
+    writeHugeLine(fd, { ...base, uuid: 'u1', type: 'user', timestamp: '2026-02-02T08:59:30.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'X' }] } }, output, 100 * 1024 * 1024);
+    writeSync(fd, `${JSON.stringify({ ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'fix the bug' } })}\n${assistant(1)}\n${assistant(2)}\n`);
+  });
+  assert.deepEqual(lines, [4, 2, 2, 0]);
+  assert.deepEqual(doc.sessions.flatMap((s) => s.turns.map((x) => x.source.line)), [3, 4]);
+  // Holding the line took its size twice over while it grew (~250 MB).
+  assertPeakBelow(t, run, 150, 'for one line of 100 MB');
 });
 
 test('a first prompt of 70 MB (too long to read whole) is reported and skipped, not a crash', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'te-longprompt-'));
-  try {
-    const file = join(root, '11111111-2222-4333-8444-555555555556.jsonl');
-    const base = { parentUuid: null, isSidechain: false, cwd: '/w/p', sessionId: '11111111-2222-4333-8444-555555555556', version: '2.0.30' };
-    const fd = openSync(file, 'w');
-    try {
-      const pasted = Buffer.from('pasted log line with \\"quotes\\"\\n'.repeat(100_000));
-      writeHugeLine(fd, { ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'X' } }, pasted, 70 * 1024 * 1024);
-      const usage = { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 };
-      writeSync(fd, `${JSON.stringify({ ...base, uuid: 'a1', type: 'assistant', timestamp: '2026-02-02T09:01:00.000Z', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage } })}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    const run = await spawnMeasured(['sessions', '--json', '--no-cache', file], 256);
-    assert.equal(run.exitCode, 0, run.stderr.slice(0, 2000));
-    const doc = JSON.parse(run.stdout) as SessionsDoc;
-    const f = doc.files[0];
-    assert.ok(f);
-    assert.deepEqual([f.linesRead, f.linesCounted, f.linesIgnored, f.linesSkipped], [2, 1, 0, 1]);
-    const d = doc.diagnostics.find((x) => x.code === 'line-too-long');
-    assert.ok(d && d.source?.line === 1 && /too long to read whole/.test(d.message), JSON.stringify(doc.diagnostics));
-    assert.match(run.stderr, /skipped 1 malformed line in 1 file \(first: .*:1 line too long\)/);
-    assertPeakBelow(t, run, 244, 'for a line of 70 MB');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const { run, doc, lines } = await sessionsOfWritten('11111111-2222-4333-8444-555555555556', (fd, base) => {
+    const pasted = Buffer.from('pasted log line with \\"quotes\\"\\n'.repeat(100_000));
+    writeHugeLine(fd, { ...base, uuid: 'u0', type: 'user', timestamp: '2026-02-02T09:00:00.000Z', message: { role: 'user', content: 'X' } }, pasted, 70 * 1024 * 1024);
+    const usage = { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 };
+    writeSync(fd, `${JSON.stringify({ ...base, uuid: 'a1', type: 'assistant', timestamp: '2026-02-02T09:01:00.000Z', requestId: 'req_1', message: { id: 'msg_1', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], usage } })}\n`);
+  });
+  assert.deepEqual(lines, [2, 1, 0, 1]);
+  const d = doc.diagnostics.find((x) => x.code === 'line-too-long');
+  assert.ok(d && d.source?.line === 1 && /too long to read whole/.test(d.message), JSON.stringify(doc.diagnostics));
+  assert.match(run.stderr, /skipped 1 malformed line in 1 file \(first: .*:1 line too long\)/);
+  assertPeakBelow(t, run, 244, 'for a line of 70 MB');
 });
 
 test('a ~300 MB single file under --max-old-space-size=256 (TOKEN_ECON_HEAVY=1)', { timeout: 600_000 }, async (t) => {
