@@ -43,20 +43,35 @@ export interface FileIngestOptions {
 }
 
 /**
- * Lines too long to read whole (../lines.ts MAX_LINE_BYTES) and not read
- * shortened: skipped, and reported with file:line like a malformed line,
- * once the parser's output exists.
+ * The line accounting of a file (or a byte range of one) as its lines are
+ * emitted: lines read, the last one unterminated, and those too long to read
+ * whole (../lines.ts MAX_LINE_BYTES, MAX_TEXT_LINE_CHARS) and not read
+ * shortened: skipped, and reported with file:line like a malformed line once
+ * the parser's output exists. FileIngest and ClaudePartIngest keep one each.
  */
-export class TooLongLines {
-  private readonly lines: Array<{ lineNo: number; length: number; unit: 'bytes' | 'characters' }> = [];
+export class LineAccounting {
+  linesRead = 0;
+  lastUnterminatedLine = 0;
+  private readonly tooLong: Array<{ lineNo: number; length: number; unit: 'bytes' | 'characters' }> = [];
 
-  add(lineNo: number, length: number, unit: 'bytes' | 'characters'): void {
-    this.lines.push({ lineNo, length, unit });
+  /** A line emitted (to the parser, or skipped). */
+  line(lineNo: number, terminated: boolean): void {
+    this.linesRead++;
+    if (!terminated) this.lastUnterminatedLine = lineNo;
   }
 
-  /** Counts the lines as read and skipped in `output`, with one diagnostic each (in line order). */
+  /** A line emitted that is too long to read: `length` bytes or characters, skipped. */
+  tooLongLine(lineNo: number, terminated: boolean, length: number, unit: 'bytes' | 'characters'): void {
+    this.line(lineNo, terminated);
+    this.tooLong.push({ lineNo, length, unit });
+  }
+
+  /** A byte splitter's `tooLong` callback (ByteSplitterOptions). */
+  readonly tooLongBytes = (lineNo: number, bytes: number, terminated: boolean): void => this.tooLongLine(lineNo, terminated, bytes, 'bytes');
+
+  /** Counts the too-long lines as read and skipped in `output`, with one diagnostic each (in line order). */
   applyTo(output: Pick<ParseOutput, 'diagnostics' | 'linesRead' | 'linesSkipped'>, file: string): void {
-    for (const { lineNo, length, unit } of this.lines) {
+    for (const { lineNo, length, unit } of this.tooLong) {
       const d: Diagnostic = {
         code: 'line-too-long',
         severity: 'error',
@@ -74,6 +89,12 @@ export class TooLongLines {
       output.linesSkipped++;
     }
   }
+
+  /** The FilePart of a Claude Code file or range split by `splitter` (ended), its parser's `claude` part given its too-long lines. */
+  part(splitter: ByteLineSplitter, claude: FilePart['claude'], file: string): FilePart {
+    this.applyTo(claude, file);
+    return { bytes: splitter.bytes, linesSeen: splitter.linesSeen, linesRead: this.linesRead, lastUnterminatedLine: this.lastUnterminatedLine, claude };
+  }
 }
 
 /** Push-based parse of one file: `push(chunk)…`, then `finish()`. */
@@ -86,23 +107,16 @@ export class FileIngest {
   private parser: LineParser | null = null;
   private format: InputFormat | null = null;
   private decided = false;
-  private linesRead = 0;
-  private lastUnterminatedLine = 0;
-  private readonly tooLong = new TooLongLines();
+  private readonly lines = new LineAccounting();
   private readonly emit = (line: SplitLine): void => {
-    this.linesRead++;
-    if (!line.terminated) this.lastUnterminatedLine = line.lineNo;
-    if (line.tooLong !== undefined) this.tooLong.add(line.lineNo, line.tooLong, 'characters');
-    else if (this.parser) this.parser.push(line.text, line.lineNo);
-  };
-  private readonly onTooLong = (lineNo: number, bytes: number, terminated: boolean): void => {
-    this.linesRead++;
-    if (!terminated) this.lastUnterminatedLine = lineNo;
-    this.tooLong.add(lineNo, bytes, 'bytes');
+    if (line.tooLong !== undefined) this.lines.tooLongLine(line.lineNo, line.terminated, line.tooLong, 'characters');
+    else {
+      this.lines.line(line.lineNo, line.terminated);
+      if (this.parser) this.parser.push(line.text, line.lineNo);
+    }
   };
   private readonly emitBytes: ByteLineSink = (b, s, e, lineNo, terminated) => {
-    this.linesRead++;
-    if (!terminated) this.lastUnterminatedLine = lineNo;
+    this.lines.line(lineNo, terminated);
     const parser = this.parser;
     if (!parser) return;
     // A text parser split on bytes (it reads long lines shortened): each line decoded alone, as LineSplitter's lines are.
@@ -162,7 +176,7 @@ export class FileIngest {
       if (this.opts.columns) ctx.columns = this.opts.columns;
       this.parser = this.format.createParser(ctx);
     }
-    if (!this.parser || this.parser.pushBytes || this.parser.longLines) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines, reread: this.opts.reread, tooLong: this.onTooLong });
+    if (!this.parser || this.parser.pushBytes || this.parser.longLines) this.byteSplitter = new ByteLineSplitter(true, { allocate: this.opts.allocate, longLines: this.parser?.longLines, reread: this.opts.reread, tooLong: this.lines.tooLongBytes });
   }
 
   /**
@@ -189,15 +203,7 @@ export class FileIngest {
     const splitter = this.byteSplitter;
     if (this.format?.id !== 'claude-code' || !parser?.finishPart || !splitter) return null;
     splitter.end(this.emitBytes);
-    const claude = parser.finishPart();
-    this.tooLong.applyTo(claude, this.opts.file);
-    return {
-      bytes: splitter.bytes,
-      linesSeen: splitter.linesSeen,
-      linesRead: this.linesRead,
-      lastUnterminatedLine: this.lastUnterminatedLine,
-      claude,
-    };
+    return this.lines.part(splitter, parser.finishPart(), this.opts.file);
   }
 
   /**
@@ -212,8 +218,9 @@ export class FileIngest {
     const bytes = this.byteSplitter ? this.byteSplitter.bytes : this.splitter.bytes;
     const fileDiagnostics: Diagnostic[] = [];
     const source = { file: this.opts.file, line: 0 };
+    const linesRead = this.lines.linesRead;
     if (!this.parser) {
-      if (this.linesRead === 0) {
+      if (linesRead === 0) {
         fileDiagnostics.push({
           code: 'empty-file',
           severity: 'warning',
@@ -225,17 +232,18 @@ export class FileIngest {
         fileDiagnostics.push({
           code: 'unknown-format',
           severity: 'warning',
-          message: `no known log format recognised in this file (${this.linesRead} line(s) not read); use --format to force one`,
+          message: `no known log format recognised in this file (${linesRead} line(s) not read); use --format to force one`,
           source,
-          details: { lines: this.linesRead, bytes },
+          details: { lines: linesRead, bytes },
         });
       }
-      return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output: null, linesRead: this.linesRead, fileDiagnostics };
+      return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output: null, linesRead, fileDiagnostics };
     }
     const output = this.parser.finish();
-    this.tooLong.applyTo(output, this.opts.file);
-    if (this.lastUnterminatedLine > 0) markTruncated(output, this.lastUnterminatedLine, isStillGrowing);
-    return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output, linesRead: this.linesRead, fileDiagnostics };
+    this.lines.applyTo(output, this.opts.file);
+    const last = this.lines.lastUnterminatedLine;
+    if (last > 0) markTruncated(output, last, isStillGrowing);
+    return { file: this.opts.file, relativePath: this.opts.relativePath, bytes, output, linesRead, fileDiagnostics };
   }
 }
 

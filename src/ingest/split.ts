@@ -22,7 +22,7 @@
  *   FileIngest.
  */
 import type { ParsedFile } from './ingest.js';
-import { TooLongLines, markTruncated } from './ingest.js';
+import { LineAccounting, markTruncated } from './ingest.js';
 import { ByteLineSplitter, type ByteLineSink } from './lines.js';
 import type { ParseContext, Tokenizer } from './format.js';
 import {
@@ -66,14 +66,11 @@ export interface PartIngestOptions {
 export class ClaudePartIngest {
   private readonly splitter: ByteLineSplitter;
   private readonly parser: ClaudeLineParser;
-  private linesRead = 0;
-  private lastUnterminatedLine = 0;
+  private readonly lines = new LineAccounting();
   private readonly emit: ByteLineSink = (b, s, e, lineNo, terminated) => {
-    this.linesRead++;
-    if (!terminated) this.lastUnterminatedLine = lineNo;
+    this.lines.line(lineNo, terminated);
     this.parser.pushBytes(b, s, e, lineNo);
   };
-  private readonly tooLong = new TooLongLines();
 
   /** @param atFileStart true for the range starting at byte 0. */
   constructor(
@@ -86,11 +83,7 @@ export class ClaudePartIngest {
       allocate: opts.allocate,
       longLines: this.parser.longLines,
       reread: opts.reread,
-      tooLong: (lineNo, bytes, terminated) => {
-        this.linesRead++;
-        if (!terminated) this.lastUnterminatedLine = lineNo;
-        this.tooLong.add(lineNo, bytes, 'bytes');
-      },
+      tooLong: this.lines.tooLongBytes,
     });
   }
 
@@ -101,15 +94,7 @@ export class ClaudePartIngest {
 
   finish(): FilePart {
     this.splitter.end(this.emit);
-    const claude = this.parser.finishPart();
-    this.tooLong.applyTo(claude, this.opts.file);
-    return {
-      bytes: this.splitter.bytes,
-      linesSeen: this.splitter.linesSeen,
-      linesRead: this.linesRead,
-      lastUnterminatedLine: this.lastUnterminatedLine,
-      claude,
-    };
+    return this.lines.part(this.splitter, this.parser.finishPart(), this.opts.file);
   }
 }
 
