@@ -116,7 +116,8 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
     simulateColumns(workloads, env, reuse) {
       const memory = runner.createMemory(env);
       const results: ColumnResult[] = [];
-      const handed: StrategyParamValues[] = [];
+      /** Every result's params, returned or handed to `reuse.each`: where the summary lands. */
+      const paramsOf: StrategyParamValues[] = [];
       workloads.forEach((workload, w) => {
         // Sized up front: a column grown by copying frees the old one, and a freed block of 1 MB and more
         // (large sessions) makes glibc keep every later block of up to that size in its arenas (RSS).
@@ -126,16 +127,12 @@ export function strategyFromRunner<M>(runner: StrategyRunner<M>): Strategy {
         const meter = new CacheMeter(env.params, null, columns);
         const params = runner.run(workload, env, meter, memory);
         const result: ColumnResult = { strategy: runner.id, sessionId: workload.sessionId, totals: meter.finish(), columns, params };
-        if (reuse) {
-          reuse.each(result, w);
-          handed.push(params);
-        } else results.push(result);
+        paramsOf.push(params);
+        if (reuse) reuse.each(result, w);
+        else results.push(result);
       });
       const summary = runner.summarize?.(memory);
-      if (summary) {
-        for (const r of results) Object.assign(r.params, summary);
-        for (const p of handed) Object.assign(p, summary);
-      }
+      if (summary) for (const p of paramsOf) Object.assign(p, summary);
       return results;
     },
     totals(workload, env) {
