@@ -286,18 +286,11 @@ class Reread {
 
   readonly read = (start: number, end: number): Buffer | null => {
     if (!this.open) return null;
-    const out = pageBuffer(end - start);
-    let got = 0;
     try {
-      while (got < out.length) {
-        const n = readSync(this.fd, out, got, out.length - got, this.base + start + got);
-        if (n === 0) return null;
-        got += n;
-      }
+      return readAt(this.fd, this.base + start, end - start);
     } catch {
       return null;
     }
-    return out;
   };
 
   close(): void {
@@ -463,6 +456,23 @@ async function ingestWholeFile(input: InputFile, opts: ReadOptions, keepSeen = f
     reread.close();
     closeSync(fd);
   }
+}
+
+/** Reads `fd`'s bytes [at, at + n) into `out` from its start; false when the file is shorter. */
+export function readInto(fd: number, out: Buffer, at: number, n: number): boolean {
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, out, got, n - got, at + got);
+    if (r <= 0) return false;
+    got += r;
+  }
+  return true;
+}
+
+/** `fd`'s bytes [at, at + n) in pageBuffer memory, or null when the file is shorter. */
+export function readAt(fd: number, at: number, n: number): Buffer | null {
+  const out = pageBuffer(n);
+  return readInto(fd, out, at, n) ? out : null;
 }
 
 /** Closes `fd`, ignoring an error (a descriptor already closed, or one a failed run lets go of). */

@@ -30,7 +30,7 @@
  * meanwhile does not matter). Directory: `--no-cache` for none, else TOKEN_ECON_CACHE_DIR
  * (empty: none), else $XDG_CACHE_HOME/token-econ, else ~/.cache/token-econ.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ import { isPackedTurnsShape, packedArrayPool, type PackedPart, type PackedTurns 
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { SEEN_END_BYTES, closeQuietly, pageBuffer, writeAllSync, type InputFile, type SeenFile } from './io.js';
+import { SEEN_END_BYTES, closeQuietly, pageBuffer, readAt, readInto, writeAllSync, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
@@ -120,23 +120,6 @@ interface CacheHeader {
   endian: string;
   /** Tool version and parser build the parts were made with. */
   code: string;
-}
-
-/** Reads `fd`'s bytes [at, at + n) into `out` from its start; false when the file is shorter. */
-function readInto(fd: number, out: Buffer, at: number, n: number): boolean {
-  let got = 0;
-  while (got < n) {
-    const r = readSync(fd, out, got, n - got, at + got);
-    if (r <= 0) return false;
-    got += r;
-  }
-  return true;
-}
-
-/** `fd`'s bytes [at, at + n), or null when the file is shorter. */
-function readAt(fd: number, at: number, n: number): Buffer | null {
-  const out = pageBuffer(n);
-  return readInto(fd, out, at, n) ? out : null;
 }
 
 /** Bytes copied per read when a stored entry is copied to the new file. */
