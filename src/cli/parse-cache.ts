@@ -45,17 +45,18 @@ import { SEEN_END_BYTES, closeQuietly, pageBuffer, readAt, readInto, writeAllSyn
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
-export const PARSE_CACHE_LAYOUT = 5;
+export const PARSE_CACHE_LAYOUT = 6;
 /** Bytes compared at each end of the cached prefix (what the reader keeps of each end: io.ts SeenFile). */
 const WINDOW = SEEN_END_BYTES;
 /** First bytes of the cache file. */
 const MAGIC = Buffer.from('token-econ parse cache\n');
 /**
  * Frames per part: the part without its turns' typed arrays (v8.serialize),
- * then the bytes of `nums`, `strs`, `flags` and `lengths` as they are in
- * memory (written from the arrays themselves, read into arrays of their own).
+ * then the bytes of `nums`, `ints`, `wide`, `strs`, `flags` and `lengths` as
+ * they are in memory (written from the arrays themselves, read into arrays of
+ * their own).
  */
-const FRAMES_PER_PART = 5;
+const FRAMES_PER_PART = 7;
 /** A file appended to more times than this is parsed in full again (one part). */
 const MAX_PARTS = 16;
 /** Entries kept: this run's files first, then the most recent others. */
@@ -319,7 +320,7 @@ function ownCopy<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>
   return arr;
 }
 
-/** The part of frames [meta, nums, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
+/** The part of frames [meta, nums, ints, wide, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
 function partOf(frames: readonly Buffer[]): PackedPart | null {
   // From a copy: the frame may be a view of a reused read window, and deserialised typed arrays are views
   // into the bytes they came from (a part's meta holds none today; a copy keeps that from mattering).
@@ -327,11 +328,13 @@ function partOf(frames: readonly Buffer[]): PackedPart | null {
   if (!isPartMeta(meta)) return null;
   const pool = packedArrayPool();
   const nums = ownCopy(frames[1] as Buffer, (n) => pool.float64(n));
-  const strs = ownCopy(frames[2] as Buffer, (n) => pool.int32(n));
-  const flags = ownCopy(frames[3] as Buffer, (n) => pool.uint8(n));
-  const lengths = ownCopy(frames[4] as Buffer, (n) => pool.uint32(n));
-  if (nums === null || strs === null || flags === null || lengths === null) return null;
-  const turns: PackedTurns = { count: meta.claude.turns.count, nums, strs, flags, text: meta.claude.turns.text, lengths };
+  const ints = ownCopy(frames[2] as Buffer, (n) => pool.uint32(n));
+  const wide = ownCopy(frames[3] as Buffer, (n) => pool.float64(n));
+  const strs = ownCopy(frames[4] as Buffer, (n) => pool.int32(n));
+  const flags = ownCopy(frames[5] as Buffer, (n) => pool.uint8(n));
+  const lengths = ownCopy(frames[6] as Buffer, (n) => pool.uint32(n));
+  if (nums === null || ints === null || wide === null || strs === null || flags === null || lengths === null) return null;
+  const turns: PackedTurns = { count: meta.claude.turns.count, nums, ints, wide, strs, flags, text: meta.claude.turns.text, lengths };
   if (!isPackedTurnsShape(turns)) return null;
   return { ...meta, claude: { ...meta.claude, turns } };
 }
@@ -341,7 +344,7 @@ function partFrames(p: PackedPart): Uint8Array[] {
   const { turns, ...claude } = p.claude;
   const meta: PartMeta = { ...p, claude: { ...claude, turns: { count: turns.count, text: turns.text } } };
   const bytesOf = (a: Float64Array | Int32Array | Uint8Array | Uint32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  return [serialize(meta), bytesOf(turns.nums), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths)];
+  return [serialize(meta), bytesOf(turns.nums), bytesOf(turns.ints), bytesOf(turns.wide), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths)];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {

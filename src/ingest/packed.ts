@@ -19,8 +19,29 @@ import type { PackedClaudePart } from './formats/claude-code.js';
 import type { FilePart } from './split.js';
 import { foldSameFile } from '../normalize/duplicates.js';
 
-/** Numbers per turn in `nums`. */
-const N_NUMS = 12;
+/** Doubles per turn in `nums`: timestampMs, reportedCostUsd, tieTimestampMs. */
+const N_NUMS = 3;
+/** Slots of `nums`. */
+const D_TIMESTAMP = 0;
+const D_COST = 1;
+const D_TIE = 2;
+/**
+ * Whole numbers per turn in `ints`: input, 5m, 1h, read, output, reasoning,
+ * line, promptTokens, duplicatesFolded. A record with a value a Uint32Array
+ * does not hold exactly (a fraction, a negative, -0, NaN, 2^32 on) is wide
+ * (F_WIDE): its slot 0 is then the row of its nine numbers in `wide`.
+ */
+const N_INTS = 9;
+/** Slots of `ints` (and of a row of `wide`); TurnColumns keeps the first eight in the same order. */
+const I_INPUT = 0;
+const I_5M = 1;
+const I_1H = 2;
+const I_READ = 3;
+const I_OUTPUT = 4;
+const I_REASONING = 5;
+const I_LINE = 6;
+const I_PROMPT = 7;
+const I_FOLDED = 8;
 /** String slots per turn in `strs`. */
 const N_STRS = 7;
 /** Slots of `strs` read by name (packTurns writes them in this order). */
@@ -36,11 +57,28 @@ const F_COST_NULL = 4;
 const F_SPLIT_KNOWN = 8;
 const F_ESTIMATED = 16;
 const F_TIE_NULL = 32;
+/** The record's whole numbers are in `wide` (see N_INTS). */
+const F_WIDE = 64;
 
+/** Whether `v` is kept exactly by a Uint32Array (-0, fractions, negatives, NaN and 2^32 on are not). */
+function fitsUint32(v: number): boolean {
+  return v >>> 0 === v && (v !== 0 || 1 / v > 0);
+}
+
+/**
+ * A record's numbers in 60 bytes instead of 96: three doubles and nine
+ * uint32 (token counts, line, duplicates: whole numbers below 2^32 in any
+ * real log), the rare record with another value kept whole in `wide`.
+ * Every number reads back bit-exact (-0 included).
+ */
 export interface PackedTurns {
   count: number;
-  /** timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens, tieTimestampMs, duplicatesFolded, per turn. */
+  /** timestampMs, reportedCostUsd, tieTimestampMs, per turn. */
   nums: Float64Array;
+  /** input, 5m, 1h, read, output, reasoning, line, promptTokens, duplicatesFolded, per turn (F_WIDE: slot 0 is the row in `wide`). */
+  ints: Uint32Array;
+  /** The nine whole numbers of each wide record, in `ints`' order. */
+  wide: Float64Array;
   /** model, provider, streamId, sessionId, project, dedupeKey, source.file: string index or -1. */
   strs: Int32Array;
   flags: Uint8Array;
@@ -67,7 +105,10 @@ export interface PackedFile {
 export function isPackedTurnsShape(t: PackedTurns): boolean {
   const n = t.count;
   if (!Number.isSafeInteger(n) || n < 0 || typeof t.text !== 'string') return false;
-  if (t.nums.length !== n * N_NUMS || t.strs.length !== n * N_STRS || t.flags.length !== n) return false;
+  if (t.nums.length !== n * N_NUMS || t.ints.length !== n * N_INTS || t.strs.length !== n * N_STRS || t.flags.length !== n) return false;
+  if (t.wide.length % N_INTS !== 0) return false;
+  const wideRows = t.wide.length / N_INTS;
+  for (let k = 0; k < n; k++) if ((t.flags[k] as number) & F_WIDE && (t.ints[k * N_INTS] as number) >= wideRows) return false;
   let chars = 0;
   for (let i = 0; i < t.lengths.length; i++) chars += t.lengths[i] as number;
   if (chars !== t.text.length) return false;
@@ -88,7 +129,8 @@ export function transferablesOf(p: PackedFile): ArrayBuffer[] {
 /** The turns' ArrayBuffers to transfer with them (arrays in a SharedArrayBuffer are shared by posting them). */
 function ownBuffers(t: PackedTurns): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  for (const a of [t.nums, t.strs, t.flags, t.lengths]) if (a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  // An empty array (a file's `wide`, mostly) costs nothing to copy.
+  for (const a of [t.nums, t.ints, t.wide, t.strs, t.flags, t.lengths]) if (a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0 && !out.includes(a.buffer)) out.push(a.buffer);
   return out;
 }
 
@@ -127,8 +169,10 @@ export function packedArrayPool(): ArrayPool {
 export function packTurns(turns: readonly RawTurn[]): PackedTurns {
   const n = turns.length;
   const nums = arrays.float64(n * N_NUMS);
+  const ints = arrays.uint32(n * N_INTS);
   const strs = arrays.int32(n * N_STRS);
   const flags = arrays.uint8(n);
+  const wide = new WideRows();
   const table = new Map<string, number>();
   const parts: string[] = [];
   const index = (s: string | null): number => {
@@ -154,28 +198,31 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
     lastIndex[slot] = i;
     return i;
   };
+  const row = new Float64Array(N_INTS);
   for (let k = 0; k < n; k++) {
     const t = turns[k] as RawTurn;
     const o = k * N_NUMS;
-    nums[o] = t.timestampMs ?? 0;
-    nums[o + 1] = t.inputTokens;
-    nums[o + 2] = t.cacheWrite5mTokens;
-    nums[o + 3] = t.cacheWrite1hTokens;
-    nums[o + 4] = t.cacheReadTokens;
-    nums[o + 5] = t.outputTokens;
-    nums[o + 6] = t.reasoningOutputTokens ?? 0;
-    nums[o + 7] = t.reportedCostUsd ?? 0;
-    nums[o + 8] = t.source.line;
-    nums[o + 9] = t.promptTokens;
-    nums[o + 10] = t.tieTimestampMs ?? 0;
-    nums[o + 11] = t.duplicatesFolded;
+    nums[o + D_TIMESTAMP] = t.timestampMs ?? 0;
+    nums[o + D_COST] = t.reportedCostUsd ?? 0;
+    nums[o + D_TIE] = t.tieTimestampMs ?? 0;
+    row[I_INPUT] = t.inputTokens;
+    row[I_5M] = t.cacheWrite5mTokens;
+    row[I_1H] = t.cacheWrite1hTokens;
+    row[I_READ] = t.cacheReadTokens;
+    row[I_OUTPUT] = t.outputTokens;
+    row[I_REASONING] = t.reasoningOutputTokens ?? 0;
+    row[I_LINE] = t.source.line;
+    row[I_PROMPT] = t.promptTokens;
+    row[I_FOLDED] = t.duplicatesFolded;
+    const isWide = wide.write(ints, k * N_INTS, row, N_INTS);
     flags[k] =
       (t.timestampMs === null ? F_TIMESTAMP_NULL : 0) |
       (t.reasoningOutputTokens === null ? F_REASONING_NULL : 0) |
       (t.reportedCostUsd === null ? F_COST_NULL : 0) |
       (t.isCacheSplitKnown ? F_SPLIT_KNOWN : 0) |
       (t.isEstimated ? F_ESTIMATED : 0) |
-      (t.tieTimestampMs === null ? F_TIE_NULL : 0);
+      (t.tieTimestampMs === null ? F_TIE_NULL : 0) |
+      (isWide ? F_WIDE : 0);
     const q = k * N_STRS;
     strs[q] = field(0, t.model);
     strs[q + 1] = field(1, t.provider);
@@ -187,7 +234,48 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
   }
   const lengths = arrays.uint32(parts.length);
   for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
-  return { count: n, nums, strs, flags, text: parts.join(''), lengths };
+  return { count: n, nums, ints, wide: wide.finish(), strs, flags, text: parts.join(''), lengths };
+}
+
+/**
+ * The wide rows of records being written (see N_INTS): `write` puts a
+ * record's whole numbers in its `ints` slots when they all fit, else
+ * appends them here and puts the row's number in its first slot.
+ */
+class WideRows {
+  /** @internal The rows, one after another. */
+  readonly values: number[] = [];
+  private readonly stride: number;
+
+  constructor(stride = N_INTS) {
+    this.stride = stride;
+  }
+
+  /** Writes `row[0..count)` at `ints[at..]`; true when the record went wide. */
+  write(ints: Uint32Array, at: number, row: ArrayLike<number>, count: number): boolean {
+    let fits = true;
+    for (let j = 0; j < count; j++) {
+      if (!fitsUint32(row[j] as number)) {
+        fits = false;
+        break;
+      }
+    }
+    if (fits) {
+      for (let j = 0; j < count; j++) ints[at + j] = row[j] as number;
+      return false;
+    }
+    for (let j = 1; j < count; j++) ints[at + j] = 0;
+    ints[at] = this.values.length / this.stride;
+    for (let j = 0; j < this.stride; j++) this.values.push(j < count ? (row[j] as number) : 0);
+    return true;
+  }
+
+  /** The rows as one array (from the pool). */
+  finish(): Float64Array {
+    const out = arrays.float64(this.values.length);
+    for (let i = 0; i < this.values.length; i++) out[i] = this.values[i] as number;
+    return out;
+  }
 }
 
 /**
@@ -210,28 +298,29 @@ function detached(s: string): string {
 }
 
 /**
- * A Turn from the numbers at `nums[o..o+9]` (timestampMs, input, 5m, 1h,
- * read, output, reasoning, reportedCostUsd, line, promptTokens: the first ten
- * of a packed record, and a TurnColumns row) and flags `f`, its keys in the
+ * A Turn from a record's doubles at `nums[o..]` (timestampMs, reportedCostUsd:
+ * the first two of a packed record and of a TurnColumns row), its whole
+ * numbers at `vals[v..]` (input, 5m, 1h, read, output, reasoning, line,
+ * promptTokens: `ints`, or its row of `wide`) and flags `f`, its keys in the
  * order of `makeRawTurn`.
  */
-function turnFrom(nums: Float64Array, o: number, f: number, model: string, provider: Provider, streamId: string, file: string): Turn {
+function turnFrom(nums: Float64Array, o: number, vals: ArrayLike<number>, v: number, f: number, model: string, provider: Provider, streamId: string, file: string): Turn {
   return {
-    timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o] as number),
+    timestampMs: f & F_TIMESTAMP_NULL ? null : (nums[o + D_TIMESTAMP] as number),
     model,
     provider,
     streamId,
-    inputTokens: num(nums[o + 1] as number),
-    cacheWrite5mTokens: num(nums[o + 2] as number),
-    cacheWrite1hTokens: num(nums[o + 3] as number),
-    cacheReadTokens: num(nums[o + 4] as number),
-    outputTokens: num(nums[o + 5] as number),
-    reasoningOutputTokens: f & F_REASONING_NULL ? null : num(nums[o + 6] as number),
-    promptTokens: num(nums[o + 9] as number),
+    inputTokens: num(vals[v + I_INPUT] as number),
+    cacheWrite5mTokens: num(vals[v + I_5M] as number),
+    cacheWrite1hTokens: num(vals[v + I_1H] as number),
+    cacheReadTokens: num(vals[v + I_READ] as number),
+    outputTokens: num(vals[v + I_OUTPUT] as number),
+    reasoningOutputTokens: f & F_REASONING_NULL ? null : num(vals[v + I_REASONING] as number),
+    promptTokens: num(vals[v + I_PROMPT] as number),
     isCacheSplitKnown: (f & F_SPLIT_KNOWN) !== 0,
     isEstimated: (f & F_ESTIMATED) !== 0,
-    reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + 7] as number),
-    source: { file, line: num(nums[o + 8] as number) },
+    reportedCostUsd: f & F_COST_NULL ? null : num(nums[o + D_COST] as number),
+    source: { file, line: num(vals[v + I_LINE] as number) },
   };
 }
 
@@ -249,8 +338,12 @@ function turnFrom(nums: Float64Array, o: number, f: number, model: string, provi
  */
 export class PackedTurnReader {
   readonly count: number;
-  /** @internal Read by TurnColumns.append. */
+  /** @internal Read by TurnColumns.put. */
   readonly nums: Float64Array;
+  /** @internal */
+  readonly ints: Uint32Array;
+  /** @internal */
+  readonly wide: Float64Array;
   /** @internal */
   readonly strs: Int32Array;
   /** @internal */
@@ -270,6 +363,8 @@ export class PackedTurnReader {
   constructor(p: PackedTurns) {
     this.count = p.count;
     this.nums = p.nums;
+    this.ints = p.ints;
+    this.wide = p.wide;
     this.strs = p.strs;
     this.flags = p.flags;
     this.text = p.text;
@@ -281,7 +376,7 @@ export class PackedTurnReader {
 
   /** Bytes of its record arrays and string table: what letting the reader (and its file's turns) go frees. */
   heldBytes(): number {
-    return this.nums.byteLength + this.strs.byteLength + this.flags.byteLength + this.starts.byteLength + this.text.length;
+    return this.nums.byteLength + this.ints.byteLength + this.wide.byteLength + this.strs.byteLength + this.flags.byteLength + this.starts.byteLength + this.text.length;
   }
 
   /** Table string `i` (shares `text`: see `keptStr` for one to keep), null for -1. */
@@ -350,12 +445,18 @@ export class PackedTurnReader {
   }
 
   timestampMs(k: number): number | null {
-    return (this.flags[k] as number) & F_TIMESTAMP_NULL ? null : (this.nums[k * N_NUMS] as number);
+    return (this.flags[k] as number) & F_TIMESTAMP_NULL ? null : (this.nums[k * N_NUMS + D_TIMESTAMP] as number);
+  }
+
+  /** @internal Whole number `slot` of record `k` (see N_INTS), as stored. */
+  int(k: number, slot: number): number {
+    const i = k * N_INTS;
+    return (this.flags[k] as number) & F_WIDE ? (this.wide[(this.ints[i] as number) * N_INTS + slot] as number) : (this.ints[i + slot] as number);
   }
 
   /** Line of record `k` in its file. */
   line(k: number): number {
-    return num(this.nums[k * N_NUMS + 8] as number);
+    return num(this.int(k, I_LINE));
   }
 
   isEstimated(k: number): boolean {
@@ -363,27 +464,30 @@ export class PackedTurnReader {
   }
 
   tieTimestampMs(k: number): number | null {
-    return (this.flags[k] as number) & F_TIE_NULL ? null : (this.nums[k * N_NUMS + 10] as number);
+    return (this.flags[k] as number) & F_TIE_NULL ? null : (this.nums[k * N_NUMS + D_TIE] as number);
   }
 
   /** promptTokens + outputTokens (what `isBetter` compares). */
   completeness(k: number): number {
-    const o = k * N_NUMS;
-    return num(this.nums[o + 9] as number) + num(this.nums[o + 5] as number);
+    return num(this.int(k, I_PROMPT)) + num(this.int(k, I_OUTPUT));
   }
 
   duplicatesFolded(k: number): number {
-    return num(this.nums[k * N_NUMS + 11] as number);
+    return num(this.int(k, I_FOLDED));
   }
 
   /** Record `k` as a Turn, its keys in the order of `makeRawTurn`. */
   turn(k: number): Turn {
     const q = k * N_STRS;
     const strs = this.strs;
+    const f = this.flags[k] as number;
+    const wide = (f & F_WIDE) !== 0;
     return turnFrom(
       this.nums,
       k * N_NUMS,
-      this.flags[k] as number,
+      wide ? this.wide : this.ints,
+      wide ? (this.ints[k * N_INTS] as number) * N_INTS : k * N_INTS,
+      f,
       this.keptStr(strs[q] as number) as string,
       this.keptStr(strs[q + 1] as number) as Provider,
       this.keptStr(strs[q + 2] as number) as string,
@@ -442,7 +546,7 @@ export function withFileStrings(
     strs[k * N_STRS + S_PROJECT] = proj;
   }
   for (const x of streams) strs[x.k * N_STRS + S_STREAM] = table.add(x.streamId);
-  return { count: p.count, nums: p.nums, strs, flags: p.flags, ...table.finish() };
+  return { count: p.count, nums: p.nums, ints: p.ints, wide: p.wide, strs, flags: p.flags, ...table.finish() };
 }
 
 /**
@@ -535,9 +639,9 @@ export function mergePackedTurns(
   const kept: FoldedRecord = { promptTokens: 0, outputTokens: 0, duplicatesFolded: 0, tieTimestampMs: null };
   const next: FoldedRecord = { promptTokens: 0, outputTokens: 0, duplicatesFolded: 0, tieTimestampMs: null };
   const load = (into: FoldedRecord, part: number, k: number, folded: number, tie: number | null): void => {
-    const nums = (parts[part] as PackedTurns).nums;
-    into.promptTokens = num(nums[k * N_NUMS + 9] as number);
-    into.outputTokens = num(nums[k * N_NUMS + 5] as number);
+    const r = readers[part] as PackedTurnReader;
+    into.promptTokens = num(r.int(k, I_PROMPT));
+    into.outputTokens = num(r.int(k, I_OUTPUT));
     into.duplicatesFolded = folded;
     into.tieTimestampMs = tie;
   };
@@ -564,18 +668,25 @@ export function mergePackedTurns(
   const streamAt = parts.map(() => new Map<number, number>());
   for (const x of streams) (streamAt[x.part] as Map<number, number>).set(x.k, table.add(x.streamId));
   const nums = arrays.float64(n * N_NUMS);
+  const ints = arrays.uint32(n * N_INTS);
   const strs = arrays.int32(n * N_STRS);
   const flags = arrays.uint8(n);
+  const wide = new WideRows();
+  const row = new Float64Array(N_INTS);
   for (let s = 0; s < n; s++) {
     const part = recPart[s] as number;
     const p = parts[part] as PackedTurns;
+    const reader = readers[part] as PackedTurnReader;
     const k = recK[s] as number;
     const o = s * N_NUMS;
-    nums.set(p.nums.subarray(k * N_NUMS, (k + 1) * N_NUMS), o);
-    nums[o + 8] = (nums[o + 8] as number) + (lineOffsets[part] as number);
-    nums[o + 10] = recTie[s] as number;
-    nums[o + 11] = recFolded[s] as number;
-    flags[s] = ((p.flags[k] as number) & ~F_TIE_NULL) | (recTieNull[s] ? F_TIE_NULL : 0);
+    nums[o + D_TIMESTAMP] = p.nums[k * N_NUMS + D_TIMESTAMP] as number;
+    nums[o + D_COST] = p.nums[k * N_NUMS + D_COST] as number;
+    nums[o + D_TIE] = recTie[s] as number;
+    for (let j = 0; j < N_INTS; j++) row[j] = reader.int(k, j);
+    row[I_LINE] = (row[I_LINE] as number) + (lineOffsets[part] as number);
+    row[I_FOLDED] = recFolded[s] as number;
+    const isWide = wide.write(ints, s * N_INTS, row, N_INTS);
+    flags[s] = ((p.flags[k] as number) & ~(F_TIE_NULL | F_WIDE)) | (recTieNull[s] ? F_TIE_NULL : 0) | (isWide ? F_WIDE : 0);
     const base = bases[part] as number;
     const q = s * N_STRS;
     for (let j = 0; j < N_STRS; j++) {
@@ -587,7 +698,7 @@ export function mergePackedTurns(
     const stream = (streamAt[part] as Map<number, number>).get(k);
     if (stream !== undefined) strs[q + S_STREAM] = stream;
   }
-  return { count: n, nums, strs, flags, ...table.finish() };
+  return { count: n, nums, ints, wide: wide.finish(), strs, flags, ...table.finish() };
 }
 
 /** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */
@@ -622,11 +733,13 @@ export function clonePackedPart(p: PackedPart): PackedPart {
   return { ...p, claude: { ...rest, events: structuredClone(events), diagnostics: structuredClone(diagnostics), turns } };
 }
 
-/** Numbers per turn in TurnColumns: timestampMs, input, 5m, 1h, read, output, reasoning, reportedCostUsd, line, promptTokens (a packed record's first ten: `turnFrom` reads both). */
-const C_NUMS = 10;
+/** Doubles per turn in TurnColumns: timestampMs, reportedCostUsd (a packed record's first two: `turnFrom` reads both). */
+const C_NUMS = 2;
+/** Whole numbers per turn in TurnColumns: a packed record's first eight (input … promptTokens), wide as there. */
+const C_INTS = 8;
 /** Strings per turn in TurnColumns: model, provider, streamId, source.file. */
 const C_STRS = 4;
-/** Flag bits a TurnColumns row keeps (the reader's). */
+/** Flag bits a TurnColumns row keeps of the reader's (its own F_WIDE is set by `put`). */
 const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
 
 /**
@@ -771,7 +884,7 @@ export class TurnStrings {
 }
 
 /**
- * Kept turns in columns: ~100 bytes a turn (numbers bit-exact, strings as
+ * Kept turns in columns: 65 bytes a turn (numbers bit-exact, strings as
  * indexes into a shared TurnStrings) instead of a Turn object and its source
  * (~280 bytes of heap with their boxed timestamps). Each session is built
  * over columns of its own (src/normalize/sessions.ts) and makes its Turn
@@ -781,8 +894,13 @@ export class TurnStrings {
  */
 export class TurnColumns {
   private readonly nums: Float64Array;
+  private readonly ints: Uint32Array;
+  /** Rows whose whole numbers a Uint32Array does not hold (made at the first). */
+  private wide: WideRows | null = null;
   private readonly strs: Int32Array;
   private readonly flags: Uint8Array;
+  /** A wide record's numbers on their way in. */
+  private readonly scratch = new Float64Array(C_INTS);
   count = 0;
 
   constructor(
@@ -791,6 +909,7 @@ export class TurnColumns {
   ) {
     const n = Math.max(0, capacity);
     this.nums = arrays.float64(n * C_NUMS);
+    this.ints = arrays.uint32(n * C_INTS);
     this.strs = arrays.int32(n * C_STRS);
     this.flags = arrays.uint8(n);
   }
@@ -812,17 +931,28 @@ export class TurnColumns {
     const from = reader.nums;
     const o = k * N_NUMS;
     const c = row * C_NUMS;
-    const nums = this.nums;
-    nums[c] = from[o] as number;
-    nums[c + 1] = from[o + 1] as number;
-    nums[c + 2] = from[o + 2] as number;
-    nums[c + 3] = from[o + 3] as number;
-    nums[c + 4] = from[o + 4] as number;
-    nums[c + 5] = from[o + 5] as number;
-    nums[c + 6] = from[o + 6] as number;
-    nums[c + 7] = from[o + 7] as number;
-    nums[c + 8] = from[o + 8] as number;
-    nums[c + 9] = from[o + 9] as number;
+    this.nums[c + D_TIMESTAMP] = from[o + D_TIMESTAMP] as number;
+    this.nums[c + D_COST] = from[o + D_COST] as number;
+    const f = reader.flags[k] as number;
+    const ints = this.ints;
+    const i = row * C_INTS;
+    let wide = 0;
+    if ((f & F_WIDE) === 0) {
+      const src = reader.ints;
+      const j = k * N_INTS;
+      ints[i] = src[j] as number;
+      ints[i + 1] = src[j + 1] as number;
+      ints[i + 2] = src[j + 2] as number;
+      ints[i + 3] = src[j + 3] as number;
+      ints[i + 4] = src[j + 4] as number;
+      ints[i + 5] = src[j + 5] as number;
+      ints[i + 6] = src[j + 6] as number;
+      ints[i + 7] = src[j + 7] as number;
+    } else {
+      const row8 = this.scratch;
+      for (let j = 0; j < C_INTS; j++) row8[j] = reader.int(k, j);
+      if ((this.wide ??= new WideRows(C_INTS)).write(ints, i, row8, C_INTS)) wide = F_WIDE;
+    }
     const q = k * N_STRS;
     const r = row * C_STRS;
     const table = this.table;
@@ -831,12 +961,12 @@ export class TurnColumns {
     this.strs[r + 1] = table.stringOf(reader, map, reader.strs[q + 1] as number);
     this.strs[r + 2] = table.stringOf(reader, map, reader.strs[q + 2] as number);
     this.strs[r + 3] = table.stringOf(reader, map, reader.strs[q + S_FILE] as number);
-    this.flags[row] = (reader.flags[k] as number) & C_FLAGS;
+    this.flags[row] = (f & C_FLAGS) | wide;
     if (row >= this.count) this.count = row + 1;
   }
 
   timestampMs(row: number): number | null {
-    return (this.flags[row] as number) & F_TIMESTAMP_NULL ? null : (this.nums[row * C_NUMS] as number);
+    return (this.flags[row] as number) & F_TIMESTAMP_NULL ? null : (this.nums[row * C_NUMS + D_TIMESTAMP] as number);
   }
 
   /** String `j` of the table, null for -1 (as the reader's keptStr). */
@@ -849,7 +979,8 @@ export class TurnColumns {
   }
 
   line(row: number): number {
-    return num(this.nums[row * C_NUMS + 8] as number);
+    const i = row * C_INTS;
+    return num((this.flags[row] as number) & F_WIDE ? ((this.wide as WideRows).values[(this.ints[i] as number) * C_INTS + I_LINE] as number) : (this.ints[i + I_LINE] as number));
   }
 
   isEstimated(row: number): boolean {
@@ -860,10 +991,14 @@ export class TurnColumns {
   turn(row: number): Turn {
     const q = row * C_STRS;
     const strs = this.strs;
+    const f = this.flags[row] as number;
+    const wide = (f & F_WIDE) !== 0;
     return turnFrom(
       this.nums,
       row * C_NUMS,
-      this.flags[row] as number,
+      wide ? (this.wide as WideRows).values : this.ints,
+      wide ? (this.ints[row * C_INTS] as number) * C_INTS : row * C_INTS,
+      f,
       this.str(strs[q] as number) as string,
       this.str(strs[q + 1] as number) as Provider,
       this.str(strs[q + 2] as number) as string,

@@ -382,18 +382,18 @@ test('a cache file whose index holds an entry of the wrong shape, or has no inde
 });
 
 /**
- * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1-4 the raw nums, strs, flags,
- * lengths) with `fill`, same length; true when that part was found.
+ * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1-6 the raw nums, ints, wide,
+ * strs, flags, lengths) with `fill`, same length; true when that part was found.
  */
 function damagePartFrame(cacheFile: string, file: string, frame: number, fill: number): boolean {
   const bytes = readFileSync(cacheFile);
-  // The index tells each entry's key, parts and where its part frames start (5 frames per part).
+  // The index tells each entry's key, parts and where its part frames start (7 frames per part).
   const indexAt = indexOffsetOf(bytes);
   const index = JSON.parse(bytes.subarray(indexAt + 4, bytes.length - 16).toString('utf8')) as Array<[string, number, number, number, number, number, number, number, number, number]>;
   let damaged = false;
   for (const [key, , , , , , parts, , partsAt] of index) {
     let at = partsAt;
-    for (let k = 0; k < parts * 5; k++) {
+    for (let k = 0; k < parts * 7; k++) {
       const n = bytes.readUInt32LE(at);
       if (k === frame && key.startsWith(file) && n > 0) {
         bytes.fill(fill, at + 4, at + 4 + n);
@@ -408,8 +408,9 @@ function damagePartFrame(cacheFile: string, file: string, frame: number, fill: n
 
 for (const [what, frame, fill] of [
   ['its meta no longer v8 data', 0, 0xff],
-  ['string indexes past its string table', 2, 0x7f],
-  ['string lengths that no longer tile its text', 4, 0x01],
+  ['string indexes past its string table', 4, 0x7f],
+  ['wide records past its wide rows', 5, 0x40],
+  ['string lengths that no longer tile its text', 6, 0x01],
 ] as const) {
   test(`parts are read when a file is looked up: a part with ${what} makes that file parsed again, the others still hit`, async () => {
     const d = setup(trickyText(true));
@@ -547,7 +548,7 @@ test('parts served by the cache own their typed arrays: nothing keeps the bytes 
       for (const p of parts) {
         const t = p.claude.turns;
         assert.ok(t.count > 0);
-        for (const a of [t.nums, t.strs, t.flags, t.lengths]) {
+        for (const a of [t.nums, t.ints, t.wide, t.strs, t.flags, t.lengths]) {
           // v8.deserialize makes views into the bytes it reads; a copy is its own buffer, exactly its size.
           assert.equal(a.byteOffset, 0);
           assert.equal(a.buffer.byteLength, a.byteLength);

@@ -55,7 +55,10 @@ export function trickyText(lastTerminated: boolean): string {
   L.push(assistant('req_1', 'msg_1', usage(5, 50, 1000)));
   L.push(line(base('assistant', { requestId: 'req_bad', message: { id: 'm', model: 'claude-sonnet-4-5', usage: { input_tokens: -1 } } })));
   L.push(assistant('req_2', 'msg_2', usage(11, 12)));
+  // Counts past 2^32 (packed records keep them wide), the request streamed over two lines.
+  L.push(assistant('req_big', 'msg_big', usage(5_000_000_000, 1)));
   L.push(assistant('req_2', 'msg_2', usage(11, 13)));
+  L.push(assistant('req_big', 'msg_big', usage(5_000_000_000, 2 ** 32, 7)));
   L.push(`${assistant('req_3', 'msg_3', usage(1, 1)).slice(0, 40)}`);
   return L.join('\n') + (lastTerminated ? '\n' : '');
 }
