@@ -17,8 +17,9 @@
  * explicit `TOKEN_ECON_THREADS=N` uses N threads whenever there are two jobs
  * (`TOKEN_ECON_THREADS=1` forces one thread).
  *
- * A Claude Code file of SPLIT_MIN_BYTES or more is cut into one byte range
- * per thread at line boundaries (src/ingest/split.ts); the ranges are queued
+ * A Claude Code file of SPLIT_MIN_BYTES or more, larger than an even share
+ * of the bytes to parse, is cut into one byte range per thread at line
+ * boundaries (src/ingest/split.ts, `splitSettings`); the ranges are queued
  * like files, and their parser states are merged in file order into the
  * ParsedFile one thread would have made.
  */
@@ -30,7 +31,7 @@ import { GarbageBound } from './heap-tuning.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
 import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
-import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts, type FilePart } from '../ingest/split.js';
+import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
 import { workerEntry } from './worker-entry.js';
@@ -90,13 +91,20 @@ export interface SplitSettings {
   minBytes: number;
   /** Nominal cut offsets for a file of `size` bytes, before they are moved to line starts. */
   nominal: (size: number) => number[];
+  /** Whether a file of `size` bytes (`minBytes` or more) is cut when `totalBytes` are to be parsed. */
+  worth: (size: number, totalBytes: number) => boolean;
 }
 
 /**
  * When and where big files are split on `threads` threads: files of
- * SPLIT_MIN_BYTES or more (`TOKEN_ECON_SPLIT_MIN_BYTES`) into `threads`
- * even ranges, or at the byte offsets listed in `TOKEN_ECON_SPLIT_AT`
- * (comma-separated; tests force cuts onto tricky lines with it). Null when
+ * SPLIT_MIN_BYTES or more into `threads` even ranges, when one alone is more
+ * than an even share of the bytes to parse (else the other threads parse the
+ * other files meanwhile, the queue being largest first, and the cut only
+ * costs memory: its ranges and their merge, at the end of the parse, when
+ * the parsed files are the most: 3 GB of request-dense logs with a 520 MB
+ * file, 269-277 -> 244-245 MiB there, same time). `TOKEN_ECON_SPLIT_MIN_BYTES`
+ * or `TOKEN_ECON_SPLIT_AT` (comma-separated nominal offsets; tests force cuts
+ * onto tricky lines with it) cut every file from that size. Null when
  * nothing is split (one thread).
  */
 export function splitSettings(env: CliContext['env'], threads: number): SplitSettings | null {
@@ -107,13 +115,14 @@ export function splitSettings(env: CliContext['env'], threads: number): SplitSet
     return n;
   };
   const rawMin = env[SPLIT_MIN_ENV];
-  const minBytes = rawMin === undefined || rawMin.trim() === '' ? SPLIT_MIN_BYTES : int(SPLIT_MIN_ENV, rawMin);
+  const minSet = rawMin !== undefined && rawMin.trim() !== '';
+  const minBytes = minSet ? int(SPLIT_MIN_ENV, rawMin) : SPLIT_MIN_BYTES;
   const rawAt = env[SPLIT_AT_ENV];
   if (rawAt !== undefined && rawAt.trim() !== '') {
     const at = rawAt.split(',').map((x) => int(SPLIT_AT_ENV, x)).sort((a, b) => a - b);
-    return { minBytes, nominal: () => at };
+    return { minBytes, nominal: () => at, worth: () => true };
   }
-  return { minBytes, nominal: (size) => evenOffsets(size, threads) };
+  return { minBytes, nominal: (size) => evenOffsets(size, threads), worth: minSet ? () => true : (size, totalBytes) => size * threads > totalBytes };
 }
 
 /** Whether parsing `sizes` (bytes of each job; standard input excluded) is worth more than one thread under `plan`. */
@@ -271,17 +280,18 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   const slots = new Int32Array(shared);
   const parsed = new Array<PackedFile | undefined>(inputs.length);
   /**
-   * Parsed ranges of split files, by input index, each in one form: as this
-   * thread parsed it, or packed as a worker posted it (unpacked only when the
-   * file is merged, so a range is never held twice).
+   * Parsed ranges of split files, by input index, packed: this thread's as
+   * soon as it parsed them (as RawTurn objects until the merge they held
+   * ~2.5x their packed size through the rest of the parse), the workers' as
+   * they were posted.
    */
-  const partsOf = new Map<number, Array<{ part: FilePart } | { packed: PackedPart } | undefined>>();
+  const partsOf = new Map<number, Array<PackedPart | undefined>>();
   const grownOf = new Map<number, boolean>();
   const keepParts = opts.keepParts === true;
-  const putPart = (index: number, part: number, parts: number, item: { part: FilePart } | { packed: PackedPart }, grown: boolean): void => {
+  const putPart = (index: number, part: number, parts: number, packed: PackedPart, grown: boolean): void => {
     let list = partsOf.get(index);
-    if (!list) partsOf.set(index, (list = new Array<{ part: FilePart } | { packed: PackedPart } | undefined>(parts)));
-    list[part] = item;
+    if (!list) partsOf.set(index, (list = new Array<PackedPart | undefined>(parts).fill(undefined)));
+    list[part] = packed;
     if (grown) grownOf.set(index, true);
   };
   const prefixOf = (index: number): PackedPart[] => (opts.prefixParts?.get(index) ?? []).map(clonePackedPart);
@@ -337,7 +347,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
             opts.onWorkerFile?.(m.index, m.file);
           } else if (m.type === 'part') {
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
-            putPart(m.index, m.part, job.parts, { packed: m.data }, m.grown);
+            putPart(m.index, m.part, job.parts, m.data, m.grown);
           } else if (m.type === 'whole-part') {
             putWhole(m.index, m.data, m.grown, m.seen);
             opts.onWorkerFile?.(m.index, parsed[m.index] as PackedFile);
@@ -385,7 +395,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
         if (job.range) {
           if (!opts.parsePartHere) throw new Error('parseInParallel: split files need parsePartHere');
           const r = await opts.parsePartHere(i, job.range);
-          putPart(i, job.part, job.parts, { part: r.part }, r.grown);
+          putPart(i, job.part, job.parts, packFilePart(r.part), r.grown);
         } else if (keepParts && opts.parseWholeHere) {
           const r = await opts.parseWholeHere(i);
           if (r.kind === 'file') parsed[i] = packParsedFile(r.file);
@@ -413,9 +423,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
   }
   for (const [index, list] of partsOf) {
     const input = inputs[index] as InputFile;
-    if (list.some((p) => p === undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
-    const items = list as Array<{ part: FilePart } | { packed: PackedPart }>;
-    const packed = items.map((x) => ('packed' in x ? x.packed : packFilePart(x.part)));
+    // `includes`, not `some`: a part never put is a hole, which `some` skips.
+    if (list.includes(undefined)) throw new InternalError(`ingest: a part of ${input.display} was not parsed`);
+    const packed = list as PackedPart[];
     // Written to the cache before the merge rewrites the parts.
     if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...packed]);
     const file = mergePackedFileParts(partOptions(index), [...prefixOf(index), ...packed], grownOf.get(index) === true);

@@ -310,12 +310,14 @@ export async function parseInputs(
       ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
       : scheduleJobs(inputs, splits);
   let jobs = jobsWith(new Map());
-  // When more threads pay for what is left to parse, big Claude Code files are cut into one range per thread (src/ingest/split.ts).
+  // When more threads pay for what is left to parse, a Claude Code file bigger than a thread's share is cut into one range per thread (src/ingest/split.ts).
   const split = parallelPays(jobs.map((j) => j.size), plan) ? splitSettings(ctx.env, plan.threads) : null;
   if (split) {
     const splits = new Map<number, number[]>();
+    let totalBytes = 0;
+    for (const j of jobs) totalBytes += j.size;
     inputs.forEach((input, i) => {
-      if (input.size < split.minBytes || !needsParse(i)) return;
+      if (input.size < split.minBytes || !needsParse(i) || !split.worth(input.size, totalBytes)) return;
       const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
       if (bounds) splits.set(i, bounds);
     });

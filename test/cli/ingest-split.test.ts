@@ -78,6 +78,15 @@ test('the planner splits a big claude-code file at line starts (and only such a 
     assert.equal(splitSettings({}, 2)?.minBytes, 64 * 1024 * 1024);
     assert.deepEqual(splitSettings({ TOKEN_ECON_SPLIT_AT: '9,3' }, 2)?.nominal(100), [3, 9]);
     assert.throws(() => splitSettings({ TOKEN_ECON_SPLIT_MIN_BYTES: 'lots' }, 2), /TOKEN_ECON_SPLIT_MIN_BYTES/);
+    // Cut only a file bigger than a thread's share of the bytes to parse (the others keep the other threads busy)…
+    const even = splitSettings({}, 2);
+    assert.equal(even?.worth(520, 1000), true);
+    assert.equal(even?.worth(500, 1000), false);
+    assert.equal(even?.worth(520, 3000), false);
+    assert.equal(splitSettings({}, 3)?.worth(400, 1000), true);
+    // …unless a test knob asks for cuts.
+    assert.equal(splitSettings({ TOKEN_ECON_SPLIT_MIN_BYTES: '1' }, 2)?.worth(1, 1e9), true);
+    assert.equal(splitSettings({ TOKEN_ECON_SPLIT_AT: '5' }, 2)?.worth(1, 1e9), true);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
