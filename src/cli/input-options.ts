@@ -151,9 +151,12 @@ const HEAP_TUNING_MIN_BYTES = 64 * 1024 * 1024;
 /**
  * Bytes of parsed files (and the dedupe keys' table) let go by normalizeSessions between two collections,
  * large inputs only: 3 GB of logs dense with requests (`npm run bench -- --payload dense`) peaked at
- * 302-341 MiB while the sessions were built, 283-305 with this (24 MiB: no lower; BENCHMARKS.md run U).
+ * 302-341 MiB while the sessions were built, 283-305 with 32 MiB (BENCHMARKS.md run U). Once the records
+ * were smaller and the end of the parse lower (run V), 32 MiB left the sessions' build the peak of such a
+ * run (250-255 MiB; the key table, ~14 MB there, waited for files' worth of columns to be collected):
+ * 12 MiB, 241-245, in the same time.
  */
-const RELEASED_COLLECT_BYTES = 32 * 1024 * 1024;
+const RELEASED_COLLECT_BYTES = 12 * 1024 * 1024;
 
 /** Files read at once; small files are bound by syscall latency, big ones by the parser. */
 const READ_CONCURRENCY = 8;
