@@ -30,7 +30,7 @@ import { InputError, InternalError } from '../errors.js';
 import { GarbageBound } from './heap-tuning.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { clonePackedPart, madeInOrder, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
@@ -315,7 +315,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     opts.onParts?.(index, [packed], seen);
     // The part is read no more (onParts copied what it keeps): merged in place, no second copy of its
     // string slots next to the first (which its numbers, shared with the file, would keep mapped).
-    parsed[index] = mergePackedFilePart(partOptions(index), packed, grown, true);
+    parsed[index] = madeInOrder(mergePackedFilePart(partOptions(index), packed, grown, true));
   };
   const failures: Failure[] = [];
   const fail = (f: Failure): void => {
@@ -343,7 +343,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
         let done = false;
         worker.on('message', (m: IngestWorkerMessage) => {
           if (m.type === 'file') {
-            parsed[m.index] = m.file;
+            parsed[m.index] = madeInOrder(m.file);
             opts.onWorkerFile?.(m.index, m.file);
           } else if (m.type === 'part') {
             const job = jobs.find((j) => j.index === m.index && j.part === m.part) as IngestJob;
@@ -398,9 +398,9 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
           putPart(i, job.part, job.parts, packFilePart(r.part), r.grown);
         } else if (keepParts && opts.parseWholeHere) {
           const r = await opts.parseWholeHere(i);
-          if (r.kind === 'file') parsed[i] = packParsedFile(r.file);
+          if (r.kind === 'file') parsed[i] = madeInOrder(packParsedFile(r.file));
           else putWhole(i, packFilePart(r.part), r.grown, r.seen);
-        } else parsed[i] = packParsedFile(await opts.parseHere(i));
+        } else parsed[i] = madeInOrder(packParsedFile(await opts.parseHere(i)));
       } catch (err) {
         fail({ index: i, error: err instanceof Error ? err : new Error(String(err)) });
         return;
@@ -429,7 +429,7 @@ export async function parseInParallel(inputs: readonly InputFile[], opts: Parall
     // Written to the cache before the merge rewrites the parts.
     if (keepParts) opts.onParts?.(index, [...(opts.prefixParts?.get(index) ?? []), ...packed]);
     const file = mergePackedFileParts(partOptions(index), [...prefixOf(index), ...packed], grownOf.get(index) === true);
-    parsed[index] = file;
+    parsed[index] = madeInOrder(file);
     opts.onWorkerFile?.(index, file);
   }
   return parsed;

@@ -19,7 +19,7 @@ import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
 import { ingestThreadPlan, parallelPays, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
-import { packParsedFile, usePackedArrayPool, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { madeInOrder, packParsedFile, usePackedArrayPool, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergePackedFileParts } from '../ingest/split.js';
 import { collectGarbageNow, heapGrowingPercent, limitHeapGrowth } from './heap-tuning.js';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
@@ -296,7 +296,7 @@ export async function parseInputs(
       const found = cache.lookup(input, opts.format);
       if (found.kind === 'hit') {
         // The parts were read for this lookup alone: merged in place, their turns never unpacked.
-        cached[i] = mergePackedFileParts({ file: input.display, relativePath: input.relativePath, getTokenizer }, found.parts);
+        cached[i] = madeInOrder(mergePackedFileParts({ file: input.display, relativePath: input.relativePath, getTokenizer }, found.parts));
         doneBytes += input.size;
         doneFiles++;
       } else if (found.kind === 'grown') {
@@ -354,7 +354,7 @@ export async function parseInputs(
     });
     for (let i = 0; i < inputs.length; i++) parsed[i] ??= cached[i];
     // Standard input (never handed to a worker).
-    for (let i = 0; i < inputs.length; i++) parsed[i] ??= packParsedFile(await parseHere(i));
+    for (let i = 0; i < inputs.length; i++) parsed[i] ??= madeInOrder(packParsedFile(await parseHere(i)));
     return parsed as PackedFile[];
   }
   // Many small files (a 10,000-file projects dir) are latency-bound on
@@ -364,7 +364,7 @@ export async function parseInputs(
   const loop = async (): Promise<void> => {
     while (next < inputs.length) {
       const i = next++;
-      parsed[i] = packParsedFile(await parseHere(i));
+      parsed[i] = madeInOrder(packParsedFile(await parseHere(i)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, loop));

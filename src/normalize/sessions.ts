@@ -54,6 +54,8 @@ export interface SessionFilters {
 export type NormalizeInput = Pick<ParsedFile, 'file' | 'relativePath' | 'bytes'> &
   Partial<Pick<ParsedFile, 'linesRead' | 'fileDiagnostics'>> & {
     output: (Omit<ParseOutput, 'turns'> & { turns: readonly RawTurn[] | PackedTurns }) | null;
+    /** The order its packed turns were made in among the inputs' (src/ingest/packed.ts `madeInOrder`), when known. */
+    madeAt?: number;
   };
 
 function cmp(a: string, b: string): number {
@@ -358,7 +360,7 @@ function fillColumns(
   });
   const counts = planned.map((plan) => plan.refs.length);
   for (const plan of planned) plan.refs = [];
-  for (const r of slabOrder(readers)) {
+  for (const r of slabOrder(readers, readerInputs)) {
     const reader = readers[r] as PackedTurnReader;
     for (let c = start[r] as number; c < (start[r + 1] as number); c++) {
       const p = sessionAt[c] as number;
@@ -381,11 +383,15 @@ function fillColumns(
 }
 
 /**
- * Reader indexes, those whose records' arrays share a buffer (a slab) next to
- * each other, in order within it: letting them go in this order frees slab
- * after slab. Buffers in the order first met.
+ * Reader indexes in the order their files' arrays were made when every input
+ * tells it (`madeAt`: each thread cuts them from its slabs one after
+ * another), else those whose records' arrays share a buffer (a slab) next to
+ * each other, in order within it, buffers in the order first met: letting
+ * them go in this order frees slab after slab.
  */
-function slabOrder(readers: readonly PackedTurnReader[]): number[] {
+function slabOrder(readers: readonly PackedTurnReader[], inputs: readonly NormalizeInput[]): number[] {
+  const indexes = readers.map((_, r) => r);
+  if (inputs.every((f) => f.madeAt !== undefined)) return indexes.sort((a, b) => (inputs[a]?.madeAt as number) - (inputs[b]?.madeAt as number) || a - b);
   const ordinal = new Map<ArrayBufferLike, number>();
   const keyOf = readers.map((reader) => {
     const buffer = reader.nums.buffer;
@@ -393,7 +399,7 @@ function slabOrder(readers: readonly PackedTurnReader[]): number[] {
     if (o === undefined) ordinal.set(buffer, (o = ordinal.size));
     return { o, offset: reader.nums.byteOffset };
   });
-  return keyOf.map((_, r) => r).sort((a, b) => (keyOf[a] as { o: number }).o - (keyOf[b] as { o: number }).o || (keyOf[a] as { offset: number }).offset - (keyOf[b] as { offset: number }).offset || a - b);
+  return indexes.sort((a, b) => (keyOf[a] as { o: number }).o - (keyOf[b] as { o: number }).o || (keyOf[a] as { offset: number }).offset - (keyOf[b] as { offset: number }).offset || a - b);
 }
 
 /**

@@ -220,6 +220,28 @@ test('parallel parse = single-thread parse, file by file and after normalize, on
   }
 });
 
+test('every parsed file, on one thread or several, says when this thread got it (madeAt: distinct, in the order received)', async () => {
+  const root = claudeTree();
+  try {
+    const inputs = await resolveInputs(ctxWith({}), [join(root, 'projects')]);
+    const stamps = (files: ReadonlyArray<PackedFile | undefined>): number[] => files.map((f) => f?.madeAt as number);
+    const one = stamps(await parseInputs(ctxWith({ TOKEN_ECON_THREADS: '1' }), inputs, { tokenizer: 'o200k_base' }));
+    // This thread slow and one file at a time, so the workers take most files.
+    const slowly = async (i: number): Promise<ParsedFile> => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return readFileInput(inputs[i] as InputFile, { getTokenizer });
+    };
+    const many = stamps(await parseInParallel(inputs, { workers: 2, concurrency: 1, tokenizer: 'o200k_base', parseHere: slowly }));
+    for (const got of [one, many]) {
+      assert.equal(got.length, inputs.length);
+      assert.ok(got.every((n) => Number.isInteger(n)));
+      assert.equal(new Set(got).size, got.length);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('sessions --json is byte-identical with TOKEN_ECON_THREADS=1 and 2 on a generated multi-file set, every run', async () => {
   const root = mkdtempSync(join(tmpdir(), 'te-workers-gen-'));
   try {

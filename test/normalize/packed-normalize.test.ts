@@ -204,6 +204,38 @@ test('a consuming normalize lets files go slab by slab: files whose records shar
   assert.deepStrictEqual(order, ['a.jsonl', 'c.jsonl', 'b.jsonl']);
 });
 
+test('a consuming normalize lets files go in the order their turns were made (madeAt) when every input tells it', () => {
+  const turnsOf = (file: string, session: string): RawTurn[] =>
+    fc.sample(fc.tuple(rawTurn(file, 1), rawTurn(file, 2)), { numRuns: 1, seed: 11 })[0]!.map((t) => ({ ...t, sessionId: session }));
+  const made = { 'a.jsonl': 2, 'b.jsonl': 0, 'c.jsonl': 1 } as const;
+  const order: string[] = [];
+  const inputsOf = (withMade: boolean): NormalizeInput[] =>
+    (Object.keys(made) as Array<keyof typeof made>).map((file) => {
+      const input = inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) });
+      if (withMade) input.madeAt = made[file];
+      const output = input.output as NonNullable<NormalizeInput['output']>;
+      let turns = output.turns;
+      Object.defineProperty(output, 'turns', {
+        get: () => turns,
+        set: (value) => {
+          order.push(file);
+          turns = value;
+        },
+      });
+      return input;
+    });
+  const want = normalizeSessions(inputsOf(false));
+  order.length = 0;
+  assert.deepStrictEqual(normalizeSessions(inputsOf(true), {}, { consumeInputs: true }), want);
+  assert.deepStrictEqual(order, ['b.jsonl', 'c.jsonl', 'a.jsonl']);
+  // One input without it: by buffer, as before (each file's arrays its own here: in name order).
+  order.length = 0;
+  const mixed = inputsOf(true);
+  delete (mixed[1] as NormalizeInput).madeAt;
+  normalizeSessions(mixed, {}, { consumeInputs: true });
+  assert.deepStrictEqual(order, ['a.jsonl', 'b.jsonl', 'c.jsonl']);
+});
+
 test('TurnColumns.put writes rows in any order as append writes them in order', () => {
   fc.assert(
     fc.property(fc.array(fileArb, { minLength: 1, maxLength: 3 }), fc.integer(), (files, seed) => {
