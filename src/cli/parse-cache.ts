@@ -45,18 +45,19 @@ import { SEEN_END_BYTES, closeQuietly, pageBuffer, readAt, readInto, writeAllSyn
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
-export const PARSE_CACHE_LAYOUT = 6;
+export const PARSE_CACHE_LAYOUT = 7;
 /** Bytes compared at each end of the cached prefix (what the reader keeps of each end: io.ts SeenFile). */
 const WINDOW = SEEN_END_BYTES;
 /** First bytes of the cache file. */
 const MAGIC = Buffer.from('token-econ parse cache\n');
 /**
- * Frames per part: the part without its turns' typed arrays (v8.serialize),
- * then the bytes of `nums`, `ints`, `wide`, `strs`, `flags` and `lengths` as
- * they are in memory (written from the arrays themselves, read into arrays of
- * their own).
+ * Frames per part: the part without its turns' string table and typed
+ * arrays (v8.serialize), the string table (`TextFrame`), then the bytes of
+ * `nums`, `ints`, `wide`, `strs`, `flags` and `lengths` as they are in
+ * memory (written from the arrays themselves, read into arrays of their
+ * own).
  */
-const FRAMES_PER_PART = 7;
+const FRAMES_PER_PART = 8;
 /** A file appended to more times than this is parsed in full again (one part). */
 const MAX_PARTS = 16;
 /** Entries kept: this run's files first, then the most recent others. */
@@ -135,8 +136,9 @@ export function setCacheWriteBufferBytesForTests(bytes: number | null): void {
   writeBufferBytes = bytes ?? WRITE_BUFFER_BYTES;
 }
 
-/** A frame's length prefix, copied into the write buffer by `put4`. */
+/** A frame's length prefix, copied into the write buffer by `put4`; a text frame's encoding byte. */
 const U32 = Buffer.alloc(4);
+const U8 = Buffer.alloc(1);
 
 /** Bytes of the first, and of the last, bytes kept of a file of `size` bytes parsed. */
 function endBytes(size: number): number {
@@ -302,12 +304,38 @@ function isIndexEntry(e: unknown, from: number, to: number): e is [string, numbe
 function isPartMeta(p: Partial<PartMeta> | null): p is PartMeta {
   if (typeof p !== 'object' || p === null || typeof p.bytes !== 'number' || typeof p.claude !== 'object' || p.claude === null) return false;
   const t = (p.claude as Partial<PartMeta['claude']>).turns;
-  return typeof t === 'object' && t !== null && typeof t.count === 'number' && typeof t.text === 'string';
+  return typeof t === 'object' && t !== null && typeof t.count === 'number';
 }
 
-/** A part as its first frame holds it: the turns without their typed arrays. */
+/** A part as its first frame holds it: the turns without their string table and typed arrays. */
 interface PartMeta extends Omit<PackedPart, 'claude'> {
-  claude: Omit<PackedPart['claude'], 'turns'> & { turns: Pick<PackedTurns, 'count' | 'text'> };
+  claude: Omit<PackedPart['claude'], 'turns'> & { turns: Pick<PackedTurns, 'count'> };
+}
+
+/**
+ * A part's string table, written into the cache file's write buffer as it is
+ * encoded (in v8.serialize's output it was a malloc'd copy of every table,
+ * ~15 MiB of the peak of a 3 GB first run, BENCHMARKS.md run V): one byte
+ * for the encoding, then the text, Latin-1 when every character fits
+ * (mostly), else UTF-16 (exact for any string, lone surrogates included).
+ */
+class TextFrame {
+  readonly latin1: boolean;
+  readonly byteLength: number;
+  constructor(readonly text: string) {
+    this.latin1 = !/[^\u0000-\u00ff]/.test(text);
+    this.byteLength = 1 + text.length * (this.latin1 ? 1 : 2);
+  }
+}
+
+/** The string table a text frame holds, null when it is not one. */
+function textOf(frame: Uint8Array): string | null {
+  if (frame.length === 0) return null;
+  const kind = frame[0];
+  const body = Buffer.from(frame.buffer, frame.byteOffset + 1, frame.length - 1);
+  if (kind === 0) return body.toString('latin1');
+  if (kind === 1 && body.length % 2 === 0) return body.toString('utf16le');
+  return null;
 }
 
 /** A raw frame's bytes in an array of its own of `T` (null when the length is not a whole number of elements). */
@@ -320,31 +348,32 @@ function ownCopy<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>
   return arr;
 }
 
-/** The part of frames [meta, nums, ints, wide, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
+/** The part of frames [meta, text, nums, ints, wide, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
 function partOf(frames: readonly Buffer[]): PackedPart | null {
   // From a copy: the frame may be a view of a reused read window, and deserialised typed arrays are views
   // into the bytes they came from (a part's meta holds none today; a copy keeps that from mattering).
   const meta = deserialize(Buffer.from(frames[0] as Buffer)) as Partial<PartMeta> | null;
   if (!isPartMeta(meta)) return null;
+  const text = textOf(frames[1] as Buffer);
   const pool = packedArrayPool();
-  const nums = ownCopy(frames[1] as Buffer, (n) => pool.float64(n));
-  const ints = ownCopy(frames[2] as Buffer, (n) => pool.uint32(n));
-  const wide = ownCopy(frames[3] as Buffer, (n) => pool.float64(n));
-  const strs = ownCopy(frames[4] as Buffer, (n) => pool.int32(n));
-  const flags = ownCopy(frames[5] as Buffer, (n) => pool.uint8(n));
-  const lengths = ownCopy(frames[6] as Buffer, (n) => pool.uint32(n));
-  if (nums === null || ints === null || wide === null || strs === null || flags === null || lengths === null) return null;
-  const turns: PackedTurns = { count: meta.claude.turns.count, nums, ints, wide, strs, flags, text: meta.claude.turns.text, lengths };
+  const nums = ownCopy(frames[2] as Buffer, (n) => pool.float64(n));
+  const ints = ownCopy(frames[3] as Buffer, (n) => pool.uint32(n));
+  const wide = ownCopy(frames[4] as Buffer, (n) => pool.float64(n));
+  const strs = ownCopy(frames[5] as Buffer, (n) => pool.int32(n));
+  const flags = ownCopy(frames[6] as Buffer, (n) => pool.uint8(n));
+  const lengths = ownCopy(frames[7] as Buffer, (n) => pool.uint32(n));
+  if (text === null || nums === null || ints === null || wide === null || strs === null || flags === null || lengths === null) return null;
+  const turns: PackedTurns = { count: meta.claude.turns.count, nums, ints, wide, strs, flags, text, lengths };
   if (!isPackedTurnsShape(turns)) return null;
   return { ...meta, claude: { ...meta.claude, turns } };
 }
 
-/** The frames of one part: its meta (serialised) and its turns' typed arrays as raw bytes (views, not copies). */
-function partFrames(p: PackedPart): Uint8Array[] {
+/** The frames of one part: its meta (serialised), its string table, and its turns' typed arrays as raw bytes (views, not copies). */
+function partFrames(p: PackedPart): Array<Uint8Array | TextFrame> {
   const { turns, ...claude } = p.claude;
-  const meta: PartMeta = { ...p, claude: { ...claude, turns: { count: turns.count, text: turns.text } } };
+  const meta: PartMeta = { ...p, claude: { ...claude, turns: { count: turns.count } } };
   const bytesOf = (a: Float64Array | Int32Array | Uint8Array | Uint32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  return [serialize(meta), bytesOf(turns.nums), bytesOf(turns.ints), bytesOf(turns.wide), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths)];
+  return [serialize(meta), new TextFrame(turns.text), bytesOf(turns.nums), bytesOf(turns.ints), bytesOf(turns.wide), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths)];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
@@ -605,12 +634,36 @@ export class ParseCache {
     }
   }
 
-  /** Appends one frame per byte string, [u32 length][bytes], through the write buffer. */
-  private frames(payloads: readonly Uint8Array[]): void {
+  /** Appends one frame per payload, [u32 length][bytes], through the write buffer. */
+  private frames(payloads: ReadonlyArray<Uint8Array | TextFrame>): void {
     for (const p of payloads) {
       this.put4(p.byteLength);
-      this.put(p);
+      if (p instanceof TextFrame) this.putText(p);
+      else this.put(p);
     }
+  }
+
+  /** Appends a text frame's payload, encoded straight into the write buffer (a buffer of its own when larger). */
+  private putText(t: TextFrame): void {
+    U8[0] = t.latin1 ? 0 : 1;
+    this.put(U8);
+    const encoding = t.latin1 ? 'latin1' : 'utf16le';
+    const bytes = t.byteLength - 1;
+    let out = (this.out ??= pageBuffer(writeBufferBytes));
+    if (this.outUsed + bytes > out.length) {
+      this.flush();
+      if (bytes > out.length) {
+        const own = pageBuffer(bytes);
+        own.write(t.text, 0, bytes, encoding);
+        writeAllSync(this.fd as number, own);
+        this.writeAt += bytes;
+        return;
+      }
+      out = this.out ?? out;
+    }
+    out.write(t.text, this.outUsed, bytes, encoding);
+    this.outUsed += bytes;
+    this.writeAt += bytes;
   }
 
   /** Appends `n` as a u32, little-endian. */

@@ -97,6 +97,35 @@ test('cache directory: --no-cache and an empty TOKEN_ECON_CACHE_DIR mean none; e
   assert.equal(cacheDirOf({}), null);
 });
 
+test('string tables beyond Latin-1 (CJK, emoji, a lone surrogate in an id) come back from the cache exactly', async () => {
+  const line = (o: Record<string, unknown>): string => JSON.stringify(o);
+  const usage = { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 5, cache_creation_input_tokens: 0 };
+  const base = { sessionId: '0a0a0a0a-1111-4222-8333-444444444444', cwd: '/home/dev/プロジェクト 👩‍👩‍👧', timestamp: '2026-01-01T10:00:00.000Z' };
+  const text =
+    [
+      line({ ...base, type: 'user', uuid: 'u1', parentUuid: null, message: { role: 'user', content: 'Fix it' } }),
+      line({ ...base, type: 'assistant', requestId: 'req_\ud800_lone', message: { id: 'msg_1', model: 'claude-sonnet-4-5', role: 'assistant', usage, content: [] } }),
+      line({ ...base, type: 'assistant', requestId: 'req_plain', message: { id: 'msg_2', model: 'claude-sonnet-4-5', role: 'assistant', usage, content: [] } }),
+    ].join('\n') + '\n';
+  const d = setup(text);
+  try {
+    await sameAsFresh(d, 'first run');
+    assert.equal(lookupKind(d, await inputOf(d.file)), 'hit');
+    await sameAsFresh(d, 'served from the cache');
+    const cache = ParseCache.open(d.cache, parserBuild());
+    try {
+      const found = cache.lookup(await inputOf(d.file));
+      assert.equal(found.kind, 'hit');
+      const table = found.kind === 'hit' ? (found.parts[0]?.claude.turns.text ?? '') : '';
+      assert.ok(table.includes('req_\ud800_lone'), 'the lone surrogate kept');
+    } finally {
+      cache.close();
+    }
+  } finally {
+    rmSync(d.root, { recursive: true, force: true });
+  }
+});
+
 test('unchanged files are a hit; the output is byte-identical; --no-cache neither reads nor writes a cache', async () => {
   const d = setup(trickyText(true));
   try {
@@ -382,18 +411,18 @@ test('a cache file whose index holds an entry of the wrong shape, or has no inde
 });
 
 /**
- * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1-6 the raw nums, ints, wide,
- * strs, flags, lengths) with `fill`, same length; true when that part was found.
+ * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1 its string table, 2-7 the raw
+ * nums, ints, wide, strs, flags, lengths) with `fill`, same length; true when that part was found.
  */
 function damagePartFrame(cacheFile: string, file: string, frame: number, fill: number): boolean {
   const bytes = readFileSync(cacheFile);
-  // The index tells each entry's key, parts and where its part frames start (7 frames per part).
+  // The index tells each entry's key, parts and where its part frames start (8 frames per part).
   const indexAt = indexOffsetOf(bytes);
   const index = JSON.parse(bytes.subarray(indexAt + 4, bytes.length - 16).toString('utf8')) as Array<[string, number, number, number, number, number, number, number, number, number]>;
   let damaged = false;
   for (const [key, , , , , , parts, , partsAt] of index) {
     let at = partsAt;
-    for (let k = 0; k < parts * 7; k++) {
+    for (let k = 0; k < parts * 8; k++) {
       const n = bytes.readUInt32LE(at);
       if (k === frame && key.startsWith(file) && n > 0) {
         bytes.fill(fill, at + 4, at + 4 + n);
@@ -408,9 +437,10 @@ function damagePartFrame(cacheFile: string, file: string, frame: number, fill: n
 
 for (const [what, frame, fill] of [
   ['its meta no longer v8 data', 0, 0xff],
-  ['string indexes past its string table', 4, 0x7f],
-  ['wide records past its wide rows', 5, 0x40],
-  ['string lengths that no longer tile its text', 6, 0x01],
+  ['a string table of no known encoding', 1, 0x07],
+  ['string indexes past its string table', 5, 0x7f],
+  ['wide records past its wide rows', 6, 0x40],
+  ['string lengths that no longer tile its text', 7, 0x01],
 ] as const) {
   test(`parts are read when a file is looked up: a part with ${what} makes that file parsed again, the others still hit`, async () => {
     const d = setup(trickyText(true));
