@@ -3,8 +3,9 @@
  * a worker thread to the main thread (src/cli/ingest-workers.ts).
  *
  * Structured clone of ~100,000 small RawTurn objects is slow and allocates
- * twice (serialise, deserialise); here the per-turn numbers travel in one
- * Float64Array, string fields as indexes into a per-file string table sent as
+ * twice (serialise, deserialise); here the per-turn numbers travel in a
+ * Float64Array (times, cost) and a Uint32Array (counts, line; see N_INTS for
+ * the rare value that needs more), string fields as indexes into a per-file string table sent as
  * one joined string plus lengths, and flags in a Uint8Array. The few other
  * records (diagnostics, events, session info, reported costs) are cloned as
  * they are. `unpackParsedFile(packParsedFile(f))` is deep-equal to `f`
