@@ -507,10 +507,14 @@ export function createClaudeParser(ctx: ParseContext): ClaudeLineParser {
   function finishPart(): ClaudePart {
     keyAt.clear(); // the part is complete: its index of requests is no longer needed
     const sideTurns = [...sideAt.keys()].sort((a, b) => a - b);
+    // Pushed, not mapped: `map` makes a holey array or a packed one depending on whether it ran optimised,
+    // and v8.serialize (the parse cache) writes a holey one as a sparse array: other bytes, the same part.
+    const sideUuids: string[] = [];
+    for (const k of sideTurns) sideUuids.push(sideAt.get(k) as string);
     return {
       turns: out.turns,
       sideTurns,
-      sideUuids: sideTurns.map((k) => sideAt.get(k) as string),
+      sideUuids,
       events,
       sideParent,
       diagnostics: out.diagnostics,
