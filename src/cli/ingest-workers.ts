@@ -30,7 +30,7 @@ import { InputError, InternalError } from '../errors.js';
 import { GarbageBound } from './heap-tuning.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { ParsedFile } from '../ingest/ingest.js';
-import { clonePackedPart, madeInOrder, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
+import { clonePackedPart, packFilePart, packParsedFile, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { SPLIT_MIN_BYTES, evenOffsets, mergePackedFilePart, mergePackedFileParts } from '../ingest/split.js';
 import type { FormatId } from '../model/usage.js';
 import type { EncodingName } from '../normalize/tokenizer.js';
@@ -86,6 +86,21 @@ export function ingestThreadPlan(env: CliContext['env'], cores: number = availab
 /** Test and tuning knobs: the smallest file split, and forced nominal cut offsets. */
 export const SPLIT_MIN_ENV = 'TOKEN_ECON_SPLIT_MIN_BYTES';
 export const SPLIT_AT_ENV = 'TOKEN_ECON_SPLIT_AT';
+
+let madeCount = 0;
+
+/**
+ * Stamps `f` with the order this thread got it in, parsed here, posted by a
+ * worker or read from the cache: each thread cuts its files' arrays from its
+ * slabs one after another, so letting files go in this order empties slabs
+ * one after another (normalizeSessions). A slab posted by a worker is a new
+ * SharedArrayBuffer object with every message, so the buffers themselves do
+ * not tell which files share one.
+ */
+export function madeInOrder(f: PackedFile): PackedFile {
+  f.madeAt = madeCount++;
+  return f;
+}
 
 export interface SplitSettings {
   minBytes: number;

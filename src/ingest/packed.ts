@@ -96,23 +96,8 @@ export interface PackedFile {
   linesRead: number;
   fileDiagnostics: ParsedFile['fileDiagnostics'];
   output: (Omit<ParseOutput, 'turns'> & { turns: PackedTurns }) | null;
-  /** When this thread got it, among the run's files (`madeInOrder`); absent when not known. */
+  /** When the main thread got it, among the run's files (src/cli/ingest-workers.ts `madeInOrder`); absent when not known. */
   madeAt?: number;
-}
-
-let madeCount = 0;
-
-/**
- * Stamps `f` with the order this thread got it in, parsed here, posted by a
- * worker or read from the cache: each thread cuts its files' arrays from its
- * slabs one after another, so letting files go in this order empties slabs
- * one after another (normalizeSessions). A slab posted by a worker is a new
- * SharedArrayBuffer object with every message, so the buffers themselves do
- * not tell which files share one.
- */
-export function madeInOrder(f: PackedFile): PackedFile {
-  f.madeAt = madeCount++;
-  return f;
 }
 
 /**

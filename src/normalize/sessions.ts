@@ -54,7 +54,7 @@ export interface SessionFilters {
 export type NormalizeInput = Pick<ParsedFile, 'file' | 'relativePath' | 'bytes'> &
   Partial<Pick<ParsedFile, 'linesRead' | 'fileDiagnostics'>> & {
     output: (Omit<ParseOutput, 'turns'> & { turns: readonly RawTurn[] | PackedTurns }) | null;
-    /** The order its packed turns were made in among the inputs' (src/ingest/packed.ts `madeInOrder`), when known. */
+    /** The order its packed turns were made in among the inputs' (src/cli/ingest-workers.ts `madeInOrder`), when known. */
     madeAt?: number;
   };
 
