@@ -220,7 +220,7 @@ test('parallel parse = single-thread parse, file by file and after normalize, on
   }
 });
 
-test('every parsed file, on one thread or several, says when this thread got it (madeAt: distinct, in the order received)', async () => {
+test('every parsed file, on one thread or several, is stamped with when the main thread got it (madeAt: a distinct integer each)', async () => {
   const root = claudeTree();
   try {
     const inputs = await resolveInputs(ctxWith({}), [join(root, 'projects')]);
