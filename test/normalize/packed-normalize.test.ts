@@ -168,12 +168,30 @@ test('property: a normalize that consumes its inputs (consumeInputs) gives the s
   );
 });
 
+/** A packed file of two records (drawn with `seed`) of a session of its own, `s-<file>`. */
+function twoTurnFile(file: string, seed: number): NormalizeInput {
+  const turns = fc.sample(fc.tuple(rawTurn(file, 1), rawTurn(file, 2)), { numRuns: 1, seed })[0]!.map((t) => ({ ...t, sessionId: `s-${file}` }));
+  return inputOf({ file, packed: true, turns });
+}
+
+/** `input`, its turns replaced by `turns` when given, noting its file in `order` when normalize lets its turns go. */
+function noteLetGo(input: NormalizeInput, order: string[], turns = input.output?.turns): NormalizeInput {
+  const output = input.output as NonNullable<NormalizeInput['output']>;
+  let held = turns;
+  Object.defineProperty(output, 'turns', {
+    get: () => held,
+    set: (value) => {
+      order.push(input.file);
+      held = value;
+    },
+  });
+  return input;
+}
+
 test('a consuming normalize lets files go slab by slab: files whose records share a buffer one after another', () => {
   // Three files, the records of a.jsonl and c.jsonl cut from one buffer, b.jsonl's from another.
   const slabX = new ArrayBuffer(1 << 16);
   const slabY = new ArrayBuffer(1 << 16);
-  const turnsOf = (file: string, session: string): RawTurn[] =>
-    fc.sample(fc.tuple(rawTurn(file, 1), rawTurn(file, 2)), { numRuns: 1, seed: 7 })[0]!.map((t) => ({ ...t, sessionId: session }));
   const inSlab = (packed: ReturnType<typeof packTurns>, slab: ArrayBuffer, at: number): ReturnType<typeof packTurns> => {
     const nums = new Float64Array(slab, at, packed.nums.length);
     nums.set(packed.nums);
@@ -186,43 +204,23 @@ test('a consuming normalize lets files go slab by slab: files whose records shar
   ];
   const order: string[] = [];
   const inputs = files.map(({ file, slab, at }) => {
-    const input = inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) });
-    const output = input.output as NonNullable<NormalizeInput['output']>;
-    let turns = inSlab(output.turns as ReturnType<typeof packTurns>, slab, at);
-    Object.defineProperty(output, 'turns', {
-      get: () => turns,
-      set: (value) => {
-        order.push(file);
-        turns = value;
-      },
-    });
-    return input;
+    const input = twoTurnFile(file, 7);
+    return noteLetGo(input, order, inSlab(input.output?.turns as ReturnType<typeof packTurns>, slab, at));
   });
-  const want = normalizeSessions(files.map(({ file }) => inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) })));
+  const want = normalizeSessions(files.map(({ file }) => twoTurnFile(file, 7)));
   const got = normalizeSessions(inputs, {}, { consumeInputs: true });
   assert.deepStrictEqual(got, want);
   assert.deepStrictEqual(order, ['a.jsonl', 'c.jsonl', 'b.jsonl']);
 });
 
 test('a consuming normalize lets files go in the order their turns were made (madeAt) when every input tells it', () => {
-  const turnsOf = (file: string, session: string): RawTurn[] =>
-    fc.sample(fc.tuple(rawTurn(file, 1), rawTurn(file, 2)), { numRuns: 1, seed: 11 })[0]!.map((t) => ({ ...t, sessionId: session }));
   const made = { 'a.jsonl': 2, 'b.jsonl': 0, 'c.jsonl': 1 } as const;
   const order: string[] = [];
   const inputsOf = (withMade: boolean): NormalizeInput[] =>
     (Object.keys(made) as Array<keyof typeof made>).map((file) => {
-      const input = inputOf({ file, packed: true, turns: turnsOf(file, `s-${file}`) });
+      const input = twoTurnFile(file, 11);
       if (withMade) input.madeAt = made[file];
-      const output = input.output as NonNullable<NormalizeInput['output']>;
-      let turns = output.turns;
-      Object.defineProperty(output, 'turns', {
-        get: () => turns,
-        set: (value) => {
-          order.push(file);
-          turns = value;
-        },
-      });
-      return input;
+      return noteLetGo(input, order);
     });
   const want = normalizeSessions(inputsOf(false));
   order.length = 0;
