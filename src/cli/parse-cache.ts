@@ -648,22 +648,17 @@ export class ParseCache {
     U8[0] = t.latin1 ? 0 : 1;
     this.put(U8);
     const encoding = t.latin1 ? 'latin1' : 'utf16le';
-    const bytes = t.byteLength - 1;
-    let out = (this.out ??= pageBuffer(writeBufferBytes));
-    if (this.outUsed + bytes > out.length) {
-      this.flush();
-      if (bytes > out.length) {
-        const own = pageBuffer(bytes);
-        own.write(t.text, 0, bytes, encoding);
-        writeAllSync(this.fd as number, own);
-        this.writeAt += bytes;
-        return;
-      }
-      out = this.out ?? out;
+    const n = t.byteLength - 1;
+    const out = this.room(n);
+    if (out === null) {
+      const own = pageBuffer(n);
+      own.write(t.text, 0, n, encoding);
+      writeAllSync(this.fd as number, own);
+    } else {
+      out.write(t.text, this.outUsed, n, encoding);
+      this.outUsed += n;
     }
-    out.write(t.text, this.outUsed, bytes, encoding);
-    this.outUsed += bytes;
-    this.writeAt += bytes;
+    this.writeAt += n;
   }
 
   /** Appends `n` as a u32, little-endian. */
@@ -674,19 +669,26 @@ export class ParseCache {
 
   /** Appends `bytes`: copied into the write buffer, or written from their own memory when larger than it. */
   private put(bytes: Uint8Array): void {
-    const out = (this.out ??= pageBuffer(writeBufferBytes));
     const n = bytes.byteLength;
-    if (this.outUsed + n > out.length) {
-      this.flush();
-      if (n > out.length) {
-        writeAllSync(this.fd as number, bytes);
-        this.writeAt += n;
-        return;
-      }
+    const out = this.room(n);
+    if (out === null) writeAllSync(this.fd as number, bytes);
+    else {
+      out.set(bytes, this.outUsed);
+      this.outUsed += n;
     }
-    out.set(bytes, this.outUsed);
-    this.outUsed += n;
     this.writeAt += n;
+  }
+
+  /**
+   * The write buffer with room for `n` more bytes at `outUsed` (written out
+   * first when they would not fit), or null when `n` is more than it holds:
+   * those bytes are written from memory of their own.
+   */
+  private room(n: number): Buffer | null {
+    const out = (this.out ??= pageBuffer(writeBufferBytes));
+    if (this.outUsed + n <= out.length) return out;
+    this.flush();
+    return n > out.length ? null : out;
   }
 
   /** Writes what the write buffer holds. */
