@@ -45,7 +45,7 @@ import { SEEN_END_BYTES, closeQuietly, pageBuffer, readAt, readInto, writeAllSyn
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
 /** Layout of the cache document; bumped when it changes. */
-export const PARSE_CACHE_LAYOUT = 7;
+export const PARSE_CACHE_LAYOUT = 8;
 /** Bytes compared at each end of the cached prefix (what the reader keeps of each end: io.ts SeenFile). */
 const WINDOW = SEEN_END_BYTES;
 /** First bytes of the cache file. */
@@ -53,11 +53,11 @@ const MAGIC = Buffer.from('token-econ parse cache\n');
 /**
  * Frames per part: the part without its turns' string table and typed
  * arrays (v8.serialize), the string table (`TextFrame`), then the bytes of
- * `nums`, `ints`, `wide`, `strs`, `flags` and `lengths` as they are in
+ * `nums`, `ints`, `wide`, `strs`, `flags`, `lengths` and `combos` as they are in
  * memory (written from the arrays themselves, read into arrays of their
  * own).
  */
-const FRAMES_PER_PART = 8;
+const FRAMES_PER_PART = 9;
 /** A file appended to more times than this is parsed in full again (one part). */
 const MAX_PARTS = 16;
 /** Entries kept: this run's files first, then the most recent others. */
@@ -348,7 +348,7 @@ function ownCopy<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>
   return arr;
 }
 
-/** The part of frames [meta, text, nums, ints, wide, strs, flags, lengths], its arrays its own; null when they do not make a well-formed part. */
+/** The part of frames [meta, text, nums, ints, wide, strs, flags, lengths, combos], its arrays its own; null when they do not make a well-formed part. */
 function partOf(frames: readonly Buffer[]): PackedPart | null {
   // From a copy: the frame may be a view of a reused read window, and deserialised typed arrays are views
   // into the bytes they came from (a part's meta holds none today; a copy keeps that from mattering).
@@ -362,8 +362,9 @@ function partOf(frames: readonly Buffer[]): PackedPart | null {
   const strs = ownCopy(frames[5] as Buffer, (n) => pool.int32(n));
   const flags = ownCopy(frames[6] as Buffer, (n) => pool.uint8(n));
   const lengths = ownCopy(frames[7] as Buffer, (n) => pool.uint32(n));
-  if (text === null || nums === null || ints === null || wide === null || strs === null || flags === null || lengths === null) return null;
-  const turns: PackedTurns = { count: meta.claude.turns.count, nums, ints, wide, strs, flags, text, lengths };
+  const combos = ownCopy(frames[8] as Buffer, (n) => pool.int32(n));
+  if (text === null || nums === null || ints === null || wide === null || strs === null || flags === null || lengths === null || combos === null) return null;
+  const turns: PackedTurns = { count: meta.claude.turns.count, nums, ints, wide, strs, combos, flags, text, lengths };
   if (!isPackedTurnsShape(turns)) return null;
   return { ...meta, claude: { ...meta.claude, turns } };
 }
@@ -373,7 +374,7 @@ function partFrames(p: PackedPart): Array<Uint8Array | TextFrame> {
   const { turns, ...claude } = p.claude;
   const meta: PartMeta = { ...p, claude: { ...claude, turns: { count: turns.count } } };
   const bytesOf = (a: Float64Array | Int32Array | Uint8Array | Uint32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  return [serialize(meta), new TextFrame(turns.text), bytesOf(turns.nums), bytesOf(turns.ints), bytesOf(turns.wide), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths)];
+  return [serialize(meta), new TextFrame(turns.text), bytesOf(turns.nums), bytesOf(turns.ints), bytesOf(turns.wide), bytesOf(turns.strs), bytesOf(turns.flags), bytesOf(turns.lengths), bytesOf(turns.combos)];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {

@@ -43,14 +43,23 @@ const I_REASONING = 5;
 const I_LINE = 6;
 const I_PROMPT = 7;
 const I_FOLDED = 8;
-/** String slots per turn in `strs`. */
-const N_STRS = 7;
-/** Slots of `strs` read by name (packTurns writes them in this order). */
-const S_STREAM = 2;
-const S_SESSION = 3;
-const S_PROJECT = 4;
-const S_DEDUPE_KEY = 5;
-const S_FILE = 6;
+/** Slots per turn in `strs`: its row of `combos`, its dedupe key (a table index, -1: none). */
+const N_STRS = 2;
+const S_COMBO = 0;
+const S_DEDUPE_KEY = 1;
+/**
+ * Table indexes per row of `combos`: model, provider, streamId, sessionId,
+ * project, source.file (-1: null). A file's records share a few such rows
+ * (a model, a session, the file, a stream or a few), so each record keeps
+ * the number of its row: 8 bytes of string slots a record, not 28.
+ */
+const N_COMBO = 6;
+const K_MODEL = 0;
+const K_PROVIDER = 1;
+const K_STREAM = 2;
+const K_SESSION = 3;
+const K_PROJECT = 4;
+const K_FILE = 5;
 
 const F_TIMESTAMP_NULL = 1;
 const F_REASONING_NULL = 2;
@@ -80,8 +89,10 @@ export interface PackedTurns {
   ints: Uint32Array;
   /** The nine whole numbers of each wide record, in `ints`' order. */
   wide: Float64Array;
-  /** model, provider, streamId, sessionId, project, dedupeKey, source.file: string index or -1. */
+  /** Per turn: its row of `combos`, and its dedupeKey as a string index or -1. */
   strs: Int32Array;
+  /** Rows of six string indexes (or -1): model, provider, streamId, sessionId, project, source.file. */
+  combos: Int32Array;
   flags: Uint8Array;
   /** The string table, concatenated. */
   text: string;
@@ -109,16 +120,22 @@ export function isPackedTurnsShape(t: PackedTurns): boolean {
   const n = t.count;
   if (!Number.isSafeInteger(n) || n < 0 || typeof t.text !== 'string') return false;
   if (t.nums.length !== n * N_NUMS || t.ints.length !== n * N_INTS || t.strs.length !== n * N_STRS || t.flags.length !== n) return false;
-  if (t.wide.length % N_INTS !== 0) return false;
+  if (t.wide.length % N_INTS !== 0 || t.combos.length % N_COMBO !== 0) return false;
   const wideRows = t.wide.length / N_INTS;
   for (let k = 0; k < n; k++) if ((t.flags[k] as number) & F_WIDE && (t.ints[k * N_INTS] as number) >= wideRows) return false;
   let chars = 0;
   for (let i = 0; i < t.lengths.length; i++) chars += t.lengths[i] as number;
   if (chars !== t.text.length) return false;
   const strings = t.lengths.length;
-  for (let i = 0; i < t.strs.length; i++) {
-    const k = t.strs[i] as number;
-    if (k < -1 || k >= strings) return false;
+  const rows = t.combos.length / N_COMBO;
+  for (let k = 0; k < n; k++) {
+    const row = t.strs[k * N_STRS + S_COMBO] as number;
+    const key = t.strs[k * N_STRS + S_DEDUPE_KEY] as number;
+    if (row < 0 || row >= rows || key < -1 || key >= strings) return false;
+  }
+  for (let i = 0; i < t.combos.length; i++) {
+    const j = t.combos[i] as number;
+    if (j < -1 || j >= strings) return false;
   }
   return true;
 }
@@ -133,7 +150,7 @@ export function transferablesOf(p: PackedFile): ArrayBuffer[] {
 function ownBuffers(t: PackedTurns): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   // An empty array (a file's `wide`, mostly) costs nothing to copy.
-  for (const a of [t.nums, t.ints, t.wide, t.strs, t.flags, t.lengths]) if (a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0 && !out.includes(a.buffer)) out.push(a.buffer);
+  for (const a of [t.nums, t.ints, t.wide, t.strs, t.combos, t.flags, t.lengths]) if (a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0 && !out.includes(a.buffer)) out.push(a.buffer);
   return out;
 }
 
@@ -191,8 +208,10 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
   // Per string field, the previous turn's value and index: consecutive turns mostly share them
   // (model, stream, session, file; the streamed lines of one request share its ids), and a string
   // compared by identity is cheaper than a Map lookup.
-  const lastValue: Array<string | null> = new Array<string | null>(N_STRS).fill(null);
-  const lastIndex = new Int32Array(N_STRS).fill(-1);
+  const lastValue: Array<string | null> = new Array<string | null>(N_COMBO + 1).fill(null);
+  const lastIndex = new Int32Array(N_COMBO + 1).fill(-1);
+  const combos = new ComboRows();
+  const combo = new Int32Array(N_COMBO);
   const field = (slot: number, s: string | null): number => {
     if (s === null) return -1;
     if (s === lastValue[slot]) return lastIndex[slot] as number;
@@ -226,18 +245,79 @@ export function packTurns(turns: readonly RawTurn[]): PackedTurns {
       (t.isEstimated ? F_ESTIMATED : 0) |
       (t.tieTimestampMs === null ? F_TIE_NULL : 0) |
       (isWide ? F_WIDE : 0);
+    combo[K_MODEL] = field(K_MODEL, t.model);
+    combo[K_PROVIDER] = field(K_PROVIDER, t.provider);
+    combo[K_STREAM] = field(K_STREAM, t.streamId);
+    combo[K_SESSION] = field(K_SESSION, t.sessionId);
+    combo[K_PROJECT] = field(K_PROJECT, t.project);
+    combo[K_FILE] = field(K_FILE, t.source.file);
     const q = k * N_STRS;
-    strs[q] = field(0, t.model);
-    strs[q + 1] = field(1, t.provider);
-    strs[q + 2] = field(2, t.streamId);
-    strs[q + 3] = field(3, t.sessionId);
-    strs[q + 4] = field(4, t.project);
-    strs[q + 5] = field(5, t.dedupeKey);
-    strs[q + 6] = field(6, t.source.file);
+    strs[q + S_COMBO] = combos.row(combo);
+    strs[q + S_DEDUPE_KEY] = field(N_COMBO, t.dedupeKey);
   }
   const lengths = arrays.uint32(parts.length);
   for (let i = 0; i < parts.length; i++) lengths[i] = (parts[i] as string).length;
-  return { count: n, nums, ints, wide: wide.finish(), strs, flags, text: parts.join(''), lengths };
+  return { count: n, nums, ints, wide: wide.finish(), strs, combos: combos.finish(), flags, text: parts.join(''), lengths };
+}
+
+/**
+ * The rows of `combos` being written (see N_COMBO): each distinct row once,
+ * numbered in the order first added.
+ */
+class ComboRows {
+  private readonly values: number[] = [];
+  private readonly rowOf = new Map<string, number>();
+  /** The row last asked for and its values (consecutive records mostly share theirs). */
+  private last = -1;
+  private readonly lastValues = new Int32Array(N_COMBO);
+
+  /** Starts with the rows of `seed`, each at its number (a row given twice is found at its first). */
+  constructor(seed?: Int32Array) {
+    if (!seed) return;
+    for (let c = 0; c < seed.length; c += N_COMBO) {
+      const key = `${seed[c]},${seed[c + 1]},${seed[c + 2]},${seed[c + 3]},${seed[c + 4]},${seed[c + 5]}`;
+      if (!this.rowOf.has(key)) this.rowOf.set(key, c / N_COMBO);
+      for (let j = 0; j < N_COMBO; j++) this.values.push(seed[c + j] as number);
+    }
+  }
+
+  /** The number of the row `v[0..N_COMBO)`, added when new. */
+  row(v: ArrayLike<number>): number {
+    const lastValues = this.lastValues;
+    if (
+      this.last >= 0 &&
+      v[0] === lastValues[0] &&
+      v[1] === lastValues[1] &&
+      v[2] === lastValues[2] &&
+      v[3] === lastValues[3] &&
+      v[4] === lastValues[4] &&
+      v[5] === lastValues[5]
+    ) {
+      return this.last;
+    }
+    const key = `${v[0]},${v[1]},${v[2]},${v[3]},${v[4]},${v[5]}`;
+    let r = this.rowOf.get(key);
+    if (r === undefined) {
+      r = this.values.length / N_COMBO;
+      for (let j = 0; j < N_COMBO; j++) this.values.push(v[j] as number);
+      this.rowOf.set(key, r);
+    }
+    this.last = r;
+    for (let j = 0; j < N_COMBO; j++) lastValues[j] = v[j] as number;
+    return r;
+  }
+
+  /** The number of rows. */
+  get size(): number {
+    return this.values.length / N_COMBO;
+  }
+
+  /** The rows as one array (from the pool). */
+  finish(): Int32Array {
+    const out = arrays.int32(this.values.length);
+    for (let i = 0; i < this.values.length; i++) out[i] = this.values[i] as number;
+    return out;
+  }
 }
 
 /**
@@ -350,6 +430,8 @@ export class PackedTurnReader {
   /** @internal */
   readonly strs: Int32Array;
   /** @internal */
+  readonly combos: Int32Array;
+  /** @internal */
   readonly flags: Uint8Array;
   private readonly text: string;
   /** Start of each table string in `text`, and one past the last. */
@@ -369,6 +451,7 @@ export class PackedTurnReader {
     this.ints = p.ints;
     this.wide = p.wide;
     this.strs = p.strs;
+    this.combos = p.combos;
     this.flags = p.flags;
     this.text = p.text;
     const n = p.lengths.length;
@@ -379,7 +462,12 @@ export class PackedTurnReader {
 
   /** Bytes of its record arrays and string table: what letting the reader (and its file's turns) go frees. */
   heldBytes(): number {
-    return this.nums.byteLength + this.ints.byteLength + this.wide.byteLength + this.strs.byteLength + this.flags.byteLength + this.starts.byteLength + this.text.length;
+    return this.nums.byteLength + this.ints.byteLength + this.wide.byteLength + this.strs.byteLength + this.combos.byteLength + this.flags.byteLength + this.starts.byteLength + this.text.length;
+  }
+
+  /** @internal The table index of record `k`'s string `slot` (K_MODEL … K_FILE), -1 for null. */
+  comboString(k: number, slot: number): number {
+    return this.combos[(this.strs[k * N_STRS + S_COMBO] as number) * N_COMBO + slot] as number;
   }
 
   /** Table string `i` (shares `text`: see `keptStr` for one to keep), null for -1. */
@@ -436,15 +524,15 @@ export class PackedTurnReader {
   }
 
   sessionId(k: number): string {
-    return this.keptStr(this.strs[k * N_STRS + S_SESSION] as number) as string;
+    return this.keptStr(this.comboString(k, K_SESSION)) as string;
   }
 
   project(k: number): string | null {
-    return this.keptStr(this.strs[k * N_STRS + S_PROJECT] as number);
+    return this.keptStr(this.comboString(k, K_PROJECT));
   }
 
   file(k: number): string {
-    return this.keptStr(this.strs[k * N_STRS + S_FILE] as number) as string;
+    return this.keptStr(this.comboString(k, K_FILE)) as string;
   }
 
   timestampMs(k: number): number | null {
@@ -481,8 +569,8 @@ export class PackedTurnReader {
 
   /** Record `k` as a Turn, its keys in the order of `makeRawTurn`. */
   turn(k: number): Turn {
-    const q = k * N_STRS;
-    const strs = this.strs;
+    const c = (this.strs[k * N_STRS + S_COMBO] as number) * N_COMBO;
+    const combos = this.combos;
     const f = this.flags[k] as number;
     const wide = (f & F_WIDE) !== 0;
     return turnFrom(
@@ -491,10 +579,10 @@ export class PackedTurnReader {
       wide ? this.wide : this.ints,
       wide ? (this.ints[k * N_INTS] as number) * N_INTS : k * N_INTS,
       f,
-      this.keptStr(strs[q] as number) as string,
-      this.keptStr(strs[q + 1] as number) as Provider,
-      this.keptStr(strs[q + 2] as number) as string,
-      this.file(k),
+      this.keptStr(combos[c + K_MODEL] as number) as string,
+      this.keptStr(combos[c + K_PROVIDER] as number) as Provider,
+      this.keptStr(combos[c + K_STREAM] as number) as string,
+      this.keptStr(combos[c + K_FILE] as number) as string,
     );
   }
 
@@ -540,16 +628,30 @@ export function withFileStrings(
   const session = table.add(sessionId);
   const proj = project === null ? -1 : table.add(project);
   let strs = p.strs;
+  let combos = p.combos;
   if (!inPlace) {
     strs = arrays.int32(p.strs.length);
     strs.set(p.strs);
+    combos = arrays.int32(p.combos.length);
+    combos.set(p.combos);
   }
-  for (let k = 0; k < p.count; k++) {
-    strs[k * N_STRS + S_SESSION] = session;
-    strs[k * N_STRS + S_PROJECT] = proj;
+  for (let c = 0; c < combos.length; c += N_COMBO) {
+    combos[c + K_SESSION] = session;
+    combos[c + K_PROJECT] = proj;
   }
-  for (const x of streams) strs[x.k * N_STRS + S_STREAM] = table.add(x.streamId);
-  return { count: p.count, nums: p.nums, ints: p.ints, wide: p.wide, strs, flags: p.flags, ...table.finish() };
+  if (streams.length > 0) {
+    // A record given a stream of its own takes a row with that stream (the rows above kept at their numbers).
+    const rows = new ComboRows(combos);
+    const v = new Int32Array(N_COMBO);
+    for (const x of streams) {
+      const q = x.k * N_STRS + S_COMBO;
+      v.set(combos.subarray((strs[q] as number) * N_COMBO, (strs[q] as number) * N_COMBO + N_COMBO));
+      v[K_STREAM] = table.add(x.streamId);
+      strs[q] = rows.row(v);
+    }
+    if (rows.size > combos.length / N_COMBO) combos = rows.finish();
+  }
+  return { count: p.count, nums: p.nums, ints: p.ints, wide: p.wide, strs, combos, flags: p.flags, ...table.finish() };
 }
 
 /**
@@ -676,6 +778,22 @@ export function mergePackedTurns(
   const flags = arrays.uint8(n);
   const wide = new WideRows();
   const row = new Float64Array(N_INTS);
+  // Each part's rows of strings in the joined table, session and project set (made when first used).
+  const combos = new ComboRows();
+  const rowAt = parts.map((p) => new Int32Array(p.combos.length / N_COMBO).fill(-1));
+  const combo = new Int32Array(N_COMBO);
+  const comboOf = (part: number, c: number, stream: number | undefined): number => {
+    const p = parts[part] as PackedTurns;
+    const base = bases[part] as number;
+    for (let j = 0; j < N_COMBO; j++) {
+      const i = p.combos[c * N_COMBO + j] as number;
+      combo[j] = i < 0 ? -1 : base + i;
+    }
+    combo[K_SESSION] = session;
+    combo[K_PROJECT] = proj;
+    if (stream !== undefined) combo[K_STREAM] = stream;
+    return combos.row(combo);
+  };
   for (let s = 0; s < n; s++) {
     const part = recPart[s] as number;
     const p = parts[part] as PackedTurns;
@@ -690,18 +808,20 @@ export function mergePackedTurns(
     row[I_FOLDED] = recFolded[s] as number;
     const isWide = wide.write(ints, s * N_INTS, row, N_INTS);
     flags[s] = ((p.flags[k] as number) & ~(F_TIE_NULL | F_WIDE)) | (recTieNull[s] ? F_TIE_NULL : 0) | (isWide ? F_WIDE : 0);
-    const base = bases[part] as number;
     const q = s * N_STRS;
-    for (let j = 0; j < N_STRS; j++) {
-      const i = p.strs[k * N_STRS + j] as number;
-      strs[q + j] = i < 0 ? -1 : base + i;
-    }
-    strs[q + S_SESSION] = session;
-    strs[q + S_PROJECT] = proj;
+    const key = p.strs[k * N_STRS + S_DEDUPE_KEY] as number;
+    strs[q + S_DEDUPE_KEY] = key < 0 ? -1 : (bases[part] as number) + key;
+    const c = p.strs[k * N_STRS + S_COMBO] as number;
     const stream = (streamAt[part] as Map<number, number>).get(k);
-    if (stream !== undefined) strs[q + S_STREAM] = stream;
+    if (stream !== undefined) strs[q + S_COMBO] = comboOf(part, c, stream);
+    else {
+      const at = rowAt[part] as Int32Array;
+      let r = at[c] as number;
+      if (r < 0) at[c] = r = comboOf(part, c, undefined);
+      strs[q + S_COMBO] = r;
+    }
   }
-  return { count: n, nums, ints, wide: wide.finish(), strs, flags, ...table.finish() };
+  return { count: n, nums, ints, wide: wide.finish(), strs, combos: combos.finish(), flags, ...table.finish() };
 }
 
 /** A FilePart (./split.ts) in transferable form: its turns packed, the rest cloned. */
@@ -956,14 +1076,15 @@ export class TurnColumns {
       for (let j = 0; j < C_INTS; j++) row8[j] = reader.int(k, j);
       if ((this.wide ??= new WideRows(C_INTS)).write(ints, i, row8, C_INTS)) wide = F_WIDE;
     }
-    const q = k * N_STRS;
+    const combos = reader.combos;
+    const at = (reader.strs[k * N_STRS + S_COMBO] as number) * N_COMBO;
     const r = row * C_STRS;
     const table = this.table;
     const map = table.mapOf(reader);
-    this.strs[r] = table.stringOf(reader, map, reader.strs[q] as number);
-    this.strs[r + 1] = table.stringOf(reader, map, reader.strs[q + 1] as number);
-    this.strs[r + 2] = table.stringOf(reader, map, reader.strs[q + 2] as number);
-    this.strs[r + 3] = table.stringOf(reader, map, reader.strs[q + S_FILE] as number);
+    this.strs[r] = table.stringOf(reader, map, combos[at + K_MODEL] as number);
+    this.strs[r + 1] = table.stringOf(reader, map, combos[at + K_PROVIDER] as number);
+    this.strs[r + 2] = table.stringOf(reader, map, combos[at + K_STREAM] as number);
+    this.strs[r + 3] = table.stringOf(reader, map, combos[at + K_FILE] as number);
     this.flags[row] = (f & C_FLAGS) | wide;
     if (row >= this.count) this.count = row + 1;
   }

@@ -411,18 +411,18 @@ test('a cache file whose index holds an entry of the wrong shape, or has no inde
 });
 
 /**
- * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1 its string table, 2-7 the raw
- * nums, ints, wide, strs, flags, lengths) with `fill`, same length; true when that part was found.
+ * Damages one frame of `file`'s first part in the cache (`frame`: 0 its meta, 1 its string table, 2-8 the raw
+ * nums, ints, wide, strs, flags, lengths, combos) with `fill`, same length; true when that part was found.
  */
 function damagePartFrame(cacheFile: string, file: string, frame: number, fill: number): boolean {
   const bytes = readFileSync(cacheFile);
-  // The index tells each entry's key, parts and where its part frames start (8 frames per part).
+  // The index tells each entry's key, parts and where its part frames start (9 frames per part).
   const indexAt = indexOffsetOf(bytes);
   const index = JSON.parse(bytes.subarray(indexAt + 4, bytes.length - 16).toString('utf8')) as Array<[string, number, number, number, number, number, number, number, number, number]>;
   let damaged = false;
   for (const [key, , , , , , parts, , partsAt] of index) {
     let at = partsAt;
-    for (let k = 0; k < parts * 8; k++) {
+    for (let k = 0; k < parts * 9; k++) {
       const n = bytes.readUInt32LE(at);
       if (k === frame && key.startsWith(file) && n > 0) {
         bytes.fill(fill, at + 4, at + 4 + n);
@@ -441,6 +441,7 @@ for (const [what, frame, fill] of [
   ['string indexes past its string table', 5, 0x7f],
   ['wide records past its wide rows', 6, 0x40],
   ['string lengths that no longer tile its text', 7, 0x01],
+  ['string rows past its string table', 8, 0x7f],
 ] as const) {
   test(`parts are read when a file is looked up: a part with ${what} makes that file parsed again, the others still hit`, async () => {
     const d = setup(trickyText(true));
@@ -578,7 +579,7 @@ test('parts served by the cache own their typed arrays: nothing keeps the bytes 
       for (const p of parts) {
         const t = p.claude.turns;
         assert.ok(t.count > 0);
-        for (const a of [t.nums, t.ints, t.wide, t.strs, t.flags, t.lengths]) {
+        for (const a of [t.nums, t.ints, t.wide, t.strs, t.flags, t.lengths, t.combos]) {
           // v8.deserialize makes views into the bytes it reads; a copy is its own buffer, exactly its size.
           assert.equal(a.byteOffset, 0);
           assert.equal(a.buffer.byteLength, a.byteLength);
