@@ -860,8 +860,12 @@ export function clonePackedPart(p: PackedPart): PackedPart {
 const C_NUMS = 2;
 /** Whole numbers per turn in TurnColumns: a packed record's first eight (input … promptTokens), wide as there. */
 const C_INTS = 8;
-/** Strings per turn in TurnColumns: model, provider, streamId, source.file. */
+/** Strings per row of TurnStrings' `combos`: model, provider, streamId, source.file (a TurnColumns row holds the number of its row). */
 const C_STRS = 4;
+const C_MODEL = 0;
+const C_PROVIDER = 1;
+const C_STREAM = 2;
+const C_FILE = 3;
 /** Flag bits a TurnColumns row keeps of the reader's (its own F_WIDE is set by `put`). */
 const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
 
@@ -970,15 +974,47 @@ export class KeyTable {
 
 /**
  * The strings of TurnColumns (models, providers, streams, files), each once,
- * shared by the columns of every session of a run: a file's table maps to it
- * once, however many sessions take records from that file.
+ * and their combinations a turn has (model, provider, stream, file), each
+ * once, shared by the columns of every session of a run: a file's table and
+ * rows map to them once, however many sessions take records from that file.
  */
 export class TurnStrings {
   /** @internal */
   readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
+  /** @internal Rows of C_STRS indexes into `strings` (-1: null), each distinct one once. */
+  readonly combos: number[] = [];
+  private readonly comboIndex = new Map<string, number>();
   /** Per reader: this table's index of each of its table strings (-1: not yet). */
   private readonly readerStrings = new WeakMap<PackedTurnReader, Int32Array>();
+  /** Per reader: this table's row of each of its rows of strings (-1: not yet). */
+  private readonly readerCombos = new WeakMap<PackedTurnReader, Int32Array>();
+
+  /** @internal This table's row for record `k` of `reader`: its model, provider, stream and file. */
+  comboOf(reader: PackedTurnReader, k: number): number {
+    let rows = this.readerCombos.get(reader);
+    if (rows === undefined) this.readerCombos.set(reader, (rows = new Int32Array(reader.combos.length / N_COMBO).fill(-1)));
+    const row = reader.strs[k * N_STRS + S_COMBO] as number;
+    let j = rows[row] as number;
+    if (j < 0) {
+      const map = this.mapOf(reader);
+      const c = row * N_COMBO;
+      const combos = reader.combos;
+      const model = this.stringOf(reader, map, combos[c + K_MODEL] as number);
+      const provider = this.stringOf(reader, map, combos[c + K_PROVIDER] as number);
+      const stream = this.stringOf(reader, map, combos[c + K_STREAM] as number);
+      const file = this.stringOf(reader, map, combos[c + K_FILE] as number);
+      const key = `${model},${provider},${stream},${file}`;
+      const known = this.comboIndex.get(key);
+      if (known === undefined) {
+        j = this.combos.length / C_STRS;
+        this.combos.push(model, provider, stream, file);
+        this.comboIndex.set(key, j);
+      } else j = known;
+      rows[row] = j;
+    }
+    return j;
+  }
 
   /** @internal This table's index of each table string of `reader` (-1: not yet). */
   mapOf(reader: PackedTurnReader): Int32Array {
@@ -1007,8 +1043,8 @@ export class TurnStrings {
 }
 
 /**
- * Kept turns in columns: 65 bytes a turn (numbers bit-exact, strings as
- * indexes into a shared TurnStrings) instead of a Turn object and its source
+ * Kept turns in columns: 53 bytes a turn (numbers bit-exact, strings as a
+ * row of a shared TurnStrings' combinations) instead of a Turn object and its source
  * (~280 bytes of heap with their boxed timestamps). Each session is built
  * over columns of its own (src/normalize/sessions.ts) and makes its Turn
  * objects when first read, so an analysis that reads one session at a time
@@ -1020,6 +1056,7 @@ export class TurnColumns {
   private readonly ints: Uint32Array;
   /** Rows whose whole numbers a Uint32Array does not hold (made at the first). */
   private wide: WideRows | null = null;
+  /** Per row: its row of the table's `combos`. */
   private readonly strs: Int32Array;
   private readonly flags: Uint8Array;
   /** A wide record's numbers on their way in. */
@@ -1033,7 +1070,7 @@ export class TurnColumns {
     const n = Math.max(0, capacity);
     this.nums = arrays.float64(n * C_NUMS);
     this.ints = arrays.uint32(n * C_INTS);
-    this.strs = arrays.int32(n * C_STRS);
+    this.strs = arrays.int32(n);
     this.flags = arrays.uint8(n);
   }
 
@@ -1076,15 +1113,7 @@ export class TurnColumns {
       for (let j = 0; j < C_INTS; j++) row8[j] = reader.int(k, j);
       if ((this.wide ??= new WideRows(C_INTS)).write(ints, i, row8, C_INTS)) wide = F_WIDE;
     }
-    const combos = reader.combos;
-    const at = (reader.strs[k * N_STRS + S_COMBO] as number) * N_COMBO;
-    const r = row * C_STRS;
-    const table = this.table;
-    const map = table.mapOf(reader);
-    this.strs[r] = table.stringOf(reader, map, combos[at + K_MODEL] as number);
-    this.strs[r + 1] = table.stringOf(reader, map, combos[at + K_PROVIDER] as number);
-    this.strs[r + 2] = table.stringOf(reader, map, combos[at + K_STREAM] as number);
-    this.strs[r + 3] = table.stringOf(reader, map, combos[at + K_FILE] as number);
+    this.strs[row] = this.table.comboOf(reader, k);
     this.flags[row] = (f & C_FLAGS) | wide;
     if (row >= this.count) this.count = row + 1;
   }
@@ -1098,8 +1127,13 @@ export class TurnColumns {
     return j < 0 ? null : (this.table.strings[j] as string);
   }
 
+  /** String `slot` (C_MODEL … C_FILE) of row `row`, null for none. */
+  private strAt(row: number, slot: number): string | null {
+    return this.str(this.table.combos[(this.strs[row] as number) * C_STRS + slot] as number);
+  }
+
   file(row: number): string {
-    return this.str(this.strs[row * C_STRS + 3] as number) as string;
+    return this.strAt(row, C_FILE) as string;
   }
 
   line(row: number): number {
@@ -1113,8 +1147,6 @@ export class TurnColumns {
 
   /** Row `row` as a Turn: the fields, values and key order of PackedTurnReader.turn on the record appended. */
   turn(row: number): Turn {
-    const q = row * C_STRS;
-    const strs = this.strs;
     const f = this.flags[row] as number;
     const wide = (f & F_WIDE) !== 0;
     return turnFrom(
@@ -1123,10 +1155,10 @@ export class TurnColumns {
       wide ? (this.wide as WideRows).values : this.ints,
       wide ? (this.ints[row * C_INTS] as number) * C_INTS : row * C_INTS,
       f,
-      this.str(strs[q] as number) as string,
-      this.str(strs[q + 1] as number) as Provider,
-      this.str(strs[q + 2] as number) as string,
-      this.str(strs[q + 3] as number) as string,
+      this.strAt(row, C_MODEL) as string,
+      this.strAt(row, C_PROVIDER) as Provider,
+      this.strAt(row, C_STREAM) as string,
+      this.strAt(row, C_FILE) as string,
     );
   }
 

@@ -11,7 +11,7 @@
  * `duplicateTurnsDropped`.
  *
  * Turns: each session's kept records go, in order, into TurnColumns of its
- * own (src/ingest/packed.ts, 65 bytes a turn, strings in one table shared
+ * own (src/ingest/packed.ts, 53 bytes a turn, strings in one table shared
  * by the run), filled file by file so a caller that gives its inputs up
  * (`consumeInputs`) never holds every parsed file next to every session's
  * columns (fillColumns); a session makes its Turn objects when its `turns` are first
