@@ -750,7 +750,7 @@ export function mergePackedTurns(
     into.duplicatesFolded = folded;
     into.tieTimestampMs = tie;
   };
-  const keys = new KeyTable(readers, total);
+  const keys = new KeyTable(readers, { readerOf: (at) => recPart[at] as number, recordOf: (at) => recK[at] as number }, total);
   readers.forEach((r, part) => {
     for (let k = 0; k < r.count; k++) {
       const key = r.dedupeKeyIndex(k);
@@ -869,6 +869,12 @@ const C_FILE = 3;
 /** Flag bits a TurnColumns row keeps of the reader's (its own F_WIDE is set by `put`). */
 const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOWN | F_ESTIMATED;
 
+/** Where the record a KeyTable ref stands for lies: its reader's index and its index in that reader. */
+export interface RefPlace {
+  readerOf(ref: number): number;
+  recordOf(ref: number): number;
+}
+
 /**
  * The dedupe keys of packed records across files, each with the record kept
  * for it (a `ref`, see normalizeSessions): what a Map from key string to ref
@@ -876,25 +882,27 @@ const C_FLAGS = F_TIMESTAMP_NULL | F_REASONING_NULL | F_COST_NULL | F_SPLIT_KNOW
  * file's string table (exact: no two keys are taken for one on a hash
  * match), so no string is made per record: a Map with one substring per
  * record held ~70 bytes a record (15 MB of heap at the peak of a 6 GB run).
+ * An entry's key is read where its ref's record is (`place`: every record
+ * kept for a key has that key), so the table holds 20 bytes an entry.
  * Keys iterate in first-insertion order, as a Map's do.
  */
 export class KeyTable {
   /** Open addressing, linear probing: entry + 1 per slot, 0 when empty. */
   private slots: Int32Array;
   private hashes: Uint32Array;
-  /** Per entry: the ref kept, and where its key lies (reader and table index of the record that added it). */
+  /** Per entry: the ref kept. */
   private refs: Float64Array;
-  private keyReader: Int32Array;
-  private keyIndex: Int32Array;
   /** Entries, in insertion order. */
   count = 0;
 
   /**
-   * `expected`: how many keys there may be (e.g. the records to be added), so the table is made at
-   * its size once instead of doubling from 512 (a rehash and a dead copy of every array per step).
+   * `place`: the reader (an index of `readers`) and the record in it of a ref given to `findOrAdd` or
+   * `setRef`. `expected`: how many keys there may be (e.g. the records to be added), so the table is
+   * made at its size once instead of doubling from 512 (a rehash and a dead copy of every array per step).
    */
   constructor(
     private readonly readers: readonly PackedTurnReader[],
+    private readonly place: RefPlace,
     expected = 0,
   ) {
     let entries = 512;
@@ -902,13 +910,12 @@ export class KeyTable {
     this.slots = new Int32Array(entries * 2);
     this.hashes = new Uint32Array(entries);
     this.refs = new Float64Array(entries);
-    this.keyReader = new Int32Array(entries);
-    this.keyIndex = new Int32Array(entries);
   }
 
   /**
    * The entry of the key that is table string `i` of reader `r`; when there
-   * is none, one is added with `ref` and `~entry` (negative) is returned.
+   * is none, one is added with `ref` (a record with that key: `place` tells
+   * where) and `~entry` (negative) is returned.
    */
   findOrAdd(r: number, i: number, ref: number): number {
     const reader = this.readers[r] as PackedTurnReader;
@@ -917,12 +924,12 @@ export class KeyTable {
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const e = (this.slots[s] as number) - 1;
       if (e < 0) {
-        const added = this.add(hash, r, i, ref);
+        const added = this.add(hash, ref);
         this.slots[s] = added + 1;
         if (this.count * 2 > this.slots.length) this.rehash();
         return ~added;
       }
-      if (this.hashes[e] === hash && reader.sameString(i, this.readers[this.keyReader[e] as number] as PackedTurnReader, this.keyIndex[e] as number)) return e;
+      if (this.hashes[e] === hash && this.sameKey(reader, i, this.refs[e] as number)) return e;
     }
   }
 
@@ -932,14 +939,20 @@ export class KeyTable {
 
   /** Bytes of its arrays (what letting the table go frees). */
   heldBytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength + this.refs.byteLength + this.keyReader.byteLength + this.keyIndex.byteLength;
+    return this.slots.byteLength + this.hashes.byteLength + this.refs.byteLength;
   }
 
   setRef(e: number, ref: number): void {
     this.refs[e] = ref;
   }
 
-  private add(hash: number, r: number, i: number, ref: number): number {
+  /** Whether `reader`'s table string `i` is the key of the record `ref` stands for. */
+  private sameKey(reader: PackedTurnReader, i: number, ref: number): boolean {
+    const other = this.readers[this.place.readerOf(ref)] as PackedTurnReader;
+    return reader.sameString(i, other, other.dedupeKeyIndex(this.place.recordOf(ref)));
+  }
+
+  private add(hash: number, ref: number): number {
     const e = this.count;
     if (e === this.refs.length) {
       const grow = <T extends Float64Array | Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
@@ -949,13 +962,9 @@ export class KeyTable {
       };
       this.hashes = grow(this.hashes, (n) => new Uint32Array(n));
       this.refs = grow(this.refs, (n) => new Float64Array(n));
-      this.keyReader = grow(this.keyReader, (n) => new Int32Array(n));
-      this.keyIndex = grow(this.keyIndex, (n) => new Int32Array(n));
     }
     this.hashes[e] = hash;
     this.refs[e] = ref;
-    this.keyReader[e] = r;
-    this.keyIndex[e] = i;
     this.count = e + 1;
     return e;
   }

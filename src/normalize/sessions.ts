@@ -156,7 +156,7 @@ export function normalizeSessions(inputs: readonly NormalizeInput[], filters: Se
   /** The input each reader reads. */
   const readerInputs: NormalizeInput[] = [];
   // Dedupe key → the ref kept for it, in first-seen order (a Map from key string to ref, without a string per record).
-  let best: KeyTable | null = new KeyTable(readers, records);
+  let best: KeyTable | null = new KeyTable(readers, { readerOf: (ref) => Math.floor(ref / span), recordOf: (ref) => ref % span }, records);
   const unique: number[] = [];
   let duplicateTurnsDropped = 0;
   for (const f of files) {

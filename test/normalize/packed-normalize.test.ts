@@ -422,20 +422,24 @@ test('KeyTable: keys that share a hash stay apart (compared in their tables), an
   const ra = readerOfKeys([a, null, b]);
   const rb = readerOfKeys([b, a], 'l.jsonl');
   assert.equal(ra.hashOf(ra.dedupeKeyIndex(0)), fnv(a), 'the reader hashes as fnv');
-  const t = new KeyTable([ra, rb]);
-  const ea = ~t.findOrAdd(0, ra.dedupeKeyIndex(0), 10);
-  const eb = ~t.findOrAdd(0, ra.dedupeKeyIndex(2), 12);
+  // A ref is reader × 10 + record.
+  const place = { readerOf: (ref: number) => Math.floor(ref / 10), recordOf: (ref: number) => ref % 10 };
+  const t = new KeyTable([ra, rb], place);
+  const ea = ~t.findOrAdd(0, ra.dedupeKeyIndex(0), 0);
+  const eb = ~t.findOrAdd(0, ra.dedupeKeyIndex(2), 2);
   assert.ok(ea >= 0 && eb >= 0 && ea !== eb, 'two entries for two keys of one hash');
-  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(0), 20), eb, "the other file's b is b");
-  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(1), 21), ea, "the other file's a is a");
-  assert.deepEqual([t.refOf(ea), t.refOf(eb)], [10, 12]);
+  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(0), 10), eb, "the other file's b is b");
+  t.setRef(eb, 10);
+  assert.equal(t.findOrAdd(1, rb.dedupeKeyIndex(1), 11), ea, "the other file's a is a");
+  assert.equal(t.findOrAdd(0, ra.dedupeKeyIndex(2), 2), eb, 'b is still b, its key read where its new ref is');
+  assert.deepEqual([t.refOf(ea), t.refOf(eb)], [0, 10]);
 
   // Many keys (several rehashes and growths), repeated in another file, some sharing a hash: as a Map.
   fc.assert(
     fc.property(fc.array(fc.oneof(fc.constantFrom(a, b), fc.string({ maxLength: 6 }), fc.nat(3000).map((n) => `req_${n}`)), { maxLength: 1500 }), fc.nat(4000), (keys, expected) => {
       const readers = [readerOfKeys(keys), readerOfKeys([...keys].reverse(), 'l.jsonl')];
       // Made at any size: grown from 512 or from more, or made large enough at once.
-      const table = new KeyTable(readers, expected);
+      const table = new KeyTable(readers, { readerOf: (ref) => Math.floor(ref / 10_000), recordOf: (ref) => ref % 10_000 }, expected);
       const map = new Map<string, number>();
       readers.forEach((reader, r) => {
         for (let k = 0; k < reader.count; k++) {
