@@ -99,7 +99,21 @@ let madeCount = 0;
  */
 export function madeInOrder(f: PackedFile): PackedFile {
   f.madeAt = madeCount++;
+  keeper?.(f);
   return f;
+}
+
+let keeper: ((f: PackedFile) => void) | null = null;
+
+/**
+ * Hands every file `madeInOrder` stamps from now on to `keep` (null: none),
+ * e.g. a spill store (./spill.ts) deciding whether its turns stay in memory;
+ * returns the one before.
+ */
+export function keepMadeFilesWith(keep: ((f: PackedFile) => void) | null): ((f: PackedFile) => void) | null {
+  const before = keeper;
+  keeper = keep;
+  return before;
 }
 
 export interface SplitSettings {

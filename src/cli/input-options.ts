@@ -6,7 +6,7 @@
 import { HEAP_ARRAYS } from '../ingest/array-pool.js';
 import { PageSlabs } from './page-arrays.js';
 import { Option, type Command } from 'commander';
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import type { Tokenizer } from '../ingest/format.js';
 import { FORMAT_IDS } from '../ingest/index.js';
 import type { ParsedFile } from '../ingest/ingest.js';
@@ -17,11 +17,13 @@ import { createTokenizer } from '../normalize/tokenizer.js';
 import { parseColumnMapping } from '../ingest/formats/csv.js';
 import type { ColumnMapping } from '../ingest/format.js';
 import type { CliContext } from './context.js';
-import { ingestThreadPlan, madeInOrder, parallelPays, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
+import { ingestThreadPlan, keepMadeFilesWith, madeInOrder, parallelPays, parseInParallel, scheduleJobs, splitSettings, workerCount, type IngestJob } from './ingest-workers.js';
 import { cacheDirOf, ParseCache, parserBuild } from './parse-cache.js';
 import { packParsedFile, usePackedArrayPool, type PackedFile, type PackedPart } from '../ingest/packed.js';
 import { mergePackedFileParts } from '../ingest/split.js';
 import { collectGarbageNow, heapGrowingPercent, limitHeapGrowth } from './heap-tuning.js';
+import { SpillStore, spillMinBytes } from './spill.js';
+import { tmpdir } from 'node:os';
 import { planFileSplit, readFileOrPart, readFilePart, readInput, releaseReadBuffer, resolveInputs, type InputFile, type SeenFile } from './io.js';
 
 export type TokenizerName = 'o200k_base' | 'cl100k_base';
@@ -158,6 +160,14 @@ const HEAP_TUNING_MIN_BYTES = 64 * 1024 * 1024;
  */
 const RELEASED_COLLECT_BYTES = 12 * 1024 * 1024;
 
+/**
+ * Bytes of parsed records written out (./spill.ts) between two collections: their slabs are unmapped
+ * only by one. 3 GB of request-dense logs, first run: 261-265 MiB without spilling, 246-249 with a
+ * collection every 16 MiB, no lower every 8 (BENCHMARKS.md run W); without collections the dead
+ * slabs piled up (2 GB dense: 241-251 MiB, 220-228 without spilling).
+ */
+const SPILLED_COLLECT_BYTES = 16 * 1024 * 1024;
+
 /** Files read at once; small files are bound by syscall latency, big ones by the parser. */
 const READ_CONCURRENCY = 8;
 
@@ -182,7 +192,35 @@ export async function loadSessions(
 ): Promise<IngestResult> {
   // Read (and checked) now: a bad value is a usage error before any work, not after parsing.
   const growingPercent = heapGrowingPercent(ctx.env);
+  const spillFrom = spillMinBytes(ctx.env);
   const inputs = await resolveInputs(ctx, paths);
+  // Large inputs: parsed records wait on disk until the sessions are built (./spill.ts).
+  let spill: SpillStore | null = null;
+  if (inputs.reduce((a, f) => a + f.size, 0) >= spillFrom) {
+    let written = 0;
+    spill = new SpillStore(tmpdir(), (bytes) => {
+      written += bytes;
+      if (written < SPILLED_COLLECT_BYTES) return;
+      written = 0;
+      collectGarbageNow();
+    });
+  }
+  try {
+    return await loadParsed(ctx, inputs, opts, onProgress, hooks, growingPercent, spill);
+  } finally {
+    spill?.close();
+  }
+}
+
+async function loadParsed(
+  ctx: CliContext,
+  inputs: InputFile[],
+  opts: InputOptions,
+  onProgress: ((p: { files: number; bytes: number; totalBytes: number }) => void) | undefined,
+  hooks: IngestHooks,
+  growingPercent: number,
+  spill: SpillStore | null,
+): Promise<IngestResult> {
   hooks.mark?.(`inputs resolved (${inputs.length} file${inputs.length === 1 ? '' : 's'})`);
   // Parsed turns and sessions' columns in slabs outside malloc, unmapped with their last array (./page-arrays.ts).
   usePackedArrayPool(new PageSlabs());
@@ -190,7 +228,7 @@ export async function loadSessions(
   let cache = cacheDir === null ? null : ParseCache.open(cacheDir, parserBuild());
   let parsed: PackedFile[];
   try {
-    parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks, cache);
+    parsed = await parseInputs(ctx, inputs, opts, onProgress, hooks, cache, spill);
   } catch (err) {
     cache?.discard();
     usePackedArrayPool(HEAP_ARRAYS);
@@ -212,6 +250,12 @@ export async function loadSessions(
   }
   let result: IngestResult;
   try {
+    // Files whose turns waited on disk while the rest was parsed come back now, next to this thread's collected heap only.
+    if (spill !== null && spill.pending > 0) {
+      spill.restore(parsed, madeInOrder);
+      if (spill.pending > 0) throw new InternalError(`${spill.pending} parsed file(s) were not read back`);
+      hooks.mark?.('read back');
+    }
     // The parsed files go as their records reach the sessions' columns; slabs are unmapped only by a
     // collection (V8 does not count them as heap pressure), so large runs ask for one every so often.
     let released = 0;
@@ -255,6 +299,8 @@ export async function parseInputs(
   onProgress?: (p: { files: number; bytes: number; totalBytes: number }) => void,
   hooks: IngestHooks = {},
   cache: ParseCache | null = null,
+  /** Keeps the files parsed here (not those the cache serves) in memory or on disk (./spill.ts); the caller reads them back. */
+  spill: SpillStore | null = null,
 ): Promise<PackedFile[]> {
   const totalBytes = inputs.reduce((a, f) => a + f.size, 0);
   let tokenizer: Tokenizer | null = null;
@@ -306,69 +352,79 @@ export async function parseInputs(
     }
     if (doneFiles > 0) onProgress?.({ files: doneFiles, bytes: doneBytes, totalBytes });
   }
-  const needsParse = (i: number): boolean => cached[i] === undefined && !prefixParts.has(i);
-  const plan = ingestThreadPlan(ctx.env);
-  const jobsWith = (splits: ReadonlyMap<number, readonly number[]>): IngestJob[] =>
-    cache
-      ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
-      : scheduleJobs(inputs, splits);
-  let jobs = jobsWith(new Map());
-  // When more threads pay for what is left to parse, a Claude Code file bigger than a thread's share is cut into one range per thread (src/ingest/split.ts).
-  const split = parallelPays(jobs.map((j) => j.size), plan) ? splitSettings(ctx.env, plan.threads) : null;
-  if (split) {
-    const splits = new Map<number, number[]>();
-    let totalBytes = 0;
-    for (const j of jobs) totalBytes += j.size;
-    inputs.forEach((input, i) => {
-      if (input.size < split.minBytes || !needsParse(i) || !split.worth(input.size, totalBytes)) return;
-      const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
-      if (bounds) splits.set(i, bounds);
-    });
-    if (splits.size > 0) jobs = jobsWith(splits);
+  // Files parsed from here on are the spill store's to keep in memory or write out (those the cache served are not).
+  const keptBefore = keepMadeFilesWith(spill === null ? null : (f) => spill.keep(f));
+  try {
+    return await parseLeft();
+  } finally {
+    keepMadeFilesWith(keptBefore);
   }
-  const workers = workerCount(jobs.map((j) => j.size), plan);
-  if (workers > 0 || cache) {
-    const parsed = await parseInParallel(inputs, {
-      workers,
-      concurrency: READ_CONCURRENCY,
-      forcedFormat: opts.format,
-      columns: opts.columns,
-      tokenizer: opts.tokenizer,
-      jobs,
-      parseHere,
-      parsePartHere: (i, range) => readFilePart(inputs[i] as InputFile, range, { getTokenizer }),
-      onWorkersDone: hooks.onWorkersDone,
-      onWorkerFile: (_i, file) => fileDone(file.bytes),
-      ...(cache
-        ? {
-            keepParts: true,
-            prefixParts,
-            parseWholeHere: async (i: number) => {
-              const r = await readFileOrPart(inputs[i] as InputFile, { forcedFormat: opts.format, columns: opts.columns, getTokenizer });
-              fileDone(r.kind === 'part' ? r.part.bytes : r.file.bytes);
-              return r;
-            },
-            onParts: (i: number, parts: PackedPart[], seen?: SeenFile | null) => cache.record(inputs[i] as InputFile, parts, seen ?? null),
-          }
-        : {}),
-    });
-    for (let i = 0; i < inputs.length; i++) parsed[i] ??= cached[i];
-    // Standard input (never handed to a worker).
-    for (let i = 0; i < inputs.length; i++) parsed[i] ??= madeInOrder(packParsedFile(await parseHere(i)));
-    return parsed as PackedFile[];
-  }
-  // Many small files (a 10,000-file projects dir) are latency-bound on
-  // open/stat/read/close, so a few are read at once; results keep input order.
-  const parsed: PackedFile[] = new Array<PackedFile>(inputs.length);
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const i = next++;
-      parsed[i] = madeInOrder(packParsedFile(await parseHere(i)));
+
+  async function parseLeft(): Promise<PackedFile[]> {
+    const needsParse = (i: number): boolean => cached[i] === undefined && !prefixParts.has(i);
+    const plan = ingestThreadPlan(ctx.env);
+    const jobsWith = (splits: ReadonlyMap<number, readonly number[]>): IngestJob[] =>
+      cache
+        ? [...scheduleJobs(inputs, splits).filter((j) => needsParse(j.index)), ...resumeJobs].sort((a, b) => b.size - a.size || a.index - b.index || a.part - b.part)
+        : scheduleJobs(inputs, splits);
+    let jobs = jobsWith(new Map());
+    // When more threads pay for what is left to parse, a Claude Code file bigger than a thread's share is cut into one range per thread (src/ingest/split.ts).
+    const split = parallelPays(jobs.map((j) => j.size), plan) ? splitSettings(ctx.env, plan.threads) : null;
+    if (split) {
+      const splits = new Map<number, number[]>();
+      let totalBytes = 0;
+      for (const j of jobs) totalBytes += j.size;
+      inputs.forEach((input, i) => {
+        if (input.size < split.minBytes || !needsParse(i) || !split.worth(input.size, totalBytes)) return;
+        const bounds = planFileSplit(input, { forcedFormat: opts.format, minBytes: split.minBytes, nominal: split.nominal });
+        if (bounds) splits.set(i, bounds);
+      });
+      if (splits.size > 0) jobs = jobsWith(splits);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, loop));
-  return parsed;
+    const workers = workerCount(jobs.map((j) => j.size), plan);
+    if (workers > 0 || cache) {
+      const parsed = await parseInParallel(inputs, {
+        workers,
+        concurrency: READ_CONCURRENCY,
+        forcedFormat: opts.format,
+        columns: opts.columns,
+        tokenizer: opts.tokenizer,
+        jobs,
+        parseHere,
+        parsePartHere: (i, range) => readFilePart(inputs[i] as InputFile, range, { getTokenizer }),
+        onWorkersDone: hooks.onWorkersDone,
+        onWorkerFile: (_i, file) => fileDone(file.bytes),
+        ...(cache
+          ? {
+              keepParts: true,
+              prefixParts,
+              parseWholeHere: async (i: number) => {
+                const r = await readFileOrPart(inputs[i] as InputFile, { forcedFormat: opts.format, columns: opts.columns, getTokenizer });
+                fileDone(r.kind === 'part' ? r.part.bytes : r.file.bytes);
+                return r;
+              },
+              onParts: (i: number, parts: PackedPart[], seen?: SeenFile | null) => cache.record(inputs[i] as InputFile, parts, seen ?? null),
+            }
+          : {}),
+      });
+      for (let i = 0; i < inputs.length; i++) parsed[i] ??= cached[i];
+      // Standard input (never handed to a worker).
+      for (let i = 0; i < inputs.length; i++) parsed[i] ??= madeInOrder(packParsedFile(await parseHere(i)));
+      return parsed as PackedFile[];
+    }
+    // Many small files (a 10,000-file projects dir) are latency-bound on
+    // open/stat/read/close, so a few are read at once; results keep input order.
+    const parsed: PackedFile[] = new Array<PackedFile>(inputs.length);
+    let next = 0;
+    const loop = async (): Promise<void> => {
+      while (next < inputs.length) {
+        const i = next++;
+        parsed[i] = madeInOrder(packParsedFile(await parseHere(i)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, inputs.length) }, loop));
+    return parsed;
+  }
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
