@@ -198,7 +198,8 @@ export async function loadSessions(
   let spill: SpillStore | null = null;
   if (inputs.reduce((a, f) => a + f.size, 0) >= spillFrom) {
     let written = 0;
-    spill = new SpillStore(tmpdir(), (bytes) => {
+    // Next to the parse cache (on disk, as a rule) when there is one, else in the temporary directory.
+    spill = new SpillStore((opts.noCache ? null : cacheDirOf(ctx.env)) ?? tmpdir(), (bytes) => {
       written += bytes;
       if (written < SPILLED_COLLECT_BYTES) return;
       written = 0;

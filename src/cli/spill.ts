@@ -11,7 +11,10 @@
  * where the system does not allow that, at `close`), and read back into
  * arrays of the packed-array pool (src/ingest/packed.ts) after the worker
  * threads are gone and this thread's heap was collected, so the records
- * never meet the parse's heaps. All files or none: a file kept in memory
+ * never meet the parse's heaps. The file goes next to the parse cache when
+ * there is one (a disk, as a rule), else in the temporary directory: where
+ * that is in memory (tmpfs), the records leave the process but not the RAM
+ * (`TMPDIR` tells where). All files or none: a file kept in memory
  * pins the slab it was cut from, and with it the dead arrays of the files
  * written out next to it (keeping the first 4 MiB of files raised a 3 GB
  * first run by ~20 MiB); and the shell collects garbage every 16 MiB written
@@ -25,7 +28,7 @@
  * disk itself, and then the run stops with an internal error rather than
  * lose records.
  */
-import { openSync, readSync, unlinkSync } from 'node:fs';
+import { mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InternalError } from '../errors.js';
@@ -232,6 +235,7 @@ export class SpillStore {
   }
 
   private open(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `token-econ-spill-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.fd = openSync(path, 'wx+', 0o600);
     try {

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpillStore } from '../../src/cli/spill.js';
@@ -90,14 +90,39 @@ test('spilled files come back bit-exact, in the order asked, and the temporary f
 });
 
 test('a store that cannot make its file keeps every file in memory, as it was', () => {
-  const store = new SpillStore(join(tmpdir(), 'tec-no-such-dir', 'deeper'));
-  const f = packParsedFile(parsedFile('a.jsonl', 10, 'x'));
-  const turns = f.output?.turns;
-  store.keep(f);
-  assert.equal(store.pending, 0);
-  assert.equal(f.output?.turns, turns);
-  store.restore([f], () => assert.fail('nothing to read back'));
-  store.close();
+  const dir = mkdtempSync(join(tmpdir(), 'tec-spill-'));
+  try {
+    // A directory that cannot be made: a file stands where it would be.
+    writeFileSync(join(dir, 'taken'), '');
+    const store = new SpillStore(join(dir, 'taken', 'spill'));
+    const f = packParsedFile(parsedFile('a.jsonl', 10, 'x'));
+    const turns = f.output?.turns;
+    store.keep(f);
+    store.keep(packParsedFile(parsedFile('b.jsonl', 10, 'y')));
+    assert.equal(store.pending, 0);
+    assert.equal(f.output?.turns, turns);
+    store.restore([f], () => assert.fail('nothing to read back'));
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the temporary file is made in a directory that does not exist yet (the cache directory of a first run)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tec-spill-'));
+  try {
+    const store = new SpillStore(join(dir, 'new', 'cache'));
+    const f = packParsedFile(parsedFile('a.jsonl', 10, 'x'));
+    const expected = structuredClone(unpackParsedFile(f));
+    store.keep(f);
+    assert.equal(store.pending, 1);
+    assert.deepEqual(readdirSync(join(dir, 'new', 'cache')), []);
+    store.restore([f], () => {});
+    assert.deepEqual(unpackParsedFile(f), expected);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the CLI prints the same bytes when every parsed file waits on disk (one thread or two, with the parse cache or not)', async () => {
