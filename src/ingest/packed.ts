@@ -79,7 +79,8 @@ function fitsUint32(v: number): boolean {
  * A record's numbers in 60 bytes instead of 96: three doubles and nine
  * uint32 (token counts, line, duplicates: whole numbers below 2^32 in any
  * real log), the rare record with another value kept whole in `wide`.
- * Every number reads back bit-exact (-0 included).
+ * Every number reads back bit-exact (-0 included). Its strings in 8 bytes:
+ * its row of `combos` and its dedupe key (69 bytes a record in all).
  */
 export interface PackedTurns {
   count: number;
@@ -614,14 +615,15 @@ export function unpackTurns(p: PackedTurns): RawTurn[] {
  * A copy of `p` with every record's session and project set, and the
  * streams of the records listed (what merging a file's one part sets on its
  * RawTurns, src/ingest/formats/claude-code.ts): new strings are appended to
- * the table, only the string slots are copied, the numbers are shared.
+ * the table, only the string slots and rows (`strs`, `combos`) are copied,
+ * the numbers are shared.
  */
 export function withFileStrings(
   p: PackedTurns,
   sessionId: string,
   project: string | null,
   streams: ReadonlyArray<{ k: number; streamId: string }>,
-  /** `p` is the caller's to give: its string slots are set in place (not copied; the numbers are shared either way). */
+  /** `p` is the caller's to give: its string slots and rows are set in place (not copied; the numbers are shared either way). */
   inPlace = false,
 ): PackedTurns {
   const table = new TableAppend([p]);
