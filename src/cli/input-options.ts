@@ -194,9 +194,10 @@ export async function loadSessions(
   const growingPercent = heapGrowingPercent(ctx.env);
   const spillFrom = spillMinBytes(ctx.env);
   const inputs = await resolveInputs(ctx, paths);
+  const inputBytes = inputs.reduce((a, f) => a + f.size, 0);
   // Large inputs: parsed records wait on disk until the sessions are built (./spill.ts).
   let spill: SpillStore | null = null;
-  if (inputs.reduce((a, f) => a + f.size, 0) >= spillFrom) {
+  if (inputBytes >= spillFrom) {
     let written = 0;
     // Next to the parse cache (on disk, as a rule) when there is one, else in the temporary directory.
     spill = new SpillStore((opts.noCache ? null : cacheDirOf(ctx.env)) ?? tmpdir(), (bytes) => {
@@ -207,7 +208,7 @@ export async function loadSessions(
     });
   }
   try {
-    return await loadParsed(ctx, inputs, opts, onProgress, hooks, growingPercent, spill);
+    return await loadParsed(ctx, inputs, inputBytes, opts, onProgress, hooks, growingPercent, spill);
   } finally {
     spill?.close();
   }
@@ -216,6 +217,8 @@ export async function loadSessions(
 async function loadParsed(
   ctx: CliContext,
   inputs: InputFile[],
+  /** Their total size. */
+  inputBytes: number,
   opts: InputOptions,
   onProgress: ((p: { files: number; bytes: number; totalBytes: number }) => void) | undefined,
   hooks: IngestHooks,
@@ -240,7 +243,7 @@ async function loadParsed(
   hooks.mark?.('parsed');
   releaseReadBuffer();
   // Large inputs: from here on (sessions, analysis, output) keep the main heap near its live data (./heap-tuning.ts).
-  const tuned = inputs.reduce((a, f) => a + f.size, 0) >= HEAP_TUNING_MIN_BYTES;
+  const tuned = inputBytes >= HEAP_TUNING_MIN_BYTES;
   if (tuned) {
     limitHeapGrowth(growingPercent);
     // Parsing leaves garbage behind: merged parts of split files, and with the parse cache packed parts

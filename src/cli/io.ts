@@ -490,6 +490,89 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
+/** Whether every character of `text` is Latin-1: one byte a character then keeps it exactly (else UTF-16 does, lone surrogates included). */
+export function isLatin1(text: string): boolean {
+  return !/[^\u0000-\u00ff]/.test(text);
+}
+
+/**
+ * Appends to a file through one write buffer of pageBuffer memory (the parse
+ * cache's new file, the spill store's): bytes are copied into it, or, when
+ * more than it holds, written from their own memory after what it holds.
+ * `writeAt` is where the next byte goes, `flushedAt` how far the bytes have
+ * reached the file.
+ */
+export class FileAppender {
+  private out: Buffer | null = null;
+  private outUsed = 0;
+  writeAt: number;
+  flushedAt: number;
+
+  constructor(
+    readonly fd: number,
+    /** The file's size when appending starts. */
+    at: number,
+    private readonly bufferBytes: number,
+  ) {
+    this.writeAt = at;
+    this.flushedAt = at;
+  }
+
+  /** Appends `bytes`. */
+  put(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
+    const out = this.room(n);
+    if (out === null) this.putOwn(bytes);
+    else {
+      out.set(bytes, this.outUsed);
+      this.outUsed += n;
+      this.writeAt += n;
+    }
+  }
+
+  /** Appends `bytes` from their own memory, after what the buffer holds. */
+  putOwn(bytes: Uint8Array): void {
+    this.flush();
+    writeAllSync(this.fd, bytes);
+    this.writeAt += bytes.byteLength;
+    this.flushedAt = this.writeAt;
+  }
+
+  /** Appends `text` as Latin-1 (`latin1`, see isLatin1) or UTF-16, encoded straight into the buffer (a buffer of its own when larger); its bytes. */
+  putText(text: string, latin1: boolean): number {
+    const encoding = latin1 ? 'latin1' : 'utf16le';
+    const n = text.length * (latin1 ? 1 : 2);
+    const out = this.room(n);
+    if (out === null) {
+      const own = pageBuffer(n);
+      own.write(text, 0, n, encoding);
+      this.putOwn(own);
+    } else {
+      out.write(text, this.outUsed, n, encoding);
+      this.outUsed += n;
+      this.writeAt += n;
+    }
+    return n;
+  }
+
+  /** Writes what the buffer holds. */
+  flush(): void {
+    if (this.outUsed === 0 || this.out === null) return;
+    const n = this.outUsed;
+    this.outUsed = 0;
+    writeAllSync(this.fd, this.out.subarray(0, n));
+    this.flushedAt = this.writeAt;
+  }
+
+  /** The buffer with room for `n` more bytes (written out first when they would not fit), or null when `n` is more than it holds. */
+  private room(n: number): Buffer | null {
+    const out = (this.out ??= pageBuffer(this.bufferBytes));
+    if (this.outUsed + n <= out.length) return out;
+    this.flush();
+    return n > out.length ? null : out;
+  }
+}
+
 /** A byte range of a file to parse on its own (src/ingest/split.ts). */
 export interface FileRange {
   /** Size of the file when the split was planned (what the single-thread path would read). */

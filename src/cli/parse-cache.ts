@@ -40,7 +40,7 @@ import { isPackedTurnsShape, packedArrayPool, type PackedPart, type PackedTurns 
 import type { FormatId } from '../model/usage.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliContext } from './context.js';
-import { SEEN_END_BYTES, closeQuietly, pageBuffer, readAt, readInto, writeAllSync, type InputFile, type SeenFile } from './io.js';
+import { SEEN_END_BYTES, FileAppender, closeQuietly, isLatin1, pageBuffer, readAt, readInto, type InputFile, type SeenFile } from './io.js';
 
 export const CACHE_DIR_ENV = 'TOKEN_ECON_CACHE_DIR';
 export const CACHE_FILE_NAME = 'parse-cache.v8';
@@ -323,7 +323,7 @@ class TextFrame {
   readonly latin1: boolean;
   readonly byteLength: number;
   constructor(readonly text: string) {
-    this.latin1 = !/[^\u0000-\u00ff]/.test(text);
+    this.latin1 = isLatin1(text);
     this.byteLength = 1 + text.length * (this.latin1 ? 1 : 2);
   }
 }
@@ -388,16 +388,12 @@ export class ParseCache {
   /** Keys recorded by this run: written to the new file already. */
   private readonly written = new Set<string>();
   private readonly tmp: string;
-  private fd: number | null = null;
+  /** The new file, appended to through one write buffer (see `frames`); null until the first entry. */
+  private out: FileAppender | null = null;
   private failed = false;
   private count = 0;
-  /** Bytes written to the new file so far. */
-  private writeAt = 0;
   /** Stored entries are copied to the new file through this (one buffer for all of them). */
   private copyBuffer: Buffer | null = null;
-  /** The new file's bytes not written yet (see `frames`), and how many it holds. */
-  private out: Buffer | null = null;
-  private outUsed = 0;
   /** The new file's entries, for its index: identity without its ends, and where its frames lie. */
   private readonly index: Array<[string, number, number, number, number, number, number, number, number, number]> = [];
   /** This run wrote a new cache file. */
@@ -597,14 +593,15 @@ export class ParseCache {
     if (head.length !== ends || tail.length !== ends) return;
     if (
       this.write(() => {
-        const at = this.writeAt;
+        const out = this.out as FileAppender;
+        const at = out.writeAt;
         // One frame of both.
         this.put4(head.length + tail.length);
-        this.put(head);
-        this.put(tail);
-        const partsAt = this.writeAt;
+        out.put(head);
+        out.put(tail);
+        const partsAt = out.writeAt;
         this.frames(parts.flatMap(partFrames));
-        this.index.push([key, now.dev, now.ino, mtimeMs, ctimeMs, size, parts.length, at, partsAt, this.writeAt]);
+        this.index.push([key, now.dev, now.ino, mtimeMs, ctimeMs, size, parts.length, at, partsAt, out.writeAt]);
       })
     ) {
       this.written.add(key);
@@ -615,12 +612,11 @@ export class ParseCache {
   private write(frames: () => void): boolean {
     if (this.failed) return false;
     try {
-      if (this.fd === null) {
+      if (this.out === null) {
         // Owner-only: the parts hold what the logs hold (ids, paths, the first prompt of each session).
         mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
-        this.fd = openSync(this.tmp, 'w', 0o600);
-        writeAllSync(this.fd, MAGIC);
-        this.writeAt = MAGIC.length;
+        this.out = new FileAppender(openSync(this.tmp, 'w', 0o600), 0, writeBufferBytes);
+        this.out.put(MAGIC);
         this.count = 0;
         this.index.length = 0;
         const header: CacheHeader = { layout: PARSE_CACHE_LAYOUT, endian: endianness(), code: this.code };
@@ -637,79 +633,33 @@ export class ParseCache {
 
   /** Appends one frame per payload, [u32 length][bytes], through the write buffer. */
   private frames(payloads: ReadonlyArray<Uint8Array | TextFrame>): void {
+    const out = this.out as FileAppender;
     for (const p of payloads) {
       this.put4(p.byteLength);
-      if (p instanceof TextFrame) this.putText(p);
-      else this.put(p);
+      if (p instanceof TextFrame) {
+        // The encoding's byte, then the text encoded straight into the write buffer.
+        U8[0] = p.latin1 ? 0 : 1;
+        out.put(U8);
+        out.putText(p.text, p.latin1);
+      } else out.put(p);
     }
-  }
-
-  /** Appends a text frame's payload, encoded straight into the write buffer (a buffer of its own when larger). */
-  private putText(t: TextFrame): void {
-    U8[0] = t.latin1 ? 0 : 1;
-    this.put(U8);
-    const encoding = t.latin1 ? 'latin1' : 'utf16le';
-    const n = t.byteLength - 1;
-    const out = this.room(n);
-    if (out === null) {
-      const own = pageBuffer(n);
-      own.write(t.text, 0, n, encoding);
-      writeAllSync(this.fd as number, own);
-    } else {
-      out.write(t.text, this.outUsed, n, encoding);
-      this.outUsed += n;
-    }
-    this.writeAt += n;
   }
 
   /** Appends `n` as a u32, little-endian. */
   private put4(n: number): void {
     U32.writeUInt32LE(n, 0);
-    this.put(U32);
-  }
-
-  /** Appends `bytes`: copied into the write buffer, or written from their own memory when larger than it. */
-  private put(bytes: Uint8Array): void {
-    const n = bytes.byteLength;
-    const out = this.room(n);
-    if (out === null) writeAllSync(this.fd as number, bytes);
-    else {
-      out.set(bytes, this.outUsed);
-      this.outUsed += n;
-    }
-    this.writeAt += n;
-  }
-
-  /**
-   * The write buffer with room for `n` more bytes at `outUsed` (written out
-   * first when they would not fit), or null when `n` is more than it holds:
-   * those bytes are written from memory of their own.
-   */
-  private room(n: number): Buffer | null {
-    const out = (this.out ??= pageBuffer(writeBufferBytes));
-    if (this.outUsed + n <= out.length) return out;
-    this.flush();
-    return n > out.length ? null : out;
-  }
-
-  /** Writes what the write buffer holds. */
-  private flush(): void {
-    if (this.outUsed === 0 || this.out === null) return;
-    const n = this.outUsed;
-    this.outUsed = 0;
-    writeAllSync(this.fd as number, this.out.subarray(0, n));
+    (this.out as FileAppender).put(U32);
   }
 
   /** Copies a stored entry's frames, as bytes, from the file as opened to the new one. */
   private copy(e: StoredEntry): void {
-    this.flush();
-    const shift = this.writeAt - e.at;
+    const out = this.out as FileAppender;
+    const shift = out.writeAt - e.at;
     const buf = (this.copyBuffer ??= pageBuffer(COPY_BYTES));
     for (let at = e.at; at < e.end; at += buf.length) {
       const n = Math.min(buf.length, e.end - at);
       if (!readInto(this.oldFd as number, buf, at, n)) throw new Error('parse cache: the old file is shorter than it was');
-      writeAllSync(this.fd as number, buf.subarray(0, n));
-      this.writeAt += n;
+      out.putOwn(buf.subarray(0, n));
     }
     const id = e.id;
     this.index.push([id.key, id.dev, id.ino, id.mtimeMs, id.ctimeMs, id.size, id.parts, e.at + shift, e.partsAt + shift, e.end + shift]);
@@ -717,7 +667,8 @@ export class ParseCache {
 
   /** Appends the index of the entries written and the trailer that points to it. */
   private finishIndex(): void {
-    const indexPos = this.writeAt;
+    const out = this.out as FileAppender;
+    const indexPos = out.writeAt;
     const index = JSON.stringify(this.index);
     // ~3.5 MB for 7,860 files: pageBuffer's memory, not malloc's (see pageBuffer).
     const bytes = pageBuffer(Buffer.byteLength(index, 'utf8'));
@@ -727,9 +678,8 @@ export class ParseCache {
     trailer.writeUInt32LE(indexPos % 2 ** 32, 0);
     trailer.writeUInt32LE(Math.floor(indexPos / 2 ** 32), 4);
     TRAILER_MARK.copy(trailer, 8);
-    this.put(trailer);
-    this.flush();
-    this.out = null;
+    out.put(trailer);
+    out.flush();
   }
 
   /** Drops the new file (a run that failed): the old cache stays as it was. */
@@ -748,11 +698,9 @@ export class ParseCache {
 
   private abandon(): void {
     this.failed = true;
-    this.out = null;
-    this.outUsed = 0;
-    if (this.fd !== null) {
-      closeQuietly(this.fd);
-      this.fd = null;
+    if (this.out !== null) {
+      closeQuietly(this.out.fd);
+      this.out = null;
     }
     try {
       unlinkSync(this.tmp);
@@ -767,7 +715,7 @@ export class ParseCache {
    * (rename). Errors are ignored (the next run parses again).
    */
   save(): void {
-    if (this.fd === null || this.failed) {
+    if (this.out === null || this.failed) {
       this.close();
       return;
     }
@@ -780,11 +728,11 @@ export class ParseCache {
       if (!this.write(() => this.copy(e))) break;
     }
     this.close();
-    if (this.fd === null || this.failed) return;
+    if (this.out === null || this.failed) return;
     try {
       this.finishIndex();
-      closeSync(this.fd);
-      this.fd = null;
+      closeSync(this.out.fd);
+      this.out = null;
       renameSync(this.tmp, this.file);
       this.wrote = true;
     } catch {

@@ -28,13 +28,13 @@
  * disk itself, and then the run stops with an internal error rather than
  * lose records.
  */
-import { mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InternalError } from '../errors.js';
 import { packedArrayPool, type PackedFile, type PackedTurns } from '../ingest/packed.js';
 import { integerFromEnv, type CliContext } from './context.js';
-import { closeQuietly, pageBuffer, writeAllSync } from './io.js';
+import { FileAppender, closeQuietly, isLatin1, pageBuffer, readInto } from './io.js';
 
 export const SPILL_ENV = 'TOKEN_ECON_SPILL_MIN_BYTES';
 const DEFAULT_MIN_BYTES = 1.5 * 1024 * 1024 * 1024;
@@ -88,16 +88,14 @@ const PLACEHOLDER: PackedTurns = Object.freeze({
 });
 
 export class SpillStore {
-  private fd: number | null = null;
+  /** The temporary file, appended to through one write buffer; null until the first file. */
+  private out: FileAppender | null = null;
   /** The file's path while it could not be deleted yet. */
   private path: string | null = null;
   private failed = false;
-  private writeAt = 0;
-  private out: Buffer | null = null;
-  private outUsed = 0;
   private readonly spilled = new Map<PackedFile, SpillRef>();
-  /** Files written out whose bytes are still (partly) in the write buffer, with their turns: put back if a write fails. */
-  private unflushed: Array<{ f: PackedFile; turns: PackedTurns }> = [];
+  /** Files written out whose bytes may still be (partly) in the write buffer (they end past `flushedAt`), with their turns: put back if a write fails. */
+  private unflushed: Array<{ f: PackedFile; turns: PackedTurns; end: number }> = [];
 
   constructor(
     /** Where the temporary file is made. */
@@ -124,7 +122,10 @@ export class SpillStore {
       return;
     }
     this.spilled.set(f, ref);
-    this.unflushed.push({ f, turns: out.turns });
+    const file = this.out as FileAppender;
+    // Those that reached the file are not put back any more.
+    if ((this.unflushed[0]?.end ?? Infinity) <= file.flushedAt) this.unflushed = this.unflushed.filter((u) => u.end > file.flushedAt);
+    this.unflushed.push({ f, turns: out.turns, end: file.writeAt });
     out.turns = PLACEHOLDER;
     this.onSpilled?.(bytes);
   }
@@ -132,9 +133,9 @@ export class SpillStore {
   /** A write failed: no more spilling, and the files whose bytes may not have reached the file keep their turns in memory. */
   private fail(): void {
     this.failed = true;
-    this.out = null;
-    this.outUsed = 0;
-    for (const { f, turns } of this.unflushed) {
+    const written = this.out?.flushedAt ?? 0;
+    for (const { f, turns, end } of this.unflushed) {
+      if (end <= written) continue;
       if (f.output !== null) f.output.turns = turns;
       this.spilled.delete(f);
     }
@@ -150,7 +151,7 @@ export class SpillStore {
   restore(files: readonly PackedFile[], made: (f: PackedFile) => void): void {
     if (this.spilled.size === 0) return;
     try {
-      this.flush();
+      this.out?.flush();
     } catch {
       this.fail();
     }
@@ -180,9 +181,8 @@ export class SpillStore {
 
   /** Closes (and deletes) the temporary file. */
   close(): void {
+    if (this.out !== null) closeQuietly(this.out.fd);
     this.out = null;
-    if (this.fd !== null) closeQuietly(this.fd);
-    this.fd = null;
     if (this.path !== null) {
       try {
         unlinkSync(this.path);
@@ -194,83 +194,41 @@ export class SpillStore {
   }
 
   /** `bytes.length` bytes of the file from `at` into `bytes`. */
-  private read<T extends Uint8Array>(bytes: T, at: number): T {
-    let got = 0;
+  private read(bytes: Buffer, at: number): Buffer {
+    let whole: boolean;
     try {
-      while (got < bytes.length) {
-        const n = readSync(this.fd as number, bytes, got, bytes.length - got, at + got);
-        if (n <= 0) break;
-        got += n;
-      }
+      whole = readInto((this.out as FileAppender).fd, bytes, at, bytes.length);
     } catch (err) {
       throw new InternalError(`could not read back parsed records from a temporary file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    if (got < bytes.length) throw new InternalError('could not read back parsed records from a temporary file: it is shorter than written');
+    if (!whole) throw new InternalError('could not read back parsed records from a temporary file: it is shorter than written');
     return bytes;
   }
 
   /** Appends `t`'s string table and arrays (throws when the file cannot be made or written). */
   private write(t: PackedTurns): SpillRef {
-    if (this.fd === null) this.open();
-    const at = this.writeAt;
-    const latin1 = !/[^\u0000-\u00ff]/.test(t.text);
-    const encoding = latin1 ? 'latin1' : 'utf16le';
-    const textBytes = t.text.length * (latin1 ? 1 : 2);
-    const out = this.room(textBytes);
-    if (out === null) {
-      const own = pageBuffer(textBytes);
-      own.write(t.text, 0, textBytes, encoding);
-      writeAllSync(this.fd as number, own);
-    } else {
-      out.write(t.text, this.outUsed, textBytes, encoding);
-      this.outUsed += textBytes;
-    }
-    this.writeAt += textBytes;
+    const out = (this.out ??= this.open());
+    const at = out.writeAt;
+    const latin1 = isLatin1(t.text);
+    const textBytes = out.putText(t.text, latin1);
     const lengths: number[] = [];
     for (const a of arraysOf(t)) {
       lengths.push(a.length);
-      this.put(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      out.put(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     }
     return { at, count: t.count, latin1, textBytes, lengths };
   }
 
-  private open(): void {
+  private open(): FileAppender {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `token-econ-spill-${process.pid}-${randomBytes(6).toString('hex')}`);
-    this.fd = openSync(path, 'wx+', 0o600);
+    const fd = openSync(path, 'wx+', 0o600);
     try {
       unlinkSync(path);
     } catch {
       // Deleted at close (a system that keeps an open file's name).
       this.path = path;
     }
-  }
-
-  /** Appends `bytes`: copied into the write buffer, or written from their own memory when larger than it. */
-  private put(bytes: Uint8Array): void {
-    const n = bytes.byteLength;
-    const out = this.room(n);
-    if (out === null) writeAllSync(this.fd as number, bytes);
-    else {
-      out.set(bytes, this.outUsed);
-      this.outUsed += n;
-    }
-    this.writeAt += n;
-  }
-
-  /** The write buffer with room for `n` more bytes (written out first when they would not fit), or null when `n` is more than it holds. */
-  private room(n: number): Buffer | null {
-    const out = (this.out ??= pageBuffer(WRITE_BUFFER_BYTES));
-    if (this.outUsed + n <= out.length) return out;
-    this.flush();
-    return n > out.length ? null : out;
-  }
-
-  /** Writes what the write buffer holds (before anything is read back). */
-  private flush(): void {
-    if (this.outUsed === 0 || this.out === null || this.fd === null) return;
-    writeAllSync(this.fd, this.out.subarray(0, this.outUsed));
-    this.outUsed = 0;
-    this.unflushed = [];
+    return new FileAppender(fd, 0, WRITE_BUFFER_BYTES);
   }
 }

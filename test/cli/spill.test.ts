@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpillStore } from '../../src/cli/spill.js';
@@ -50,9 +50,18 @@ function parsedFile(name: string, n: number, text: string): ParsedFile {
   };
 }
 
-test('spilled files come back bit-exact, in the order asked, and the temporary file has no name meanwhile', () => {
+/** Runs `body` with a fresh temporary directory, removed after. */
+function inTempDir(body: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'tec-spill-'));
   try {
+    body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('spilled files come back bit-exact, in the order asked, and the temporary file has no name meanwhile', () => {
+  inTempDir((dir) => {
     const sources = [
       parsedFile('a.jsonl', 40, 'ascii'),
       parsedFile('b.jsonl', 3, 'é-latin1-ÿ'),
@@ -84,14 +93,11 @@ test('spilled files come back bit-exact, in the order asked, and the temporary f
     assert.ok(Object.is(c[2]?.cacheWrite5mTokens, -0));
     assert.equal(c[1]?.inputTokens, 2 ** 32 + 7);
     store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a store that cannot make its file keeps every file in memory, as it was', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tec-spill-'));
-  try {
+  inTempDir((dir) => {
     // A directory that cannot be made: a file stands where it would be.
     writeFileSync(join(dir, 'taken'), '');
     const store = new SpillStore(join(dir, 'taken', 'spill'));
@@ -103,14 +109,34 @@ test('a store that cannot make its file keeps every file in memory, as it was', 
     assert.equal(f.output?.turns, turns);
     store.restore([f], () => assert.fail('nothing to read back'));
     store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+});
+
+test('when a write fails, the files whose bytes had not reached the file get their turns back, and nothing more is written out', () => {
+  inTempDir((dir) => {
+    const store = new SpillStore(dir);
+    const small = [packParsedFile(parsedFile('a.jsonl', 30, 'x')), packParsedFile(parsedFile('b.jsonl', 30, 'ÿ-漢'))];
+    const expected = small.map((f) => structuredClone(unpackParsedFile(f)));
+    for (const f of small) store.keep(f);
+    assert.equal(store.pending, 2, 'held in the write buffer so far');
+    // The descriptor goes away under the store: the next flush (a file larger than the buffer) fails.
+    closeSync((store as unknown as { out: { fd: number } }).out.fd);
+    const big = packParsedFile(parsedFile('c.jsonl', 20_000, 'big'));
+    const bigTurns = big.output?.turns;
+    store.keep(big);
+    assert.equal(store.pending, 0);
+    assert.equal(big.output?.turns, bigTurns, 'the file being written keeps its turns');
+    small.forEach((f, i) => assert.deepEqual(unpackParsedFile(f), expected[i], f.file));
+    const later = packParsedFile(parsedFile('d.jsonl', 5, 'z'));
+    const laterTurns = later.output?.turns;
+    store.keep(later);
+    assert.equal(later.output?.turns, laterTurns, 'no more spilling');
+    store.restore([...small, big, later], () => assert.fail('nothing to read back'));
+  });
 });
 
 test('the temporary file is made in a directory that does not exist yet (the cache directory of a first run)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tec-spill-'));
-  try {
+  inTempDir((dir) => {
     const store = new SpillStore(join(dir, 'new', 'cache'));
     const f = packParsedFile(parsedFile('a.jsonl', 10, 'x'));
     const expected = structuredClone(unpackParsedFile(f));
@@ -120,9 +146,7 @@ test('the temporary file is made in a directory that does not exist yet (the cac
     store.restore([f], () => {});
     assert.deepEqual(unpackParsedFile(f), expected);
     store.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the CLI prints the same bytes when every parsed file waits on disk (one thread or two, with the parse cache or not)', async () => {
